@@ -1,0 +1,202 @@
+import got, { type Got } from 'got';
+import type { Credential } from '../config/load.ts';
+import type { FailureReason } from '../probers/reasons.ts';
+import { classifyRequestError } from '../probers/http/classify-error.ts';
+import { genesysUrls } from './genesys-regions.ts';
+
+/** Where the token source reports what it did; the exporter turns this into metrics. */
+export interface TokenEvents {
+  tokenRequested(credential: string, result: 'success' | FailureReason, expiresAtMs?: number): void;
+}
+
+/** No token could be had. `reason` is a catalogue code; `message` never contains the secret. */
+export class TokenError extends Error {
+  readonly code = 'ERR_OAUTH_TOKEN';
+  constructor(
+    readonly credential: string,
+    readonly reason: FailureReason,
+    message: string,
+  ) {
+    super(`credential ${credential}: ${message}`);
+    this.name = 'TokenError';
+  }
+}
+
+/** How long the token endpoint is left alone after a failed request, so probes cannot hammer it. */
+const FAILURE_HOLD_MS = 5_000;
+const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
+/** RFC 6749 makes expires_in optional; assume a short life rather than a long one. */
+const DEFAULT_EXPIRES_IN_S = 300;
+
+interface CachedToken {
+  value: string;
+  expiresAtMs: number;
+}
+
+/**
+ * OAuth2 client-credentials tokens for one credential: cached, refreshed `refresh_before` ahead
+ * of expiry, and single-flight so concurrent probes share one request.
+ */
+export class TokenSource {
+  private cached: CachedToken | undefined;
+  private inflight: Promise<CachedToken> | undefined;
+  private lastFailure: { atMs: number; error: TokenError } | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly credential: Credential,
+    private readonly events: TokenEvents,
+    private readonly client: Got = got,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A token valid for at least `refresh_before`, fetching one if needed. Throws {@link TokenError}. */
+  async getToken(signal?: AbortSignal): Promise<string> {
+    const cached = this.cached;
+    if (cached !== undefined && this.now() < cached.expiresAtMs - this.credential.refresh_before) {
+      return cached.value;
+    }
+    const failure = this.lastFailure;
+    if (failure !== undefined && this.now() - failure.atMs < FAILURE_HOLD_MS) throw failure.error;
+    this.inflight ??= this.fetchToken().finally(() => {
+      this.inflight = undefined;
+    });
+    const token = await raceAbort(this.inflight, signal);
+    return token.value;
+  }
+
+  /** Drops `token` after the server refused it (401), so the next call fetches a fresh one. */
+  invalidate(token: string): void {
+    if (this.cached?.value === token) this.cached = undefined;
+    this.lastFailure = undefined;
+  }
+
+  private async fetchToken(): Promise<CachedToken> {
+    try {
+      const token = await this.request();
+      this.cached = token;
+      this.lastFailure = undefined;
+      this.events.tokenRequested(this.name, 'success', token.expiresAtMs);
+      return token;
+    } catch (error) {
+      const tokenError =
+        error instanceof TokenError
+          ? error
+          : new TokenError(this.name, classifyRequestError(error), describeError(error));
+      this.lastFailure = { atMs: this.now(), error: tokenError };
+      // A failed refresh keeps no half-valid state: dependent probes fail with auth_failed
+      // until a request succeeds, which is what makes a broken token endpoint visible.
+      this.cached = undefined;
+      this.events.tokenRequested(this.name, tokenError.reason, 0);
+      throw tokenError;
+    }
+  }
+
+  private async request(): Promise<CachedToken> {
+    const { url, headers, form } = this.tokenRequest();
+    const started = this.now();
+    const response = await this.client.post(url, {
+      headers,
+      form,
+      throwHttpErrors: false,
+      retry: { limit: 0 },
+      timeout: { request: TOKEN_REQUEST_TIMEOUT_MS },
+      followRedirect: false,
+    });
+    const body = parseJson(response.body);
+    if (response.statusCode !== 200) {
+      const code = typeof body?.error === 'string' ? ` (${body.error})` : '';
+      throw new TokenError(
+        this.name,
+        'auth_failed',
+        `token endpoint answered ${response.statusCode}${code}`,
+      );
+    }
+    if (body === undefined || typeof body.access_token !== 'string' || body.access_token === '') {
+      throw new TokenError(
+        this.name,
+        'auth_failed',
+        'token endpoint answered without an access_token',
+      );
+    }
+    const expiresIn =
+      typeof body.expires_in === 'number' && body.expires_in > 0
+        ? body.expires_in
+        : DEFAULT_EXPIRES_IN_S;
+    return { value: body.access_token, expiresAtMs: started + expiresIn * 1000 };
+  }
+
+  private tokenRequest(): {
+    url: string;
+    headers: Record<string, string>;
+    form: Record<string, string>;
+  } {
+    const { credential } = this;
+    const basic = `Basic ${Buffer.from(`${encodeForm(credential.client_id)}:${encodeForm(credential.client_secret)}`).toString('base64')}`;
+    if (credential.type === 'genesys') {
+      // Genesys takes the client credentials in Basic auth only, never in the form.
+      return {
+        url: `${genesysUrls(credential).loginUrl}/oauth/token`,
+        headers: { authorization: basic },
+        form: { grant_type: 'client_credentials' },
+      };
+    }
+    const form: Record<string, string> = { grant_type: 'client_credentials' };
+    if (credential.scope !== undefined) form.scope = credential.scope;
+    if (credential.audience !== undefined) form.audience = credential.audience;
+    if (credential.auth_method === 'client_secret_post') {
+      return {
+        url: credential.token_url,
+        headers: {},
+        form: { ...form, client_id: credential.client_id, client_secret: credential.client_secret },
+      };
+    }
+    return { url: credential.token_url, headers: { authorization: basic }, form };
+  }
+}
+
+/** RFC 6749 §2.3.1: client id and secret are form-encoded before going into Basic auth. */
+function encodeForm(value: string): string {
+  return encodeURIComponent(value).replace(/%20/g, '+');
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object'
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = 'code' in error && typeof error.code === 'string' ? `${error.code}: ` : '';
+    return `token request failed: ${code}${error.message}`;
+  }
+  return 'token request failed';
+}
+
+/** Lets one caller stop waiting without cancelling the request other callers share. */
+async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

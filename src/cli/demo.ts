@@ -1,0 +1,94 @@
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import {
+  DEFAULT_COGNIGY_URL_TOKEN,
+  DEFAULT_SIMULATOR_CLIENTS,
+  startSimulator,
+  type FaultsPatch,
+} from '../simulator/index.ts';
+import { displayUrl, parseListenAddress } from './listen-address.ts';
+import { startExporter, type RunningExporter } from './serve.ts';
+
+export const DEMO_CONFIG_FILE = fileURLToPath(
+  new URL('../../demo/cxprobe.demo.yml', import.meta.url),
+);
+
+/** Realistic latencies so the demo's histograms have shape: a fast API, slower NLP turns. */
+export const DEMO_FAULTS: FaultsPatch = {
+  endpoints: {
+    genesys_tokens_me: { latency: { fixed_ms: 40, random_ms: 40 } },
+    genesys_health_check: { latency: { fixed_ms: 15, random_ms: 20 } },
+    cognigy_rest: { latency: { fixed_ms: 150, random_ms: 350 } },
+    genesys_bot_connector: { latency: { fixed_ms: 250, random_ms: 500 } },
+    cxone_exchange: { latency: { fixed_ms: 200, random_ms: 400 } },
+  },
+};
+
+/** Tokens live 60 s in the demo, so a broken token endpoint is visible within seconds. */
+const DEMO_TOKEN_TTL_SECONDS = 60;
+
+/** Starts the simulator and the exporter in one process, wired to each other. */
+export async function startDemo(options: {
+  listenAddress: string;
+  simListenAddress: string;
+  configFile?: string;
+  logger: Logger;
+}): Promise<{ exporter: RunningExporter; simulatorUrl: string; stop(): Promise<void> }> {
+  const simAddress = parseListenAddress(options.simListenAddress);
+  const simulator = await startSimulator({
+    host: simAddress.host ?? '127.0.0.1',
+    port: simAddress.port,
+    tokenTtlSeconds: DEMO_TOKEN_TTL_SECONDS,
+    faults: DEMO_FAULTS,
+    logger: options.logger.child({ component: 'simulator' }),
+  });
+  const secret = (platform: 'genesys' | 'cxone') =>
+    DEFAULT_SIMULATOR_CLIENTS.find((client) => client.platform === platform)?.clientSecret ?? '';
+  process.env.CXPROBE_SIM_URL = simulator.url;
+  process.env.CXPROBE_DEMO_GENESYS_SECRET ??= secret('genesys');
+  process.env.CXPROBE_DEMO_CXONE_SECRET ??= secret('cxone');
+  process.env.CXPROBE_DEMO_COGNIGY_URL_TOKEN ??= DEFAULT_COGNIGY_URL_TOKEN;
+  let exporter: RunningExporter;
+  try {
+    exporter = await startExporter({
+      configFile: options.configFile ?? DEMO_CONFIG_FILE,
+      listenAddress: options.listenAddress,
+      logger: options.logger,
+    });
+  } catch (error) {
+    await simulator.close();
+    throw error;
+  }
+  return {
+    exporter,
+    simulatorUrl: simulator.url,
+    stop: async () => {
+      await exporter.stop();
+      await simulator.close();
+    },
+  };
+}
+
+/** What the demo prints for the person who just typed `npm start`. */
+export function demoBanner(
+  exporterHost: string | undefined,
+  exporterPort: number,
+  simulatorUrl: string,
+): string {
+  const base = displayUrl(exporterHost, exporterPort);
+  return [
+    '',
+    'cxprobe demo is running: the exporter probes a local simulator of Genesys Cloud, Cognigy and CXone.',
+    '',
+    `  Landing page (targets, recent probes):  ${base}/`,
+    `  Metrics for Prometheus:                 ${base}/metrics`,
+    `  Running config (secrets redacted):      ${base}/config`,
+    `  Simulator faults (GET, PUT JSON):       ${simulatorUrl}/-/sim/faults`,
+    `  Simulator ground truth:                 ${simulatorUrl}/-/sim/truth`,
+    '',
+    '  Try breaking the Genesys token endpoint:',
+    `    curl -X PUT -H 'content-type: application/json' -d '{"endpoints":{"genesys_oauth":{"error_rate":1}}}' ${simulatorUrl}/-/sim/faults`,
+    `  and mend it again with error_rate 0. Ctrl-C stops the demo.`,
+    '',
+  ].join('\n');
+}

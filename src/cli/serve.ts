@@ -1,0 +1,98 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { ConfigError } from '../config/errors.ts';
+import { Exporter } from '../exporter/exporter.ts';
+import { createMetrics } from '../metrics/catalogue.ts';
+import { createApp } from '../server/app.ts';
+import { parseListenAddress } from './listen-address.ts';
+import { BUILD } from './version.ts';
+
+export interface RunningExporter {
+  exporter: Exporter;
+  server: Server;
+  address: AddressInfo;
+  /** Stops probing, then closes the HTTP server. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts the exporter: loads the config (throws ConfigError), schedules targets, serves HTTP. */
+export async function startExporter(options: {
+  configFile: string;
+  listenAddress: string;
+  logger: Logger;
+}): Promise<RunningExporter> {
+  const { logger } = options;
+  const listen = parseListenAddress(options.listenAddress);
+  const metrics = createMetrics(BUILD);
+  const exporter = new Exporter(options.configFile, metrics, logger);
+  let ready = false;
+  await exporter.start();
+  const app = createApp({
+    exporter,
+    metrics,
+    logger,
+    version: BUILD.version,
+    isReady: () => ready,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const started = app.listen(listen.port, listen.host ?? '::', () => {
+      resolve(started);
+    });
+    started.once('error', reject);
+  });
+  ready = true;
+  const address = server.address() as AddressInfo;
+  logger.info(
+    {
+      address: `${address.address}:${address.port}`,
+      version: BUILD.version,
+      targets: exporter.targets().length,
+    },
+    'cxprobe listening',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    exporter,
+    server,
+    address,
+    stop: () =>
+      (stopping ??= (async () => {
+        ready = false;
+        await exporter.stop();
+        server.closeIdleConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      })()),
+  };
+}
+
+/** SIGHUP reloads; SIGTERM and SIGINT stop cleanly and exit 0. */
+export function handleSignals(
+  running: { exporter?: Exporter; stop(): Promise<void> },
+  logger: Logger,
+): void {
+  process.on('SIGHUP', () => {
+    if (running.exporter === undefined) return;
+    logger.info('SIGHUP received, reloading config');
+    void running.exporter.reload();
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      running.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error during shutdown');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+/** Prints config problems the way check-config does, for startup failures. */
+export function describeStartupError(error: unknown): string {
+  if (error instanceof ConfigError) return `invalid configuration:\n${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,317 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  isScalar,
+  isMap,
+  isPair,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+} from 'yaml';
+import type { z } from 'zod';
+import {
+  configSchema,
+  DEFAULTS,
+  type RawConfig,
+  type RawCredential,
+  type RawTarget,
+} from './schema.ts';
+import { ConfigError, type ConfigProblem, formatPath } from './errors.ts';
+import { deepFreeze } from './freeze.ts';
+
+/** A target with every default applied and every secret resolved. */
+export type Target = RawTarget & { interval: number; timeout: number };
+export type Credential = RawCredential & { client_secret: string; refresh_before: number };
+
+/** The validated, frozen configuration the exporter runs on. */
+export interface Config {
+  readonly file: string;
+  readonly global: {
+    readonly interval: number;
+    readonly timeout: number;
+    readonly historyLimit: number;
+  };
+  readonly credentials: Readonly<Record<string, Credential>>;
+  readonly targets: readonly Target[];
+  /** Every secret value, so the redactor can scrub them from any text. */
+  readonly secrets: readonly string[];
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Reads, validates and resolves a config file. Throws {@link ConfigError} listing every problem. */
+export async function loadConfigFile(
+  file: string,
+  env: Environment = process.env,
+): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ file, message: `cannot read config file: ${describe(error)}` }]);
+  }
+  return parseConfig(text, file, env);
+}
+
+/** Validates config text. `file` is used in error messages and to resolve relative `*_file` paths. */
+export async function parseConfig(
+  text: string,
+  file: string,
+  env: Environment = process.env,
+): Promise<Config> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number | undefined) => locate(file, lineCounter, offset);
+
+  const syntaxProblems = doc.errors.map((error) => ({
+    ...at(error.pos[0]),
+    message: error.message.split('\n')[0] ?? '',
+  }));
+  if (syntaxProblems.length > 0) throw new ConfigError(syntaxProblems);
+
+  const secrets = new Set<string>();
+  const problems = substituteEnvironment(doc, env, at, secrets);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const parsed = configSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success)
+    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, doc, at)));
+
+  const config = parsed.data;
+  const fileProblems = await resolveSecretFiles(config, path.dirname(file), doc, at);
+  if (fileProblems.length > 0) throw new ConfigError(fileProblems);
+  return deepFreeze(applyDefaults(config, file, secrets));
+}
+
+/**
+ * Replaces `${NAME}` in string scalars with the environment value; `$$` stands for a literal `$`.
+ * Done on the YAML tree, not the text, so line numbers stay true and a value cannot inject YAML.
+ * Substituted values are remembered as secrets: environment variables are where secrets live.
+ */
+function substituteEnvironment(
+  doc: Document,
+  env: Environment,
+  at: (offset: number | undefined) => Omit<ConfigProblem, 'message'>,
+  secrets: Set<string>,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  visit(doc, {
+    Scalar(_key, node, pathToNode) {
+      if (typeof node.value !== 'string' || !node.value.includes('$')) return;
+      const fieldPath = pathOf(pathToNode);
+      node.value = node.value.replace(
+        /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
+        (match, name?: string) => {
+          if (name === undefined) return '$';
+          const value = env[name];
+          if (value === undefined || value === '') {
+            problems.push({
+              ...at(node.range?.[0]),
+              path: fieldPath,
+              message: `environment variable ${name} is not set`,
+            });
+            return match;
+          }
+          secrets.add(value);
+          return value;
+        },
+      );
+    },
+  });
+  return problems;
+}
+
+/** The field path of a node from the visitor's ancestry (maps, pairs and sequences). */
+function pathOf(ancestry: readonly unknown[]): string {
+  const parts: (string | number)[] = [];
+  for (let index = 0; index < ancestry.length; index++) {
+    const item = ancestry[index];
+    const next = ancestry[index + 1];
+    if (isPair(item) && isScalar(item.key)) parts.push(String(item.key.value));
+    else if (
+      item !== null &&
+      typeof item === 'object' &&
+      'items' in item &&
+      !isMap(item) &&
+      next !== undefined
+    ) {
+      const position = (item as { items: unknown[] }).items.indexOf(next);
+      if (position >= 0) parts.push(position);
+    }
+  }
+  return formatPath(parts);
+}
+
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  doc: Document,
+  at: (offset: number | undefined) => Omit<ConfigProblem, 'message'>,
+): ConfigProblem {
+  const issuePath = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    const keyNode = findKeyNode(doc, issuePath, key);
+    const where = formatPath([...issuePath, key]);
+    const plural =
+      issue.keys.length > 1
+        ? `unknown keys ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+        : `unknown key "${key}"`;
+    return {
+      ...at(keyNode?.range?.[0] ?? nodeAt(doc, issuePath)?.range?.[0]),
+      path: where,
+      message: plural,
+    };
+  }
+  const node = nodeAt(doc, issuePath);
+  let message = issue.message;
+  if (issue.code === 'invalid_union' && issuePath.at(-1) !== 'kind' && node === undefined)
+    message = 'invalid value';
+  if (
+    issue.code === 'invalid_union' &&
+    'note' in issue &&
+    issue.note === 'No matching discriminator'
+  ) {
+    const discriminator = issuePath[0] === 'credentials' ? 'type' : 'kind';
+    if (issuePath.at(-1) === discriminator) issuePath.pop();
+    const options =
+      discriminator === 'type'
+        ? 'genesys, cxone, generic'
+        : 'http, genesys-rest, cognigy-rest, genesys-bot-connector, cxone-exchange';
+    return {
+      ...at(nodeAt(doc, [...issuePath, discriminator])?.range?.[0] ?? node?.range?.[0]),
+      path: formatPath([...issuePath, discriminator]),
+      message: `expected one of ${options}`,
+    };
+  }
+  if (issue.code === 'invalid_type' && node === undefined && issue.input === undefined)
+    message = 'required';
+  return {
+    ...at(node?.range?.[0] ?? nearestNode(doc, issuePath)?.range?.[0]),
+    path: formatPath(issuePath),
+    message: tidy(message),
+  };
+}
+
+/** zod's default texts start with "Invalid input: "; the location already says that. */
+function tidy(message: string): string {
+  return message.replace(/^Invalid (input|option): /, '');
+}
+
+function nodeAt(doc: Document, fieldPath: readonly (string | number)[]): Node | undefined {
+  if (fieldPath.length === 0) return doc.contents ?? undefined;
+  const node: unknown = doc.getIn(fieldPath, true);
+  return node !== null && typeof node === 'object' && 'range' in node ? (node as Node) : undefined;
+}
+
+function nearestNode(doc: Document, fieldPath: readonly (string | number)[]): Node | undefined {
+  for (let length = fieldPath.length; length >= 0; length--) {
+    const node = nodeAt(doc, fieldPath.slice(0, length));
+    if (node !== undefined) return node;
+  }
+  return undefined;
+}
+
+function findKeyNode(
+  doc: Document,
+  mapPath: readonly (string | number)[],
+  key: string,
+): Node | undefined {
+  const map = nodeAt(doc, mapPath);
+  if (!isMap(map)) return undefined;
+  const pair = map.items.find((item) => isScalar(item.key) && item.key.value === key);
+  return pair !== undefined && isScalar(pair.key) ? pair.key : undefined;
+}
+
+function locate(
+  file: string,
+  lineCounter: LineCounter,
+  offset: number | undefined,
+): Omit<ConfigProblem, 'message'> {
+  if (offset === undefined) return { file };
+  const { line, col } = lineCounter.linePos(offset);
+  return { file, line, column: col };
+}
+
+/** Reads `*_file` secrets (paths relative to the config file) into their inline field. */
+async function resolveSecretFiles(
+  config: RawConfig,
+  baseDir: string,
+  doc: Document,
+  at: (offset: number | undefined) => Omit<ConfigProblem, 'message'>,
+): Promise<ConfigProblem[]> {
+  const problems: ConfigProblem[] = [];
+  const holders: [Record<string, unknown>, (string | number)[]][] = [
+    ...Object.entries(config.credentials ?? {}).map(
+      ([name, credential]): [Record<string, unknown>, (string | number)[]] => [
+        credential,
+        ['credentials', name],
+      ],
+    ),
+    ...config.targets.map((target, index): [Record<string, unknown>, (string | number)[]] => [
+      target,
+      ['targets', index],
+    ]),
+  ];
+  for (const [holder, holderPath] of holders) {
+    for (const key of Object.keys(holder)) {
+      const fileName = holder[key];
+      if (!key.endsWith('_file') || key === 'ca_file' || typeof fileName !== 'string') continue;
+      const secretKey = key.slice(0, -'_file'.length);
+      try {
+        holder[secretKey] = (await readFile(path.resolve(baseDir, fileName), 'utf8')).trim();
+        delete holder[key];
+      } catch (error) {
+        const fieldPath = [...holderPath, key];
+        problems.push({
+          ...at(nodeAt(doc, fieldPath)?.range?.[0]),
+          path: formatPath(fieldPath),
+          message: `cannot read secret file: ${describe(error)}`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+function applyDefaults(raw: RawConfig, file: string, secrets: Set<string>): Config {
+  const global = {
+    interval: raw.global?.interval ?? DEFAULTS.intervalMs,
+    timeout: raw.global?.timeout ?? DEFAULTS.timeoutMs,
+    historyLimit: raw.global?.history_limit ?? DEFAULTS.historyLimit,
+  };
+  const credentials: Record<string, Credential> = {};
+  for (const [name, credential] of Object.entries(raw.credentials ?? {})) {
+    const secret = credential.client_secret ?? '';
+    secrets.add(secret);
+    credentials[name] = {
+      ...credential,
+      client_secret: secret,
+      refresh_before: credential.refresh_before ?? DEFAULTS.refreshBeforeMs,
+    };
+  }
+  const targets = raw.targets.map((target): Target => {
+    if (target.kind === 'cognigy-rest' && target.url_token !== undefined)
+      secrets.add(target.url_token);
+    return {
+      ...target,
+      interval: target.interval ?? global.interval,
+      timeout: target.timeout ?? global.timeout,
+    };
+  });
+  return {
+    file,
+    global,
+    credentials,
+    targets,
+    secrets: [...secrets].filter((secret) => secret.length > 0),
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
+    return error.code === 'ENOENT' ? 'no such file' : `${error.code}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

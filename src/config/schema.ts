@@ -1,0 +1,325 @@
+import { z } from 'zod';
+import { parseDurationMs } from './duration.ts';
+import { GENESYS_REGIONS } from '../auth/genesys-regions.ts';
+
+/**
+ * The one schema for cxprobe.yml. Everything the loader, `check-config`, the JSON Schema for
+ * editors and the TypeScript types know about the config comes from here.
+ */
+
+const DURATION_HINT = 'expected a duration like "15s"';
+
+/** A duration in text ("15s", "1m30s", "250ms"), parsed to milliseconds. */
+export const duration = z
+  .string({ error: DURATION_HINT })
+  .transform((text, ctx) => {
+    const ms = parseDurationMs(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: DURATION_HINT });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .meta({ description: 'Duration such as "500ms", "15s", "1m30s"', examples: ['15s'] });
+
+const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than 0s');
+
+const nonEmpty = z.string().min(1, 'must not be empty');
+
+const httpUrl = z
+  .string()
+  .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), {
+    message: 'expected an http:// or https:// URL',
+  });
+
+/**
+ * Secret values may be given inline (normally as `${ENV_VAR}`) or as `<name>_file`. The loader
+ * reads the file and fills in `<name>`, so the rest of the program sees one field.
+ */
+function withSecret<Name extends string>(name: Name, description: string) {
+  return {
+    [name]: nonEmpty.optional().meta({ description: `${description} (use \${ENV_VAR})` }),
+    [`${name}_file`]: nonEmpty.optional().meta({ description: `File holding ${description}` }),
+  } as Record<Name | `${Name}_file`, z.ZodOptional<z.ZodString>>;
+}
+
+function requireOneSecret(name: string) {
+  return (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    const inline = value[name] !== undefined;
+    const file = value[`${name}_file`] !== undefined;
+    if (inline === file) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: inline
+          ? `give either ${name} or ${name}_file, not both`
+          : `required: set ${name} (e.g. \${ENV_VAR}) or ${name}_file`,
+      });
+    }
+  };
+}
+
+const refreshBefore = duration
+  .optional()
+  .meta({ description: 'Refresh tokens this long before they expire (default 60s)' });
+
+const genesysCredential = z
+  .strictObject({
+    type: z.literal('genesys'),
+    region: z
+      .enum(Object.keys(GENESYS_REGIONS) as [string, ...string[]])
+      .optional()
+      .meta({ description: 'Genesys Cloud region key, e.g. us_east_1, eu_central_1' }),
+    login_url: httpUrl.optional().meta({ description: 'Overrides https://login.{domain}' }),
+    api_url: httpUrl.optional().meta({ description: 'Overrides https://api.{domain}' }),
+    client_id: nonEmpty,
+    ...withSecret('client_secret', 'the OAuth client secret'),
+    refresh_before: refreshBefore,
+  })
+  .superRefine(requireOneSecret('client_secret'))
+  .superRefine((value, ctx) => {
+    if (
+      value.region === undefined &&
+      (value.login_url === undefined || value.api_url === undefined)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['region'],
+        message: 'required: set region, or both login_url and api_url',
+      });
+    }
+  });
+
+const rfc6749Credential = (type: 'cxone' | 'generic') =>
+  z
+    .strictObject({
+      type: z.literal(type),
+      token_url: httpUrl,
+      client_id: nonEmpty,
+      ...withSecret('client_secret', 'the OAuth client secret'),
+      auth_method: z.enum(['client_secret_basic', 'client_secret_post']).optional().meta({
+        description: 'RFC 6749 §2.3.1 client authentication (default client_secret_basic)',
+      }),
+      scope: z.string().optional(),
+      audience: z.string().optional(),
+      refresh_before: refreshBefore,
+    })
+    .superRefine(requireOneSecret('client_secret'));
+
+export const credentialSchema = z.discriminatedUnion('type', [
+  genesysCredential,
+  rfc6749Credential('cxone'),
+  rfc6749Credential('generic'),
+]);
+
+const jsonExpectation = z.strictObject({
+  path: nonEmpty.meta({
+    description: 'Dot path into the JSON body, e.g. "status" or "items.0.id"',
+  }),
+  equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+  matches: z.string().optional(),
+});
+
+const expectSchema = z
+  .strictObject({
+    status: z
+      .array(z.number().int().min(100).max(599))
+      .min(1)
+      .optional()
+      .meta({ description: 'Accepted status codes (default: any 2xx)' }),
+    body_regex: z.string().optional(),
+    json: z.array(jsonExpectation).optional(),
+  })
+  .superRefine((value, ctx) => {
+    const patterns: [string | undefined, (string | number)[]][] = [
+      [value.body_regex, ['body_regex']],
+      ...(value.json ?? []).map((item, index): [string | undefined, (string | number)[]] => [
+        item.matches,
+        ['json', index, 'matches'],
+      ]),
+    ];
+    for (const [pattern, path] of patterns) {
+      if (pattern === undefined) continue;
+      try {
+        new RegExp(pattern);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `invalid regular expression: ${String(error)}`,
+        });
+      }
+    }
+  });
+
+const tlsSchema = z.strictObject({
+  insecure_skip_verify: z.boolean().optional(),
+  ca_file: nonEmpty.optional(),
+});
+
+const headersSchema = z.record(z.string(), z.string());
+
+/** Fields every target has. */
+const common = {
+  name: z
+    .string()
+    .regex(
+      /^[a-zA-Z0-9][a-zA-Z0-9_.:-]{0,62}$/,
+      'expected 1-63 letters, digits, "_", ".", ":" or "-"',
+    )
+    .meta({ description: 'Unique name; becomes the `target` label' }),
+  interval: positiveDuration
+    .optional()
+    .meta({ description: 'How often to probe (default global.interval)' }),
+  timeout: positiveDuration
+    .optional()
+    .meta({ description: 'Probe timeout (default global.timeout)' }),
+};
+
+const budget = positiveDuration
+  .optional()
+  .meta({ description: 'Bot turn budget; slower turns count as over budget (default 30s)' });
+
+const httpTarget = z.strictObject({
+  ...common,
+  kind: z.literal('http'),
+  url: httpUrl,
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).optional(),
+  headers: headersSchema.optional(),
+  body: z.string().optional(),
+  credential: nonEmpty.optional().meta({ description: 'Sends "Authorization: Bearer <token>"' }),
+  expect: expectSchema.optional(),
+  follow_redirects: z.boolean().optional(),
+  max_redirects: z.number().int().min(0).max(50).optional(),
+  tls: tlsSchema.optional(),
+});
+
+const genesysRestTarget = z.strictObject({
+  ...common,
+  kind: z.literal('genesys-rest'),
+  credential: nonEmpty.meta({ description: 'A credential of type genesys' }),
+  path: z.string().startsWith('/').optional().meta({ description: 'Default /api/v2/tokens/me' }),
+  expect: expectSchema.optional(),
+  tls: tlsSchema.optional(),
+});
+
+const botTurnFields = {
+  text: z.string().min(1).optional().meta({ description: 'What the synthetic user says' }),
+  budget,
+  headers: headersSchema.optional(),
+  expect: expectSchema.optional(),
+  tls: tlsSchema.optional(),
+};
+
+const cognigyRestTarget = z
+  .strictObject({
+    ...common,
+    ...botTurnFields,
+    kind: z.literal('cognigy-rest'),
+    url: httpUrl.meta({ description: 'Endpoint base URL, e.g. https://endpoint-trial.cognigy.ai' }),
+    ...withSecret('url_token', 'the Cognigy endpoint URL token'),
+    user_id: nonEmpty.optional(),
+  })
+  .superRefine(requireOneSecret('url_token'));
+
+const botConnectorTarget = z.strictObject({
+  ...common,
+  ...botTurnFields,
+  kind: z.literal('genesys-bot-connector'),
+  url: httpUrl.meta({ description: 'The Bot Connector Handle Utterance URI' }),
+  credential: nonEmpty.optional(),
+  bot_id: nonEmpty.optional(),
+  bot_version: nonEmpty.optional(),
+  language: nonEmpty.optional(),
+});
+
+const cxoneExchangeTarget = z.strictObject({
+  ...common,
+  ...botTurnFields,
+  kind: z.literal('cxone-exchange'),
+  url: httpUrl.meta({ description: 'The custom exchange endpoint' }),
+  credential: nonEmpty.optional(),
+  virtual_agent_id: nonEmpty.optional(),
+});
+
+export const targetSchema = z.discriminatedUnion('kind', [
+  httpTarget,
+  genesysRestTarget,
+  cognigyRestTarget,
+  botConnectorTarget,
+  cxoneExchangeTarget,
+]);
+
+const globalSchema = z.strictObject({
+  interval: positiveDuration.optional().meta({ description: 'Default probe interval (30s)' }),
+  timeout: positiveDuration.optional().meta({ description: 'Default probe timeout (10s)' }),
+  history_limit: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .optional()
+    .meta({ description: 'Probe logs kept for the landing page, plus as many failures (100)' }),
+});
+
+export const configSchema = z
+  .strictObject({
+    global: globalSchema.optional(),
+    credentials: z.record(z.string(), credentialSchema).optional(),
+    targets: z.array(targetSchema).meta({ description: 'What to probe' }),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>();
+    config.targets.forEach((target, index) => {
+      const first = seen.get(target.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', index, 'name'],
+          message: `duplicate target name "${target.name}" (first used by targets[${first}])`,
+        });
+      }
+      seen.set(target.name, index);
+      const interval = target.interval ?? config.global?.interval ?? DEFAULTS.intervalMs;
+      const timeout = target.timeout ?? config.global?.timeout ?? DEFAULTS.timeoutMs;
+      if (timeout > interval) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', index, target.timeout !== undefined ? 'timeout' : 'interval'],
+          message: `timeout (${timeout} ms) must not exceed interval (${interval} ms)`,
+        });
+      }
+      if ('credential' in target && target.credential !== undefined) {
+        const credential = config.credentials?.[target.credential];
+        if (credential === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['targets', index, 'credential'],
+            message: `unknown credential "${target.credential}"`,
+          });
+        } else if (target.kind === 'genesys-rest' && credential.type !== 'genesys') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['targets', index, 'credential'],
+            message: `genesys-rest needs a credential of type genesys, "${target.credential}" is ${credential.type}`,
+          });
+        }
+      }
+    });
+  });
+
+/** Defaults applied by the loader, in one place. */
+export const DEFAULTS = {
+  intervalMs: 30_000,
+  timeoutMs: 10_000,
+  historyLimit: 100,
+  refreshBeforeMs: 60_000,
+  botBudgetMs: 30_000,
+  maxRedirects: 10,
+  genesysRestPath: '/api/v2/tokens/me',
+  botText: 'Hello, this is a cxprobe synthetic check',
+} as const;
+
+export type RawConfig = z.output<typeof configSchema>;
+export type RawTarget = z.output<typeof targetSchema>;
+export type RawCredential = z.output<typeof credentialSchema>;

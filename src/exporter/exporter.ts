@@ -1,0 +1,228 @@
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { TokenSource, type TokenEvents } from '../auth/token-source.ts';
+import { loadConfigFile, type Config, type Target } from '../config/load.ts';
+import { createRedactor, type Redactor } from '../config/redact.ts';
+import type { Metrics } from '../metrics/catalogue.ts';
+import { MetricsRecorder } from '../metrics/recorder.ts';
+import { createProber } from '../probers/index.ts';
+import type { ProberDeps } from '../probers/deps.ts';
+import type { ProbeResult } from '../probers/types.ts';
+import { Scheduler } from '../scheduler/scheduler.ts';
+import { ProbeHistory } from '../server/history.ts';
+import { runProbe } from './probe-runner.ts';
+
+/** The live state of one target, for the landing page. */
+export interface TargetState {
+  target: Target;
+  last: ProbeResult | undefined;
+  lastAt: number | undefined;
+  nextAt: number | undefined;
+}
+
+export type ReloadOutcome = { ok: true } | { ok: false; error: string };
+
+interface ActiveTarget {
+  target: Target;
+  /** The config fragment the prober was built from; unchanged fragments survive a reload. */
+  fingerprint: string;
+  last: ProbeResult | undefined;
+  lastAt: number | undefined;
+}
+
+/**
+ * Owns the running configuration: builds probers and token sources from it, schedules the
+ * targets, and swaps in a new config on reload only when it is valid as a whole.
+ */
+export class Exporter {
+  readonly history: ProbeHistory;
+  private readonly recorder: MetricsRecorder;
+  private readonly scheduler = new Scheduler();
+  private readonly active = new Map<string, ActiveTarget>();
+  private tokenSources = new Map<string, { fingerprint: string; source: TokenSource }>();
+  private readonly caFiles = new Map<string, Promise<string>>();
+  private current: Config | undefined;
+  private redactorFn: Redactor = createRedactor([]);
+  private reloading: Promise<ReloadOutcome> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly configFile: string,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+    private readonly loadConfig: (file: string) => Promise<Config> = loadConfigFile,
+  ) {
+    this.recorder = new MetricsRecorder(metrics);
+    this.history = new ProbeHistory(100);
+  }
+
+  /** The redactor for the running config's secrets. */
+  readonly redactor = (): Redactor => this.redactorFn;
+
+  get config(): Config | undefined {
+    return this.current;
+  }
+
+  /** Loads the config and starts probing. Throws ConfigError when the file is not valid. */
+  async start(): Promise<void> {
+    const config = await this.loadConfig(this.configFile);
+    await this.apply(config);
+    this.metrics.configReloadSuccess.set(1);
+    this.metrics.configReloadTimestamp.set(Date.now() / 1000);
+  }
+
+  /** Re-reads the config file; a bad file is rejected whole and the running config stays. */
+  reload(): Promise<ReloadOutcome> {
+    // Reloads are serialised: a SIGHUP during a POST /-/reload waits for it.
+    const run = async (): Promise<ReloadOutcome> => {
+      let config: Config;
+      try {
+        config = await this.loadConfig(this.configFile);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.metrics.configReloadSuccess.set(0);
+        this.metrics.configReloads.inc({ result: 'failure' });
+        this.logger.error(
+          { err_detail: message },
+          'config reload failed; keeping the running config',
+        );
+        return { ok: false, error: this.redactorFn(message) };
+      }
+      await this.apply(config);
+      this.metrics.configReloadSuccess.set(1);
+      this.metrics.configReloadTimestamp.set(Date.now() / 1000);
+      this.metrics.configReloads.inc({ result: 'success' });
+      this.logger.info({ targets: config.targets.length }, 'config reloaded');
+      return { ok: true };
+    };
+    const next = (this.reloading ?? Promise.resolve({ ok: true } as ReloadOutcome)).then(run, run);
+    this.reloading = next;
+    return next;
+  }
+
+  /** Stops probing and waits for probes in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.scheduler.stop();
+  }
+
+  /** Every configured target with its last result, in config order. */
+  targets(): TargetState[] {
+    return (this.current?.targets ?? []).map((target) => {
+      const active = this.active.get(target.name);
+      return {
+        target,
+        last: active?.last,
+        lastAt: active?.lastAt,
+        nextAt: this.scheduler.nextRunAt(target.name),
+      };
+    });
+  }
+
+  private async apply(config: Config): Promise<void> {
+    this.current = config;
+    this.redactorFn = createRedactor(config.secrets);
+    this.history.setLimit(config.global.historyLimit);
+    const changedCredentials = this.applyCredentials(config);
+
+    const wanted = new Map(config.targets.map((target) => [target.name, target]));
+    for (const name of [...this.active.keys()]) {
+      if (!wanted.has(name)) {
+        await this.scheduler.remove(name);
+        this.active.delete(name);
+        await this.recorder.removeTarget(name);
+      }
+    }
+    for (const target of config.targets) {
+      const fingerprint = JSON.stringify(target);
+      const existing = this.active.get(target.name);
+      const credential = 'credential' in target ? target.credential : undefined;
+      const unchanged =
+        existing?.fingerprint === fingerprint &&
+        (credential === undefined || !changedCredentials.has(credential));
+      if (unchanged) continue;
+      if (existing !== undefined) {
+        await this.scheduler.remove(target.name);
+        await this.recorder.removeTarget(target.name);
+      }
+      await this.startTarget(target, fingerprint, config);
+    }
+    this.recorder.setTargetCounts(config.targets);
+  }
+
+  /** Keeps token sources (and their cached tokens) whose credential did not change. */
+  private applyCredentials(config: Config): Set<string> {
+    const changed = new Set<string>();
+    const next = new Map<string, { fingerprint: string; source: TokenSource }>();
+    const events: TokenEvents = {
+      tokenRequested: (credential, result, expiresAtMs) => {
+        this.metrics.oauthTokenRequests.inc({ credential, result });
+        this.metrics.oauthTokenExpiry.set({ credential }, (expiresAtMs ?? 0) / 1000);
+      },
+    };
+    for (const [name, credential] of Object.entries(config.credentials)) {
+      const fingerprint = JSON.stringify(credential);
+      const existing = this.tokenSources.get(name);
+      if (existing?.fingerprint === fingerprint) {
+        next.set(name, existing);
+        continue;
+      }
+      changed.add(name);
+      next.set(name, { fingerprint, source: new TokenSource(name, credential, events) });
+      this.metrics.oauthTokenRequests.inc({ credential: name, result: 'success' }, 0);
+      this.metrics.oauthTokenExpiry.set({ credential: name }, 0);
+    }
+    for (const name of this.tokenSources.keys()) {
+      if (!next.has(name)) {
+        changed.add(name);
+        this.metrics.oauthTokenExpiry.remove({ credential: name });
+      }
+    }
+    this.tokenSources = next;
+    return changed;
+  }
+
+  private async startTarget(target: Target, fingerprint: string, config: Config): Promise<void> {
+    const deps: ProberDeps = {
+      tokenSource: (name) => (name === undefined ? undefined : this.tokenSources.get(name)?.source),
+      readCa: (file) => (file === undefined ? Promise.resolve(undefined) : this.readCa(file)),
+    };
+    const prober = createProber(target, config, deps);
+    const active: ActiveTarget = { target, fingerprint, last: undefined, lastAt: undefined };
+    this.active.set(target.name, active);
+    this.recorder.addTarget(target);
+    await this.scheduler.add({
+      name: target.name,
+      intervalMs: target.interval,
+      run: async (signal) => {
+        const result = await runProbe(
+          target,
+          prober,
+          signal,
+          {
+            recorder: this.recorder,
+            history: this.history,
+            logger: this.logger,
+            redactor: this.redactor,
+          },
+          active.last,
+        );
+        if (result === undefined || this.stopped) return undefined;
+        active.last = result;
+        active.lastAt = Date.now();
+        return result.retryAfterMs === undefined
+          ? undefined
+          : { notBeforeMs: Date.now() + result.retryAfterMs };
+      },
+    });
+  }
+
+  private readCa(file: string): Promise<string> {
+    let pending = this.caFiles.get(file);
+    if (pending === undefined) {
+      pending = readFile(file, 'utf8');
+      this.caFiles.set(file, pending);
+    }
+    return pending;
+  }
+}

@@ -1,0 +1,182 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric cxprobe exports: name, type, labels and buckets in one place (DESIGN.md's
+ * catalogue). Label values only ever come from config names and the bounded enums in
+ * `src/probers/reasons.ts`, never from remote text, URLs or tokens.
+ */
+
+const NAMESPACE = 'cxprobe';
+
+/** REST round trips: 5 ms resolution where regions differ, up to the default 10 s timeout. */
+export const HTTP_DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10,
+];
+
+/** Bot turns: sub-second NLP answers up to the 30 s Digital Bot Connector budget and beyond. */
+export const BOT_TURN_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 12, 20, 30, 45, 60];
+
+/** The HTTP phases reported from got's timings, plus the whole request. */
+export const HTTP_PHASES = [
+  'dns',
+  'connect',
+  'tls',
+  'request',
+  'first_byte',
+  'download',
+  'total',
+] as const;
+export type HttpPhase = (typeof HTTP_PHASES)[number];
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Creates the catalogue on two registries holding the same metric objects: one renders the
+ * Prometheus text format, the other OpenMetrics (the only format that carries exemplars).
+ */
+export function createMetrics(build: { version: string; revision: string }) {
+  const openMetrics = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+  openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const registers = [openMetrics];
+
+  const metrics = {
+    probeSuccess: new Gauge({
+      name: `${NAMESPACE}_probe_success`,
+      help: '1 if the last probe of the target succeeded (or its live session is healthy), else 0.',
+      labelNames: ['target', 'kind'] as const,
+      registers,
+    }),
+    probesTotal: new Counter({
+      name: `${NAMESPACE}_probes_total`,
+      help: 'Probe cycles by outcome: "success" or a failure reason code.',
+      labelNames: ['target', 'kind', 'result'] as const,
+      registers,
+    }),
+    probeDuration: new Gauge({
+      name: `${NAMESPACE}_probe_duration_seconds`,
+      help: 'How long the last probe of the target took.',
+      labelNames: ['target', 'kind'] as const,
+      registers,
+    }),
+    probeTimeout: new Gauge({
+      name: `${NAMESPACE}_probe_timeout_seconds`,
+      help: 'The configured probe timeout, to compare with cxprobe_probe_duration_seconds.',
+      labelNames: ['target', 'kind'] as const,
+      registers,
+    }),
+    lastProbeTimestamp: new Gauge({
+      name: `${NAMESPACE}_probe_last_run_timestamp_seconds`,
+      help: 'Unix time the last probe of the target finished.',
+      labelNames: ['target', 'kind'] as const,
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: `${NAMESPACE}_http_request_duration_seconds`,
+      help: 'HTTP request duration by phase (dns, connect, tls, request, first_byte, download, total).',
+      labelNames: ['target', 'phase'] as const,
+      buckets: HTTP_DURATION_BUCKETS,
+      enableExemplars: true,
+      registers,
+    }),
+    httpResponses: new Counter({
+      name: `${NAMESPACE}_http_responses_total`,
+      help: 'HTTP responses received, by status code.',
+      labelNames: ['target', 'code'] as const,
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: `${NAMESPACE}_rate_limited_total`,
+      help: 'HTTP 429 responses; the target is not probed again before Retry-After.',
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    retryAfterUntil: new Gauge({
+      name: `${NAMESPACE}_rate_limited_until_timestamp_seconds`,
+      help: 'Unix time before which the target is not probed because of Retry-After (0 when not limited).',
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    tlsCertExpiry: new Gauge({
+      name: `${NAMESPACE}_tls_cert_expiry_timestamp_seconds`,
+      help: 'Unix time the earliest-expiring certificate presented by an https target expires.',
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    oauthTokenRequests: new Counter({
+      name: `${NAMESPACE}_oauth_token_requests_total`,
+      help: 'OAuth token requests by credential and result (success or a reason code).',
+      labelNames: ['credential', 'result'] as const,
+      registers,
+    }),
+    oauthTokenExpiry: new Gauge({
+      name: `${NAMESPACE}_oauth_token_expiry_timestamp_seconds`,
+      help: 'Unix time the cached token of the credential expires (0 when none).',
+      labelNames: ['credential'] as const,
+      registers,
+    }),
+    botTurnDuration: new Histogram({
+      name: `${NAMESPACE}_bot_turn_duration_seconds`,
+      help: 'Time from sending a synthetic user turn to the complete bot reply.',
+      labelNames: ['target'] as const,
+      buckets: BOT_TURN_BUCKETS,
+      enableExemplars: true,
+      registers,
+    }),
+    botTurnsOverBudget: new Counter({
+      name: `${NAMESPACE}_bot_turns_over_budget_total`,
+      help: "Bot turns slower than the target's budget (timeouts included once they pass it).",
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    botTurnBudget: new Gauge({
+      name: `${NAMESPACE}_bot_turn_budget_seconds`,
+      help: 'The configured bot turn budget of the target.',
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    configReloadSuccess: new Gauge({
+      name: `${NAMESPACE}_config_last_reload_successful`,
+      help: 'Whether the last configuration reload attempt was successful.',
+      registers,
+    }),
+    configReloadTimestamp: new Gauge({
+      name: `${NAMESPACE}_config_last_reload_success_timestamp_seconds`,
+      help: 'Unix time of the last successful configuration reload.',
+      registers,
+    }),
+    configReloads: new Counter({
+      name: `${NAMESPACE}_config_reloads_total`,
+      help: 'Configuration reload attempts by result.',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    targetsConfigured: new Gauge({
+      name: `${NAMESPACE}_targets`,
+      help: 'Configured targets by kind.',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    buildInfo: new Gauge({
+      name: `${NAMESPACE}_build_info`,
+      help: 'Build information; always 1.',
+      labelNames: ['version', 'revision', 'nodejs_version'] as const,
+      registers,
+    }),
+  };
+
+  metrics.buildInfo.set(
+    { version: build.version, revision: build.revision, nodejs_version: process.version },
+    1,
+  );
+  for (const result of ['success', 'failure'] as const) metrics.configReloads.inc({ result }, 0);
+  // Process metrics and the event-loop delay (nodejs_eventloop_lag_p99_seconds and friends).
+  collectDefaultMetrics({ register: openMetrics, eventLoopMonitoringPrecision: 10 });
+
+  const prometheus = new Registry();
+  for (const { name } of openMetrics.getMetricsAsArray()) {
+    const metric = openMetrics.getSingleMetric(name);
+    if (metric !== undefined) prometheus.registerMetric(metric);
+  }
+
+  return { ...metrics, registries: { prometheus, openMetrics } };
+}

@@ -1,0 +1,15 @@
+/**
+ * Reads a Retry-After header: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+ * Returns milliseconds from `nowMs`, or undefined when absent or unreadable.
+ */
+export function parseRetryAfterMs(
+  header: string | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
+  if (header === undefined || header.trim() === '') return undefined;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}

@@ -1,0 +1,27 @@
+/**
+ * The one catalogue of probe outcome codes. Metric `result`/`reason` labels only ever take these
+ * values, so a remote server can never grow a label set; the human detail goes to the probe log.
+ */
+export const REASONS = {
+  success: 'the probe passed',
+  timeout: 'no complete answer within the probe timeout',
+  dns_error: 'the host name did not resolve',
+  connection_refused: 'the TCP connection was refused',
+  connection_reset: 'the connection was reset or closed early',
+  tls_error: 'the TLS handshake or certificate check failed',
+  redirect_loop: 'too many redirects',
+  network_error: 'another network-level error',
+  unexpected_status: 'the HTTP status was not among the expected ones',
+  rate_limited: 'the server answered 429 Too Many Requests',
+  unauthorized: 'the server rejected the credential (401/403) even after a token refresh',
+  auth_failed: 'no OAuth token could be obtained for the credential',
+  invalid_json: 'the body was not the JSON the protocol requires',
+  body_mismatch: 'the body did not match body_regex',
+  json_mismatch: 'a JSON field expectation failed',
+  bot_failed: 'the bot answered with an error or a FAILED state',
+  internal: 'a bug in cxprobe; see the logs',
+} as const;
+
+export type Reason = keyof typeof REASONS;
+export type FailureReason = Exclude<Reason, 'success'>;
+export const REASON_CODES = Object.keys(REASONS) as Reason[];
