@@ -1,0 +1,63 @@
+/**
+ * Endpoint keys of the simulator. They name an endpoint in the fault state, in the ground truth
+ * and in log lines, so they are part of the simulator's public contract.
+ */
+export const ENDPOINT_KEYS = [
+  'genesys_oauth',
+  'genesys_tokens_me',
+  'genesys_health_check',
+  'cognigy_rest',
+  'genesys_bot_connector',
+  'cxone_oauth',
+  'cxone_exchange',
+] as const;
+
+/** One simulated endpoint, see {@link ENDPOINT_KEYS}. */
+export type EndpointKey = (typeof ENDPOINT_KEYS)[number];
+
+/** Endpoints that issue tokens; their ground truth carries `tokens_issued`. */
+export const OAUTH_ENDPOINT_KEYS: readonly EndpointKey[] = ['genesys_oauth', 'cxone_oauth'];
+
+/** A platform that authenticates with OAuth client credentials. */
+export type OAuthPlatform = 'genesys' | 'cxone';
+
+/** An OAuth client the simulator accepts. */
+export interface SimulatorClient {
+  /** Which token endpoint accepts this client. */
+  platform: OAuthPlatform;
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * Clients accepted when none are configured. The secrets are deliberately public: they only
+ * open the local simulator, and the demo configuration refers to them. The simulator copies
+ * the list at start-up, so later changes to this array do not affect a running simulator.
+ */
+export const DEFAULT_SIMULATOR_CLIENTS: SimulatorClient[] = [
+  { platform: 'genesys', clientId: 'cxprobe-demo', clientSecret: 'sim-genesys-secret-4f2a9c' },
+  { platform: 'cxone', clientId: 'cxprobe-demo-cxone', clientSecret: 'sim-cxone-secret-8d1e7b' },
+];
+
+/**
+ * Cognigy URL token accepted when none are configured: 64 hex characters, the shape of a real
+ * Cognigy endpoint URL token.
+ */
+export const DEFAULT_COGNIGY_URL_TOKEN =
+  'c0a1f3e5d7b9c2e4f6a8b0d1c3e5f7a9b2d4f6a8c0e2b4d6f8a1c3e5b7d9f0a2';
+
+/** Defaults of {@link SimulatorOptions} that are plain values. */
+export const SIMULATOR_DEFAULTS = Object.freeze({
+  host: '127.0.0.1',
+  port: 0,
+  /** Seconds; believed Genesys default lifetime (protocols.md §1.1). */
+  tokenTtlSeconds: 86_400,
+  /** Requests per minute per OAuth client (protocols.md §1.5). */
+  rateLimitPerMinute: 300,
+});
+
+/**
+ * Upper bound of any configured delay in milliseconds. Ten minutes is far beyond any probe
+ * timeout and well inside setTimeout's 2^31-1 ms limit, above which Node fires after 1 ms.
+ */
+export const MAX_DELAY_MS = 600_000;

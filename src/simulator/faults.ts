@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { ENDPOINT_KEYS, MAX_DELAY_MS, type EndpointKey } from './constants.ts';
+
+const rate = z.number().min(0).max(1);
+const delayMs = z.int().min(0).max(MAX_DELAY_MS);
+
+const latencySchema = z.strictObject({ fixed_ms: delayMs, random_ms: delayMs });
+
+/** Fault fields of one endpoint; the field names are the admin API's wire names. */
+const endpointFaultSchema = z.strictObject({
+  latency: latencySchema,
+  error_rate: rate,
+  error_status: z.int().min(500).max(599),
+  rate_limit_storm: z.boolean(),
+  storm_retry_after_s: z.int().min(1).max(86_400),
+  slow_rate: rate,
+  slow_ms: delayMs,
+  malformed_rate: rate,
+});
+
+/** A partial endpoint fault: every field, including inside `latency`, may be left out. */
+const endpointFaultPatchSchema = endpointFaultSchema
+  .extend({ latency: latencySchema.partial() })
+  .partial();
+
+const endpointPatchShape = Object.fromEntries(
+  ENDPOINT_KEYS.map((key) => [key, endpointFaultPatchSchema.optional()]),
+) as Record<EndpointKey, z.ZodOptional<typeof endpointFaultPatchSchema>>;
+
+/** Body of `PUT /-/sim/faults` and the `faults` start-up option. */
+export const faultsPatchSchema = z.strictObject({
+  reset: z.boolean().optional(),
+  endpoints: z.strictObject(endpointPatchShape).optional(),
+});
+
+/**
+ * Faults injected into one endpoint.
+ *
+ * - `latency`: every answer is delayed by `fixed_ms` plus a uniform integer in [0, `random_ms`].
+ * - `error_rate` (probability 0..1): answer `error_status` (500..599) instead.
+ * - `rate_limit_storm`: answer every request 429 with `Retry-After: storm_retry_after_s`.
+ * - `slow_rate` (probability): delay the answer by `slow_ms` more, to exceed a probe timeout.
+ * - `malformed_rate` (probability): answer 200 with truncated JSON or an HTML error page.
+ *
+ * Several at once: storm, then error, then malformed decide the answer; latency and slow delay
+ * every answer, injected or not.
+ */
+export type EndpointFault = z.infer<typeof endpointFaultSchema>;
+
+/** Partial {@link EndpointFault}, deep-merged into the current state. */
+export type EndpointFaultPatch = z.input<typeof endpointFaultPatchSchema>;
+
+/** Full fault state: every endpoint key is present. */
+export interface FaultState {
+  endpoints: Record<EndpointKey, EndpointFault>;
+}
+
+/**
+ * Change to the fault state. With `reset: true` every endpoint returns to
+ * {@link DEFAULT_ENDPOINT_FAULT} before `endpoints` is merged in.
+ */
+export type FaultsPatch = z.input<typeof faultsPatchSchema>;
+
+/** Faults of an endpoint nobody has touched: nothing is injected. */
+export const DEFAULT_ENDPOINT_FAULT: Readonly<EndpointFault> = Object.freeze({
+  latency: Object.freeze({ fixed_ms: 0, random_ms: 0 }),
+  error_rate: 0,
+  error_status: 503,
+  rate_limit_storm: false,
+  storm_retry_after_s: 5,
+  slow_rate: 0,
+  slow_ms: 30_000,
+  malformed_rate: 0,
+});
+
+/** Thrown when a faults patch does not validate; `message` is `<path>: <reason>[; ...]`. */
+export class FaultsValidationError extends Error {
+  override readonly name = 'FaultsValidationError';
+  /** Stable code, for callers that branch on the error kind. */
+  readonly code = 'ERR_SIM_FAULTS_INVALID';
+}
+
+/**
+ * Turns zod issues into `<path>: <reason>` strings. Unknown keys get the key appended to the
+ * path, so the message names the offending field rather than its parent object.
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], root = 'body'): string {
+  return issues
+    .flatMap((issue) => {
+      const base = issue.path.map(String);
+      if (issue.code === 'unrecognized_keys') {
+        const what =
+          base.length === 1 && base[0] === 'endpoints'
+            ? `unknown endpoint (expected one of ${ENDPOINT_KEYS.join(', ')})`
+            : 'unknown field';
+        return issue.keys.map((key) => `${[...base, key].join('.')}: ${what}`);
+      }
+      return [`${base.length > 0 ? base.join('.') : root}: ${issue.message}`];
+    })
+    .join('; ');
+}
+
+function freshState(): FaultState {
+  const endpoints = {} as Record<EndpointKey, EndpointFault>;
+  for (const key of ENDPOINT_KEYS) endpoints[key] = structuredClone(DEFAULT_ENDPOINT_FAULT);
+  return { endpoints };
+}
+
+/** Holds the current fault state; changes are validated and applied all-or-nothing. */
+export class FaultStore {
+  #state: FaultState = freshState();
+
+  /** Current fault of one endpoint. The object is replaced, never mutated, on every change. */
+  get(key: EndpointKey): Readonly<EndpointFault> {
+    return this.#state.endpoints[key];
+  }
+
+  /** Deep copy of the full state. */
+  snapshot(): FaultState {
+    return structuredClone(this.#state);
+  }
+
+  /**
+   * Validates `patch` (unknown input is fine) and merges it in.
+   *
+   * @returns the new full state (a copy).
+   * @throws {FaultsValidationError} when the patch is invalid; the state is then unchanged.
+   */
+  apply(patch: unknown): FaultState {
+    const parsed = faultsPatchSchema.safeParse(patch);
+    if (!parsed.success) throw new FaultsValidationError(formatIssues(parsed.error.issues));
+    const next = parsed.data.reset === true ? freshState() : structuredClone(this.#state);
+    for (const key of ENDPOINT_KEYS) {
+      const change = parsed.data.endpoints?.[key];
+      if (change === undefined) continue;
+      const current = next.endpoints[key];
+      const { latency, ...flat } = change;
+      next.endpoints[key] = {
+        ...current,
+        ...stripUndefined(flat),
+        latency: { ...current.latency, ...stripUndefined(latency ?? {}) },
+      };
+    }
+    this.#state = next;
+    return this.snapshot();
+  }
+}
+
+/** zod keeps explicit `undefined`s of optional fields; they must not overwrite values. */
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,99 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSimulatorApp, type SimulatorAppOptions } from './app.ts';
+import { SIMULATOR_DEFAULTS } from './constants.ts';
+import type { FaultState, FaultsPatch } from './faults.ts';
+import type { Truth } from './truth.ts';
+
+export { createSimulatorApp, type SimulatorApp, type SimulatorAppOptions } from './app.ts';
+export {
+  DEFAULT_COGNIGY_URL_TOKEN,
+  DEFAULT_SIMULATOR_CLIENTS,
+  ENDPOINT_KEYS,
+  type EndpointKey,
+  type SimulatorClient,
+} from './constants.ts';
+export { CXONE_USER_INPUT_TYPES } from './cxone.ts';
+export {
+  DEFAULT_ENDPOINT_FAULT,
+  FaultsValidationError,
+  type EndpointFault,
+  type EndpointFaultPatch,
+  type FaultState,
+  type FaultsPatch,
+} from './faults.ts';
+export type { DelaySummary, EndpointTruth, InjectedFault, Truth } from './truth.ts';
+
+/** Options of {@link startSimulator}. */
+export interface SimulatorOptions extends SimulatorAppOptions {
+  /** Interface to listen on. @default '127.0.0.1' */
+  host?: string;
+  /** TCP port; 0 picks an ephemeral port. @default 0 */
+  port?: number;
+}
+
+/** A listening simulator. */
+export interface RunningSimulator {
+  /** Origin of every simulated platform, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  port: number;
+  /** Current full fault state (a copy). */
+  faults(): FaultState;
+  /**
+   * Changes faults with the semantics of `PUT /-/sim/faults`.
+   *
+   * @throws {FaultsValidationError} when the patch is invalid; nothing changes then.
+   */
+  setFaults(patch: FaultsPatch): FaultState;
+  /** Current ground truth (a deep copy, JSON-serialisable). */
+  truth(): Truth;
+  /**
+   * Stops listening, drops every open connection and cancels pending delayed answers.
+   * Calling it again is harmless.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the simulator: Genesys Cloud, Cognigy and CXone endpoints plus the admin API under
+ * `/-/sim`, all on one HTTP origin.
+ *
+ * @throws {RangeError} for invalid numeric options.
+ * @throws {FaultsValidationError} when `options.faults` is invalid.
+ */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const simulator = createSimulatorApp(options);
+  const host = options.host ?? SIMULATOR_DEFAULTS.host;
+  const server = createServer(simulator.app);
+  server.listen(options.port ?? SIMULATOR_DEFAULTS.port, host);
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    simulator.dispose();
+    throw err;
+  }
+  const { port } = server.address() as AddressInfo;
+  // IPv6 literals need brackets inside a URL.
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    faults: () => simulator.faults(),
+    setFaults: (patch) => simulator.setFaults(patch),
+    truth: () => simulator.truth(),
+    close: () => {
+      closing ??= new Promise<void>((resolve, reject) => {
+        simulator.dispose();
+        server.close((err) => {
+          if (err === undefined) resolve();
+          else reject(err);
+        });
+        // Keep-alive and in-flight (delayed) connections would otherwise hold close() open.
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
