@@ -55,7 +55,10 @@ logOptions(
       ':9830',
     ),
 ).action(async (flags: LogFlags & { 'config.file': string; 'web.listenAddress': string }) => {
-  const running: { exporter?: import('./exporter/exporter.ts').Exporter; stop(): Promise<void> } = {
+  const running: {
+    exporter?: import('./exporter/exporter.ts').Exporter;
+    stop: () => Promise<void>;
+  } = {
     stop: async () => {},
   };
   const logger = await makeLogger(flags, () => running.exporter?.redactor() ?? createRedactor([]));
@@ -89,8 +92,10 @@ logOptions(
       'config.file'?: string;
     },
   ) => {
-    const running: { exporter?: import('./exporter/exporter.ts').Exporter; stop(): Promise<void> } =
-      { stop: async () => {} };
+    const running: {
+      exporter?: import('./exporter/exporter.ts').Exporter;
+      stop: () => Promise<void>;
+    } = { stop: async () => {} };
     const logger = await makeLogger(
       flags,
       () => running.exporter?.redactor() ?? createRedactor([]),

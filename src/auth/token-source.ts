@@ -58,6 +58,8 @@ export class TokenSource {
     }
     const failure = this.lastFailure;
     if (failure !== undefined && this.now() - failure.atMs < FAILURE_HOLD_MS) throw failure.error;
+    // Before starting a request: one nobody waits for would reject unhandled if it failed.
+    signal?.throwIfAborted();
     this.inflight ??= this.fetchToken().finally(() => {
       this.inflight = undefined;
     });
@@ -132,12 +134,13 @@ export class TokenSource {
     form: Record<string, string>;
   } {
     const { credential } = this;
-    const basic = `Basic ${Buffer.from(`${encodeForm(credential.client_id)}:${encodeForm(credential.client_secret)}`).toString('base64')}`;
+    const basic = basicAuth(encodeForm(credential.client_id), encodeForm(credential.client_secret));
     if (credential.type === 'genesys') {
-      // Genesys takes the client credentials in Basic auth only, never in the form.
+      // Genesys takes the client credentials in Basic auth only, never in the form, and its
+      // official SDK sends them as they are, not form-encoded as RFC 6749 would have it.
       return {
         url: `${genesysUrls(credential).loginUrl}/oauth/token`,
-        headers: { authorization: basic },
+        headers: { authorization: basicAuth(credential.client_id, credential.client_secret) },
         form: { grant_type: 'client_credentials' },
       };
     }
@@ -153,6 +156,10 @@ export class TokenSource {
     }
     return { url: credential.token_url, headers: { authorization: basic }, form };
   }
+}
+
+function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
 /** RFC 6749 §2.3.1: client id and secret are form-encoded before going into Basic auth. */

@@ -33,7 +33,7 @@ export async function startDemo(options: {
   simListenAddress: string;
   configFile?: string;
   logger: Logger;
-}): Promise<{ exporter: RunningExporter; simulatorUrl: string; stop(): Promise<void> }> {
+}): Promise<{ exporter: RunningExporter; simulatorUrl: string; stop: () => Promise<void> }> {
   const simAddress = parseListenAddress(options.simListenAddress);
   const simulator = await startSimulator({
     host: simAddress.host ?? '127.0.0.1',

@@ -13,7 +13,7 @@ export interface RunningExporter {
   server: Server;
   address: AddressInfo;
   /** Stops probing, then closes the HTTP server. Idempotent. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /** Starts the exporter: loads the config (throws ConfigError), schedules targets, serves HTTP. */
@@ -62,14 +62,18 @@ export async function startExporter(options: {
         ready = false;
         await exporter.stop();
         server.closeIdleConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await new Promise<void>((resolve) =>
+          server.close(() => {
+            resolve();
+          }),
+        );
       })()),
   };
 }
 
 /** SIGHUP reloads; SIGTERM and SIGINT stop cleanly and exit 0. */
 export function handleSignals(
-  running: { exporter?: Exporter; stop(): Promise<void> },
+  running: { exporter?: Exporter; stop: () => Promise<void> },
   logger: Logger,
 ): void {
   process.on('SIGHUP', () => {

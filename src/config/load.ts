@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   isScalar,
@@ -69,7 +69,8 @@ export async function parseConfig(
     ...at(error.pos[0]),
     message: error.message.split('\n')[0] ?? '',
   }));
-  if (syntaxProblems.length > 0) throw new ConfigError(syntaxProblems);
+  // Only the first syntax error: the ones after it are usually the parser losing its way.
+  if (syntaxProblems.length > 0) throw new ConfigError(syntaxProblems.slice(0, 1));
 
   const secrets = new Set<string>();
   const problems = substituteEnvironment(doc, env, at, secrets);
@@ -187,6 +188,12 @@ function describeIssue(
   }
   if (issue.code === 'invalid_type' && node === undefined && issue.input === undefined)
     message = 'required';
+  if (issue.code === 'invalid_value')
+    message = `expected one of ${issue.values.map(String).join(', ')}`;
+  if (issue.code === 'too_big' && message.startsWith('Too big'))
+    message = `must be at most ${String(issue.maximum)}`;
+  if (issue.code === 'too_small' && message.startsWith('Too small'))
+    message = `must be at least ${String(issue.minimum)}`;
   return {
     ...at(node?.range?.[0] ?? nearestNode(doc, issuePath)?.range?.[0]),
     path: formatPath(issuePath),
@@ -261,7 +268,7 @@ async function resolveSecretFiles(
       const secretKey = key.slice(0, -'_file'.length);
       try {
         holder[secretKey] = (await readFile(path.resolve(baseDir, fileName), 'utf8')).trim();
-        delete holder[key];
+        Reflect.deleteProperty(holder, key);
       } catch (error) {
         const fieldPath = [...holderPath, key];
         problems.push({
@@ -270,6 +277,20 @@ async function resolveSecretFiles(
           message: `cannot read secret file: ${describe(error)}`,
         });
       }
+    }
+  }
+  for (const [index, target] of config.targets.entries()) {
+    const caFile = target.tls?.ca_file;
+    if (caFile === undefined) continue;
+    try {
+      await access(path.resolve(baseDir, caFile));
+    } catch (error) {
+      const fieldPath = ['targets', index, 'tls', 'ca_file'];
+      problems.push({
+        ...at(nodeAt(doc, fieldPath)?.range?.[0]),
+        path: formatPath(fieldPath),
+        message: `cannot read CA file: ${describe(error)}`,
+      });
     }
   }
   return problems;
@@ -311,7 +332,7 @@ function applyDefaults(raw: RawConfig, file: string, secrets: Set<string>): Conf
 
 function describe(error: unknown): string {
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
-    return error.code === 'ENOENT' ? 'no such file' : `${error.code}`;
+    return error.code === 'ENOENT' ? 'no such file' : error.code;
   }
   return error instanceof Error ? error.message : String(error);
 }

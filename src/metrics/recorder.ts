@@ -58,7 +58,7 @@ export class MetricsRecorder {
   }
 
   /** Records one probe cycle. */
-  record(target: Target, result: ProbeResult, exemplar?: Record<string, string>): void {
+  record(target: Target, result: ProbeResult): void {
     const { metrics } = this;
     const labels = { target: target.name, kind: target.kind };
     metrics.probeSuccess.set(labels, result.success ? 1 : 0);
@@ -67,13 +67,7 @@ export class MetricsRecorder {
     metrics.lastProbeTimestamp.set(labels, Date.now() / 1000);
     for (const [phase, seconds] of Object.entries(result.phases ?? {})) {
       const phaseLabels = { target: target.name, phase };
-      if (exemplar === undefined) metrics.httpDuration.observe(phaseLabels, seconds);
-      else
-        metrics.httpDuration.observe({
-          labels: phaseLabels,
-          value: seconds,
-          exemplarLabels: exemplar,
-        });
+      metrics.httpDuration.observe(phaseLabels, seconds);
     }
     if (result.httpStatus !== undefined) {
       const code = String(result.httpStatus);

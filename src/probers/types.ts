@@ -22,8 +22,8 @@ export interface ProbeResult {
 
 /** Collects the lines of one probe's log for the landing page, and mirrors them to the logger. */
 export interface ProbeLog {
-  info(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
+  info: (message: string, fields?: Record<string, unknown>) => void;
+  error: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 /** What a prober gets for one cycle. */

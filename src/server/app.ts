@@ -2,6 +2,7 @@ import express, { type Express, type Request } from 'express';
 import type { Logger } from 'pino';
 import type { Exporter } from '../exporter/exporter.ts';
 import type { Metrics } from '../metrics/catalogue.ts';
+import { Exposition } from '../metrics/exposition.ts';
 import { renderConfig } from './config-page.ts';
 import { renderLanding } from './landing.ts';
 
@@ -21,11 +22,12 @@ export function createApp(options: AppOptions): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
+  const exposition = new Exposition(metrics.registries);
   app.get('/metrics', async (request, response) => {
-    const registry = wantsOpenMetrics(request)
-      ? metrics.registries.openMetrics
-      : metrics.registries.prometheus;
-    response.type(registry.contentType).send(await registry.metrics());
+    const { contentType, body } = await exposition.render(
+      wantsOpenMetrics(request) ? 'openmetrics' : 'prometheus',
+    );
+    response.type(contentType).send(body);
   });
 
   app.get('/-/healthy', (_request, response) => {

@@ -25,6 +25,7 @@ export async function requestWithCredential(
       ok: false,
       reason: 'unauthorized',
       message: 'server answered 401 with a freshly issued token',
+      status: 401,
     };
   }
   return second.exchange;

@@ -65,7 +65,9 @@ export function parseJsonBody(body: string): { value: unknown } | undefined {
 export function getPath(value: unknown, dotPath: string): unknown {
   let current = value;
   for (const part of dotPath.split('.')) {
-    if (current === null || typeof current !== 'object') return undefined;
+    // Own properties only: "constructor" or "toString" must not be found on every object.
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part))
+      return undefined;
     current = (current as Record<string, unknown>)[part];
   }
   return current;

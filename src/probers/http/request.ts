@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { TLSSocket, PeerCertificate, DetailedPeerCertificate } from 'node:tls';
+import { TLSSocket, type PeerCertificate, type DetailedPeerCertificate } from 'node:tls';
 import got, { type Method, type Response } from 'got';
 import type { HttpPhase } from '../../metrics/catalogue.ts';
 import type { FailureReason } from '../reasons.ts';
@@ -39,7 +39,13 @@ interface ExchangeCommon {
 /** The outcome of one request: a response of any status, or a transport failure. */
 export type HttpExchange =
   | (ExchangeCommon & { ok: true; status: number; headers: Response['headers']; body: string })
-  | (ExchangeCommon & { ok: false; reason: FailureReason; message: string });
+  | (ExchangeCommon & {
+      ok: false;
+      reason: FailureReason;
+      message: string;
+      /** Set when a response was received but still counts as a failure (401 after a refresh). */
+      status?: number;
+    });
 
 /** Performs the request and never throws: failures come back classified. */
 export async function performRequest(
@@ -66,10 +72,12 @@ export async function performRequest(
       ...(spec.ca === undefined ? {} : { certificateAuthority: spec.ca }),
     },
   });
-  request.on('request', (clientRequest: http.ClientRequest) => {
+  // `on` returns the request promise itself, which is awaited below.
+  void request.on('request', (clientRequest: http.ClientRequest) => {
     clientRequest.once('socket', (socket) => {
+      if (!(socket instanceof TLSSocket)) return;
       socket.once('secureConnect', () => {
-        certExpiresAt = earliestExpiry((socket as TLSSocket).getPeerCertificate(true));
+        certExpiresAt = earliestExpiry(socket.getPeerCertificate(true));
       });
     });
   });

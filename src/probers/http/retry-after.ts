@@ -9,6 +9,9 @@ export function parseRetryAfterMs(
   if (header === undefined || header.trim() === '') return undefined;
   const text = header.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // Every HTTP-date form names the month; without a letter, Date.parse would read "1.5" or "-5"
+  // as a date in 2001 and turn a malformed header into "retry now".
+  if (!/[a-z]/i.test(text)) return undefined;
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);

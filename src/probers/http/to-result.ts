@@ -25,6 +25,8 @@ export function exchangeToResult(
     return {
       ...common,
       ...botTurn,
+      // A response that still failed (401 after a refresh) counts among the status codes seen.
+      ...(exchange.status === undefined ? {} : { httpStatus: exchange.status }),
       success: false,
       reason: exchange.reason,
       message: exchange.message,
@@ -36,8 +38,8 @@ export function exchangeToResult(
     ...(options.botTurn === true ? { botTurnSeconds: exchange.totalSeconds } : {}),
   };
   if (exchange.status === 429) {
-    const header = exchange.headers['retry-after'];
-    const retryAfterMs = parseRetryAfterMs(Array.isArray(header) ? header[0] : header);
+    // Node keeps only the first Retry-After of a response, so this is a single string.
+    const retryAfterMs = parseRetryAfterMs(exchange.headers['retry-after']);
     return {
       ...withStatus,
       success: false,

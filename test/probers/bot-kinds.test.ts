@@ -1,0 +1,287 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createProber } from '../../src/probers/index.ts';
+import type { ProbeResult } from '../../src/probers/types.ts';
+import {
+  DEFAULT_COGNIGY_URL_TOKEN,
+  startSimulator,
+  type EndpointKey,
+  type RunningSimulator,
+} from '../../src/simulator/index.ts';
+import {
+  depsFor,
+  probeContext,
+  sendJson,
+  startServer,
+  targetFrom,
+  type ReceivedRequest,
+  type TestServer,
+  type TokenEvent,
+  simulatorClient,
+} from './helpers.ts';
+
+const CXONE = simulatorClient('cxone');
+
+type BotKind = 'cognigy-rest' | 'genesys-bot-connector' | 'cxone-exchange';
+
+/** Target YAML (and any credential it needs) for a bot kind served at `origin`. */
+function botYaml(kind: BotKind, origin: string, extra: string, authMethod?: string): string {
+  switch (kind) {
+    case 'cognigy-rest':
+      return `
+targets:
+  - name: bot
+    kind: cognigy-rest
+    url: ${origin}/cognigy
+    url_token: ${DEFAULT_COGNIGY_URL_TOKEN}
+${extra}`;
+    case 'genesys-bot-connector':
+      return `
+targets:
+  - name: bot
+    kind: genesys-bot-connector
+    url: ${origin}/genesys/bot-connector
+${extra}`;
+    case 'cxone-exchange':
+      return `
+credentials:
+  cxone:
+    type: cxone
+    token_url: ${origin}/cxone/oauth/token
+    client_id: ${CXONE.clientId}
+    client_secret: ${CXONE.clientSecret}
+${authMethod === undefined ? '' : `    auth_method: ${authMethod}`}
+targets:
+  - name: bot
+    kind: cxone-exchange
+    url: ${origin}/cxone/exchange
+    credential: cxone
+${extra}`;
+  }
+}
+
+/** Runs one probe of a bot target with the timeout of the target. */
+async function probeBot(
+  yamlText: string,
+): Promise<{ result: ProbeResult; events: TokenEvent[]; lines: string[] }> {
+  const { target, config } = await targetFrom(yamlText);
+  const { deps, events } = depsFor(config);
+  const context = probeContext(target.timeout);
+  const result = await createProber(target, config, deps).probe(context);
+  return { result, events, lines: context.lines.map((line) => line.message) };
+}
+
+const ENDPOINT: Record<BotKind, EndpointKey> = {
+  'cognigy-rest': 'cognigy_rest',
+  'genesys-bot-connector': 'genesys_bot_connector',
+  'cxone-exchange': 'cxone_exchange',
+};
+
+describe.each(['cognigy-rest', 'genesys-bot-connector', 'cxone-exchange'] as const)(
+  '%s against the simulator',
+  (kind) => {
+    let sim: RunningSimulator | undefined;
+    afterEach(async () => {
+      await sim?.close();
+      sim = undefined;
+    });
+    const key = ENDPOINT[kind];
+
+    it('succeeds and times the turn', async () => {
+      sim = await startSimulator({
+        port: 0,
+        faults: { endpoints: { [key]: { latency: { fixed_ms: 60 } } } },
+      });
+      const { result } = await probeBot(botYaml(kind, sim.url, ''));
+      expect(result).toMatchObject({ success: true, reason: 'success', httpStatus: 200 });
+      expect(result.botTurnSeconds).toBeGreaterThanOrEqual(0.06);
+      expect(result.durationSeconds).toBeGreaterThanOrEqual(0.06);
+      expect(sim.truth().endpoints[key].responses).toEqual({ 200: 1 });
+    });
+
+    it('fails a malformed reply as invalid_json', async () => {
+      sim = await startSimulator({
+        port: 0,
+        faults: { endpoints: { [key]: { malformed_rate: 1 } } },
+      });
+      // Both malformed shapes (truncated JSON, an HTML page) are picked at random: probe a few.
+      for (let i = 0; i < 4; i++) {
+        const { result } = await probeBot(botYaml(kind, sim.url, ''));
+        expect(result).toMatchObject({ success: false, httpStatus: 200 });
+        expect(['invalid_json', 'json_mismatch']).toContain(result.reason);
+      }
+      expect(sim.truth().endpoints[key].injected.malformed).toBe(4);
+    });
+
+    it('fails a 5xx as unexpected_status', async () => {
+      sim = await startSimulator({
+        port: 0,
+        faults: { endpoints: { [key]: { error_rate: 1, error_status: 500 } } },
+      });
+      const { result } = await probeBot(botYaml(kind, sim.url, ''));
+      expect(result).toMatchObject({
+        success: false,
+        reason: 'unexpected_status',
+        httpStatus: 500,
+      });
+      expect(result.botTurnSeconds).toBeGreaterThanOrEqual(0);
+    });
+
+    it('times out a slow turn and still reports its duration', async () => {
+      sim = await startSimulator({
+        port: 0,
+        faults: { endpoints: { [key]: { slow_rate: 1, slow_ms: 5_000 } } },
+      });
+      const { result } = await probeBot(botYaml(kind, sim.url, '    timeout: 400ms'));
+      expect(result).toMatchObject({ success: false, reason: 'timeout' });
+      expect(result.botTurnSeconds).toBeGreaterThan(0);
+      expect(result.durationSeconds).toBeGreaterThan(0);
+      expect(sim.truth().endpoints[key].injected.slow).toBe(1);
+    });
+
+    it('applies the target expectations after the protocol check', async () => {
+      sim = await startSimulator({ port: 0 });
+      const { result } = await probeBot(
+        botYaml(kind, sim.url, '    expect: { body_regex: "no such reply" }'),
+      );
+      expect(result).toMatchObject({ success: false, reason: 'body_mismatch', httpStatus: 200 });
+    });
+  },
+);
+
+describe('bot kinds, protocol details', () => {
+  let sim: RunningSimulator | undefined;
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await sim?.close();
+    await server?.close();
+    sim = undefined;
+    server = undefined;
+  });
+
+  it('cognigy-rest with a wrong URL token is unexpected_status 404', async () => {
+    sim = await startSimulator({ port: 0 });
+    const { result } = await probeBot(`
+targets:
+  - name: bot
+    kind: cognigy-rest
+    url: ${sim.url}/cognigy/
+    url_token: not-the-token
+`);
+    expect(result).toMatchObject({ success: false, reason: 'unexpected_status', httpStatus: 404 });
+  });
+
+  it('cognigy-rest posts userId, sessionId and text to <url>/<token>', async () => {
+    let seen: ReceivedRequest | undefined;
+    server = await startServer((_req, res, received) => {
+      seen = received;
+      sendJson(res, 200, { text: 'hi', outputStack: [] });
+    });
+    const { result } = await probeBot(`
+targets:
+  - name: bot
+    kind: cognigy-rest
+    url: ${server.url}/base/
+    url_token: tok
+    user_id: probe-user
+    text: hello bot
+`);
+    expect(result.success).toBe(true);
+    expect(seen?.url).toBe('/base/tok');
+    expect(seen?.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(seen?.body ?? '')).toMatchObject({
+      userId: 'probe-user',
+      sessionId: expect.stringMatching(/^cxprobe-/) as unknown,
+      text: 'hello bot',
+    });
+  });
+
+  it('cognigy-rest without outputStack is json_mismatch', async () => {
+    server = await startServer((_req, res) => {
+      sendJson(res, 200, { text: 'hi' });
+    });
+    const { result } = await probeBot(`
+targets:
+  - name: bot
+    kind: cognigy-rest
+    url: ${server.url}
+    url_token: tok
+`);
+    expect(result).toMatchObject({ success: false, reason: 'json_mismatch' });
+  });
+
+  it.each([
+    [{ replymessages: [], botState: 'FAILED' }, 'bot_failed'],
+    [{ replymessages: [], botState: 'SLEEPING' }, 'json_mismatch'],
+    [{ botState: 'COMPLETE' }, 'json_mismatch'],
+    [{ replymessages: [], botState: 'COMPLETE' }, 'success'],
+  ])('genesys-bot-connector reply %j → %s', async (reply, reason) => {
+    server = await startServer((_req, res) => {
+      sendJson(res, 200, reply);
+    });
+    const { result } = await probeBot(`
+targets:
+  - name: bot
+    kind: genesys-bot-connector
+    url: ${server.url}/bot
+`);
+    expect(result.reason).toBe(reason);
+    expect(result.httpStatus).toBe(200);
+    expect(result.botTurnSeconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('genesys-bot-connector sends a handle-utterance request', async () => {
+    server = await startServer((_req, res) => {
+      sendJson(res, 200, { replymessages: [], botState: 'MOREDATA' });
+    });
+    await probeBot(`
+targets:
+  - name: bot
+    kind: genesys-bot-connector
+    url: ${server.url}/bot
+    bot_id: my-bot
+    text: ping
+    headers: { x-api-key: k }
+`);
+    const request = server.requests[0];
+    expect(request?.headers['x-api-key']).toBe('k');
+    expect(JSON.parse(request?.body ?? '')).toMatchObject({
+      botId: 'my-bot',
+      botSessionId: expect.any(String) as unknown,
+      inputMessage: { type: 'Text', text: 'ping' },
+    });
+  });
+
+  it('cxone-exchange reports an error branch as bot_failed', async () => {
+    server = await startServer((_req, res) => {
+      sendJson(res, 200, { branchName: 'Error' });
+    });
+    const { result } = await probeBot(`
+targets:
+  - name: bot
+    kind: cxone-exchange
+    url: ${server.url}/exchange
+`);
+    expect(result).toMatchObject({ success: false, reason: 'bot_failed' });
+  });
+
+  it.each(['client_secret_post', 'client_secret_basic', undefined])(
+    'cxone-exchange authenticates with %s',
+    async (authMethod) => {
+      sim = await startSimulator({ port: 0 });
+      const { result, events } = await probeBot(botYaml('cxone-exchange', sim.url, '', authMethod));
+      expect(result).toMatchObject({ success: true, httpStatus: 200 });
+      expect(events.map((e) => e.result)).toEqual(['success']);
+      expect(sim.truth().endpoints.cxone_oauth.tokens_issued).toBe(1);
+    },
+  );
+
+  it('cxone-exchange with a failing token endpoint is auth_failed', async () => {
+    sim = await startSimulator({
+      port: 0,
+      faults: { endpoints: { cxone_oauth: { error_rate: 1 } } },
+    });
+    const { result } = await probeBot(botYaml('cxone-exchange', sim.url, ''));
+    expect(result).toMatchObject({ success: false, reason: 'auth_failed' });
+    expect(sim.truth().endpoints.cxone_exchange.requests).toBe(0);
+  });
+});
