@@ -131,7 +131,7 @@ logOptions(
   try {
     const address = parseListenAddress(flags['web.listenAddress']);
     const simulator = await startSimulator({
-      host: address.host ?? '::',
+      host: address.host ?? '0.0.0.0',
       port: address.port,
       logger,
     });

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.ts';
@@ -35,11 +35,14 @@ export async function startExporter(options: {
     version: BUILD.version,
     isReady: () => ready,
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const started = app.listen(listen.port, listen.host ?? '::', () => {
-      resolve(started);
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // Without a host Node listens on every interface, IPv6 and IPv4 where the host has them.
+    server.listen({ port: listen.port, host: listen.host }, () => {
+      server.off('error', reject);
+      resolve();
     });
-    started.once('error', reject);
   });
   ready = true;
   const address = server.address() as AddressInfo;
