@@ -317,7 +317,7 @@ function applyDefaults(raw: RawConfig, file: string, secrets: Set<string>): Conf
       secrets.add(target.url_token);
     return {
       ...target,
-      interval: target.interval ?? global.interval,
+      interval: ('interval' in target ? target.interval : undefined) ?? global.interval,
       timeout: target.timeout ?? global.timeout,
     };
   });

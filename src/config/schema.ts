@@ -242,7 +242,105 @@ const cxoneExchangeTarget = z.strictObject({
   virtual_agent_id: nonEmpty.optional(),
 });
 
+const wsUrl = z
+  .string()
+  .refine((text) => URL.canParse(text) && /^wss?:$/.test(new URL(text).protocol), {
+    message: 'expected a ws:// or wss:// URL',
+  });
+
+const pingSchema = z.strictObject({
+  interval: duration.meta({ description: 'Time between pings; 0s turns them off' }),
+  timeout: positiveDuration.meta({ description: 'A ping unanswered this long ends the session' }),
+});
+
+const reconnectSchema = z.strictObject({
+  initial: positiveDuration.optional().meta({ description: 'First back-off window (1s)' }),
+  max: positiveDuration.optional().meta({ description: 'Largest back-off window (60s)' }),
+  stable_after: positiveDuration
+    .optional()
+    .meta({ description: 'A session living this long resets the back-off (60s)' }),
+});
+
+/** Fields every persistent (session) target has: no interval, the session runs continuously. */
+const sessionCommon = {
+  name: common.name,
+  timeout: positiveDuration
+    .optional()
+    .meta({ description: 'Connect and handshake timeout (default global.timeout)' }),
+  reconnect: reconnectSchema.optional(),
+  max_payload: z
+    .number()
+    .int()
+    .min(1024)
+    .optional()
+    .meta({ description: 'Largest frame accepted, bytes; bigger ones end the session (1 MiB)' }),
+  tls: tlsSchema.optional(),
+};
+
+const appPingSchema = z
+  .strictObject({
+    interval: positiveDuration,
+    timeout: positiveDuration,
+    send: z
+      .string()
+      .min(1)
+      .meta({ description: 'Text to send; {{id}} is replaced by a unique id' }),
+    match_json: z
+      .string()
+      .optional()
+      .meta({ description: 'Dot path of the reply field that carries the id back' }),
+    match_regex: z
+      .string()
+      .optional()
+      .meta({ description: 'Regex a reply must match; capture group 1, if any, is the id' }),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.match_json === undefined) === (value.match_regex === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['match_json'],
+        message: 'give match_json or match_regex',
+      });
+    }
+    if (value.match_regex !== undefined) {
+      try {
+        new RegExp(value.match_regex);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['match_regex'],
+          message: `invalid regular expression: ${String(error)}`,
+        });
+      }
+    }
+  });
+
+const stepSchema = z.union([
+  z.strictObject({ send: z.string() }),
+  z.strictObject({ expect: z.string(), timeout: positiveDuration.optional() }),
+]);
+
+const websocketTarget = z.strictObject({
+  ...sessionCommon,
+  kind: z.literal('websocket'),
+  url: wsUrl,
+  subprotocols: z.array(nonEmpty).optional(),
+  headers: headersSchema.optional(),
+  credential: nonEmpty.optional().meta({ description: 'OAuth token sent on every (re)connect' }),
+  credential_in: z
+    .enum(['header', 'query'])
+    .optional()
+    .meta({ description: 'Authorization header (default) or a query parameter' }),
+  query_param: nonEmpty.optional().meta({ description: 'Query parameter name (access_token)' }),
+  ping: pingSchema
+    .optional()
+    .meta({ description: 'RFC 6455 pings (default every 10s, 5s timeout)' }),
+  app_ping: appPingSchema.optional(),
+  steps: z.array(stepSchema).optional().meta({ description: 'Messages to send/expect after open' }),
+});
+
 export const targetSchema = z.discriminatedUnion('kind', [
+  websocketTarget,
   httpTarget,
   genesysRestTarget,
   cognigyRestTarget,
@@ -280,9 +378,12 @@ export const configSchema = z
         });
       }
       seen.set(target.name, index);
-      const interval = target.interval ?? config.global?.interval ?? DEFAULTS.intervalMs;
+      const interval =
+        ('interval' in target ? target.interval : undefined) ??
+        config.global?.interval ??
+        DEFAULTS.intervalMs;
       const timeout = target.timeout ?? config.global?.timeout ?? DEFAULTS.timeoutMs;
-      if (timeout > interval) {
+      if ('interval' in target && timeout > interval) {
         ctx.addIssue({
           code: 'custom',
           path: ['targets', index, target.timeout !== undefined ? 'timeout' : 'interval'],

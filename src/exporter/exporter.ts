@@ -5,7 +5,10 @@ import { loadConfigFile, type Config, type Target } from '../config/load.ts';
 import { createRedactor, type Redactor } from '../config/redact.ts';
 import type { Metrics } from '../metrics/catalogue.ts';
 import { MetricsRecorder } from '../metrics/recorder.ts';
-import { createProber } from '../probers/index.ts';
+import { createTargetProber } from '../probers/index.ts';
+import { SessionRunner } from '../probers/session/session-runner.ts';
+import { createSessionRecorder, type SessionState } from '../metrics/session-recorder.ts';
+import { createSessionLog } from './session-log.ts';
 import type { ProberDeps } from '../probers/deps.ts';
 import type { ProbeResult } from '../probers/types.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
@@ -18,6 +21,8 @@ export interface TargetState {
   last: ProbeResult | undefined;
   lastAt: number | undefined;
   nextAt: number | undefined;
+  /** Persistent kinds: the live session. */
+  session: SessionState | undefined;
 }
 
 export type ReloadOutcome = { ok: true } | { ok: false; error: string };
@@ -28,6 +33,9 @@ interface ActiveTarget {
   fingerprint: string;
   last: ProbeResult | undefined;
   lastAt: number | undefined;
+  session: SessionState | undefined;
+  /** Stops probing the target (scheduler job or session runner). */
+  stop: () => Promise<void>;
 }
 
 /**
@@ -103,7 +111,10 @@ export class Exporter {
   /** Stops probing and waits for probes in flight. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.scheduler.stop();
+    await Promise.all([
+      this.scheduler.stop(),
+      ...[...this.active.values()].map((active) => active.stop()),
+    ]);
   }
 
   /** Every configured target with its last result, in config order. */
@@ -115,6 +126,7 @@ export class Exporter {
         last: active?.last,
         lastAt: active?.lastAt,
         nextAt: this.scheduler.nextRunAt(target.name),
+        session: active?.session,
       };
     });
   }
@@ -128,7 +140,7 @@ export class Exporter {
     const wanted = new Map(config.targets.map((target) => [target.name, target]));
     for (const name of [...this.active.keys()]) {
       if (!wanted.has(name)) {
-        await this.scheduler.remove(name);
+        await this.active.get(name)?.stop();
         this.active.delete(name);
         await this.recorder.removeTarget(name);
       }
@@ -142,7 +154,7 @@ export class Exporter {
         (credential === undefined || !changedCredentials.has(credential));
       if (unchanged) continue;
       if (existing !== undefined) {
-        await this.scheduler.remove(target.name);
+        await existing.stop();
         await this.recorder.removeTarget(target.name);
       }
       await this.startTarget(target, fingerprint, config);
@@ -187,8 +199,35 @@ export class Exporter {
       tokenSource: (name) => (name === undefined ? undefined : this.tokenSources.get(name)?.source),
       readCa: (file) => (file === undefined ? Promise.resolve(undefined) : this.readCa(file)),
     };
-    const prober = createProber(target, config, deps);
-    const active: ActiveTarget = { target, fingerprint, last: undefined, lastAt: undefined };
+    const built = createTargetProber(target, config, deps);
+    if (built.mode === 'session') {
+      const { events, state } = createSessionRecorder(target, this.metrics);
+      const runner = new SessionRunner(
+        built.protocol,
+        events,
+        () => createSessionLog(target, this.history, this.logger, this.redactor),
+        built.backoff,
+      );
+      this.active.set(target.name, {
+        target,
+        fingerprint,
+        last: undefined,
+        lastAt: undefined,
+        session: state,
+        stop: () => runner.stop(),
+      });
+      runner.start();
+      return;
+    }
+    const { prober } = built;
+    const active: ActiveTarget = {
+      target,
+      fingerprint,
+      last: undefined,
+      lastAt: undefined,
+      session: undefined,
+      stop: () => this.scheduler.remove(target.name),
+    };
     this.active.set(target.name, active);
     this.recorder.addTarget(target);
     await this.scheduler.add({

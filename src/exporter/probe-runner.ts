@@ -74,6 +74,9 @@ export async function runProbe(
   // A run cut short by shutdown or reload says nothing about the target.
   if (stopSignal.aborted) return undefined;
 
+  // The cycle's duration includes what the prober did around the request (e.g. fetching a
+  // token); the request itself is the `total` phase.
+  result = { ...result, durationSeconds: (performance.now() - started) / 1000 };
   const redact = deps.redactor();
   if (result.message !== undefined) result = { ...result, message: redact(result.message) };
   (result.success ? log.info : log.error)(

@@ -16,6 +16,21 @@ export const HTTP_DURATION_BUCKETS = [
 /** Bot turns: sub-second NLP answers up to the 30 s Digital Bot Connector budget and beyond. */
 export const BOT_TURN_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 12, 20, 30, 45, 60];
 
+/** WebSocket connects: DNS through upgrade, plus the protocol's own open handshake. */
+export const WS_CONNECT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Ping RTT: millisecond resolution where a call is still fine, up to seconds where it is not. */
+export const PING_RTT_BUCKETS = [
+  0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5,
+  1, 2, 5,
+];
+
+/** Session lifetimes: seconds (reconnect storms) to a day (Genesys channel lifetime). */
+export const SESSION_BUCKETS = [1, 5, 15, 60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 24 * 3600];
+
+/** Heartbeat gaps around the Genesys 30 s period. */
+export const HEARTBEAT_BUCKETS = [1, 5, 10, 20, 25, 28, 30, 32, 35, 45, 60, 90, 120];
+
 /** The HTTP phases reported from got's timings, plus the whole request. */
 export const HTTP_PHASES = [
   'dns',
@@ -136,6 +151,83 @@ export function createMetrics(build: { version: string; revision: string }) {
       name: `${NAMESPACE}_bot_turn_budget_seconds`,
       help: 'The configured bot turn budget of the target.',
       labelNames: ['target'] as const,
+      registers,
+    }),
+    wsConnectDuration: new Histogram({
+      name: `${NAMESPACE}_ws_connect_duration_seconds`,
+      help: 'Session connect time by phase (dns, tcp, tls, upgrade, protocol_open).',
+      labelNames: ['target', 'phase'] as const,
+      buckets: WS_CONNECT_BUCKETS,
+      registers,
+    }),
+    wsConnectFailures: new Counter({
+      name: `${NAMESPACE}_ws_connect_failures_total`,
+      help: 'Failed session connects by reason and HTTP status of the refused upgrade ("none" if not refused).',
+      labelNames: ['target', 'reason', 'status'] as const,
+      registers,
+    }),
+    wsPingRtt: new Histogram({
+      name: `${NAMESPACE}_ws_ping_rtt_seconds`,
+      help: "Ping to pong round trip: RFC 6455 control frames or the protocol's own ping.",
+      labelNames: ['target', 'layer'] as const,
+      buckets: PING_RTT_BUCKETS,
+      registers,
+    }),
+    wsPingsLost: new Counter({
+      name: `${NAMESPACE}_ws_pings_lost_total`,
+      help: 'Pings that never got their pong (timed out, or skipped by a later pong).',
+      labelNames: ['target', 'layer'] as const,
+      registers,
+    }),
+    wsConnected: new Gauge({
+      name: `${NAMESPACE}_ws_connected`,
+      help: '1 while the session is up.',
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    wsCloses: new Counter({
+      name: `${NAMESPACE}_ws_closes_total`,
+      help: 'Every session close by code, reason and whether it was abnormal (1006, ping timeouts, unannounced closes).',
+      labelNames: ['target', 'code', 'reason', 'abnormal'] as const,
+      registers,
+    }),
+    wsReconnects: new Counter({
+      name: `${NAMESPACE}_ws_reconnects_total`,
+      help: 'Reconnect attempts by the cause that made them necessary.',
+      labelNames: ['target', 'reason'] as const,
+      registers,
+    }),
+    wsReconnectBackoff: new Gauge({
+      name: `${NAMESPACE}_ws_reconnect_backoff_seconds`,
+      help: 'The back-off before the reconnect in progress (0 when connected).',
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    wsSessionDuration: new Histogram({
+      name: `${NAMESPACE}_ws_session_duration_seconds`,
+      help: 'How long sessions lived before they closed.',
+      labelNames: ['target'] as const,
+      buckets: SESSION_BUCKETS,
+      registers,
+    }),
+    wsHeartbeatGap: new Histogram({
+      name: `${NAMESPACE}_ws_heartbeat_gap_seconds`,
+      help: 'Time between consecutive server heartbeats.',
+      labelNames: ['target'] as const,
+      buckets: HEARTBEAT_BUCKETS,
+      registers,
+    }),
+    wsHeartbeatsMissed: new Counter({
+      name: `${NAMESPACE}_ws_heartbeats_missed_total`,
+      help: 'Expected server heartbeats that did not arrive.',
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    botFirstResponse: new Histogram({
+      name: `${NAMESPACE}_bot_first_response_seconds`,
+      help: 'Time from sending a synthetic user turn to the first bot output (streaming bots).',
+      labelNames: ['target'] as const,
+      buckets: BOT_TURN_BUCKETS,
       registers,
     }),
     configReloadSuccess: new Gauge({

@@ -47,6 +47,18 @@ export class MetricsRecorder {
       this.metrics.botTurnDuration,
       this.metrics.botTurnsOverBudget,
       this.metrics.botTurnBudget,
+      this.metrics.botFirstResponse,
+      this.metrics.wsConnectDuration,
+      this.metrics.wsConnectFailures,
+      this.metrics.wsPingRtt,
+      this.metrics.wsPingsLost,
+      this.metrics.wsConnected,
+      this.metrics.wsCloses,
+      this.metrics.wsReconnects,
+      this.metrics.wsReconnectBackoff,
+      this.metrics.wsSessionDuration,
+      this.metrics.wsHeartbeatGap,
+      this.metrics.wsHeartbeatsMissed,
     ];
     for (const metric of perTarget) {
       const { values } = await metric.get();

@@ -13,7 +13,7 @@ export const REASONS = {
   network_error: 'another network-level error',
   unexpected_status: 'the HTTP status was not among the expected ones',
   rate_limited: 'the server answered 429 Too Many Requests',
-  unauthorized: 'the server rejected the credential (401/403) even after a token refresh',
+  unauthorized: 'the server answered 401 even with a freshly issued token',
   auth_failed: 'no OAuth token could be obtained for the credential',
   invalid_json: 'the body was not the JSON the protocol requires',
   body_mismatch: 'the body did not match body_regex',

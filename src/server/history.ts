@@ -1,10 +1,17 @@
-import type { ProbeResult } from '../probers/types.ts';
-
 /** One line of a probe's own log. */
 export interface ProbeLogLine {
   time: number;
   level: 'info' | 'error';
   message: string;
+}
+
+/** The outcome of a probe, or of one session of a persistent target. */
+export interface RecordedResult {
+  success: boolean;
+  /** `success`, a probe reason code or a session close reason. */
+  reason: string;
+  durationSeconds: number;
+  message?: string;
 }
 
 /** A finished probe as the landing page and /logs show it. */
@@ -13,7 +20,7 @@ export interface ProbeRecord {
   target: string;
   kind: string;
   startedAt: number;
-  result: ProbeResult;
+  result: RecordedResult;
   lines: ProbeLogLine[];
 }
 

@@ -1,5 +1,6 @@
 import escapeHtml from 'escape-html';
 import type { TargetState } from '../exporter/exporter.ts';
+import type { SessionState } from '../metrics/session-recorder.ts';
 import type { ProbeRecord } from './history.ts';
 
 export interface LandingModel {
@@ -14,7 +15,8 @@ export interface LandingModel {
  */
 export function renderLanding(model: LandingModel): string {
   const targetRows = model.targets
-    .map(({ target, last, lastAt, nextAt }) => {
+    .map(({ target, last, lastAt, nextAt, session }) => {
+      if (session !== undefined) return sessionRow(target.name, target.kind, session);
       const state =
         last === undefined
           ? '<td class="pending">pending</td>'
@@ -42,7 +44,7 @@ td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;font-size:.9em}th
 <p>Synthetic probes for contact-center voice and bot integrations. Version ${e(model.version)}.</p>
 <p><a href="metrics">Metrics</a> · <a href="config">Configuration</a> · <a href="-/healthy">Health</a> · <a href="-/ready">Readiness</a></p>
 <h2>Targets</h2>
-<table><thead><tr><th>Target</th><th>Kind</th><th>Last result</th><th>Duration</th><th>Last probe</th><th>Next probe</th><th>Detail</th></tr></thead>
+<table><thead><tr><th>Target</th><th>Kind</th><th>Last result / session</th><th>Duration / last RTT</th><th>Last probe / up since</th><th>Next probe</th><th>Detail</th></tr></thead>
 <tbody>
 ${targetRows}
 </tbody></table>
@@ -54,6 +56,31 @@ ${historyRows}
 </tbody></table>
 </body></html>
 `;
+}
+
+/** A persistent target: its live session instead of a last probe. */
+function sessionRow(name: string, kind: string, session: SessionState): string {
+  const state = session.connected
+    ? `<td class="ok">connected</td>`
+    : `<td class="fail">${session.closes === 0 && session.lastConnectError === undefined ? 'connecting' : 'reconnecting'}</td>`;
+  const rtt =
+    session.lastRtt === undefined
+      ? ''
+      : `${(session.lastRtt.seconds * 1000).toFixed(1)} ms (${e(session.lastRtt.layer)})`;
+  const close =
+    session.lastClose === undefined
+      ? ''
+      : `last close ${session.lastClose.code} ${e(session.lastClose.reason)}${session.lastClose.abnormal ? ' (abnormal)' : ''} at ${time(session.lastClose.at)}`;
+  const detail = [
+    close,
+    session.lastConnectError === undefined
+      ? ''
+      : `last connect error: ${e(session.lastConnectError)}`,
+    `${session.closes} closes, ${session.reconnects} reconnects`,
+  ]
+    .filter((part) => part !== '')
+    .join('; ');
+  return `<tr><td>${e(name)}</td><td>${e(kind)}</td>${state}<td>${rtt}</td><td>${session.connectedSince === undefined ? '' : `since ${time(session.connectedSince)}`}</td><td></td><td class="msg">${detail}</td></tr>`;
 }
 
 function e(text: string): string {

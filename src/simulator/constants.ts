@@ -10,10 +10,26 @@ export const ENDPOINT_KEYS = [
   'genesys_bot_connector',
   'cxone_oauth',
   'cxone_exchange',
+  'genesys_channels',
 ] as const;
 
 /** One simulated endpoint, see {@link ENDPOINT_KEYS}. */
 export type EndpointKey = (typeof ENDPOINT_KEYS)[number];
+
+/**
+ * Keys of the persistent-connection endpoints: a generic WebSocket echo, the Genesys
+ * Notifications socket and the Cognigy Socket.IO endpoint. Their faults and ground truth live
+ * under `ws_endpoints`, beside the HTTP `endpoints`, because their shapes differ.
+ */
+export const WS_ENDPOINT_KEYS = ['ws_echo', 'genesys_notifications', 'cognigy_socket'] as const;
+
+/** One persistent-connection endpoint, see {@link WS_ENDPOINT_KEYS}. */
+export type WsEndpointKey = (typeof WS_ENDPOINT_KEYS)[number];
+
+/** True when `value` is one of {@link WS_ENDPOINT_KEYS}. */
+export function isWsEndpointKey(value: unknown): value is WsEndpointKey {
+  return (WS_ENDPOINT_KEYS as readonly unknown[]).includes(value);
+}
 
 /** Endpoints that issue tokens; their ground truth carries `tokens_issued`. */
 export const OAUTH_ENDPOINT_KEYS: readonly EndpointKey[] = ['genesys_oauth', 'cxone_oauth'];
@@ -54,6 +70,21 @@ export const SIMULATOR_DEFAULTS = Object.freeze({
   tokenTtlSeconds: 86_400,
   /** Requests per minute per OAuth client (protocols.md §1.5). */
   rateLimitPerMinute: 300,
+  /** Seconds a Genesys notification channel lives (protocols.md §2.4). */
+  channelTtlSeconds: 86_400,
+  /** Genesys notification heartbeat period, ms (protocols.md §2.3). */
+  heartbeatIntervalMs: 30_000,
+  /** Channels per Genesys client before the oldest is evicted (protocols.md §2.4). */
+  maxChannelsPerClient: 20,
+  /** Topics per Genesys channel (protocols.md §2.4). */
+  maxTopicsPerChannel: 1_000,
+  /** Socket.IO path of the Cognigy endpoint (protocols.md §5.2). */
+  cognigySocketPath: '/socket.io',
+  /** Engine.IO ping interval and timeout of the Cognigy endpoint, ms (Socket.IO defaults). */
+  socketIoPingIntervalMs: 25_000,
+  socketIoPingTimeoutMs: 20_000,
+  /** Pong delays kept per endpoint and layer for `GET /-/sim/ws/pong-delays`. */
+  pongDelayCapacity: 200_000,
 });
 
 /**

@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { ENDPOINT_KEYS, MAX_DELAY_MS, type EndpointKey } from './constants.ts';
+import {
+  ENDPOINT_KEYS,
+  MAX_DELAY_MS,
+  WS_ENDPOINT_KEYS,
+  type EndpointKey,
+  type WsEndpointKey,
+} from './constants.ts';
+import {
+  DEFAULT_WS_ENDPOINT_FAULT,
+  wsEndpointFaultPatchSchema,
+  type WsEndpointFault,
+} from './ws-faults.ts';
 
 const rate = z.number().min(0).max(1);
 const delayMs = z.int().min(0).max(MAX_DELAY_MS);
@@ -27,10 +38,15 @@ const endpointPatchShape = Object.fromEntries(
   ENDPOINT_KEYS.map((key) => [key, endpointFaultPatchSchema.optional()]),
 ) as Record<EndpointKey, z.ZodOptional<typeof endpointFaultPatchSchema>>;
 
+const wsEndpointPatchShape = Object.fromEntries(
+  WS_ENDPOINT_KEYS.map((key) => [key, wsEndpointFaultPatchSchema.optional()]),
+) as Record<WsEndpointKey, z.ZodOptional<typeof wsEndpointFaultPatchSchema>>;
+
 /** Body of `PUT /-/sim/faults` and the `faults` start-up option. */
 export const faultsPatchSchema = z.strictObject({
   reset: z.boolean().optional(),
   endpoints: z.strictObject(endpointPatchShape).optional(),
+  ws_endpoints: z.strictObject(wsEndpointPatchShape).optional(),
 });
 
 /**
@@ -53,11 +69,14 @@ export type EndpointFaultPatch = z.input<typeof endpointFaultPatchSchema>;
 /** Full fault state: every endpoint key is present. */
 export interface FaultState {
   endpoints: Record<EndpointKey, EndpointFault>;
+  /** Persistent-connection endpoints, see {@link WsEndpointFault}. */
+  ws_endpoints: Record<WsEndpointKey, WsEndpointFault>;
 }
 
 /**
  * Change to the fault state. With `reset: true` every endpoint returns to
- * {@link DEFAULT_ENDPOINT_FAULT} before `endpoints` is merged in.
+ * {@link DEFAULT_ENDPOINT_FAULT} (or {@link DEFAULT_WS_ENDPOINT_FAULT}) before `endpoints` and
+ * `ws_endpoints` are merged in.
  */
 export type FaultsPatch = z.input<typeof faultsPatchSchema>;
 
@@ -89,10 +108,13 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], root = 'body')
     .flatMap((issue) => {
       const base = issue.path.map(String);
       if (issue.code === 'unrecognized_keys') {
+        const section = base.length === 1 ? base[0] : undefined;
         const what =
-          base.length === 1 && base[0] === 'endpoints'
+          section === 'endpoints'
             ? `unknown endpoint (expected one of ${ENDPOINT_KEYS.join(', ')})`
-            : 'unknown field';
+            : section === 'ws_endpoints'
+              ? `unknown endpoint (expected one of ${WS_ENDPOINT_KEYS.join(', ')})`
+              : 'unknown field';
         return issue.keys.map((key) => `${[...base, key].join('.')}: ${what}`);
       }
       return [`${base.length > 0 ? base.join('.') : root}: ${issue.message}`];
@@ -103,16 +125,54 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], root = 'body')
 function freshState(): FaultState {
   const endpoints = {} as Record<EndpointKey, EndpointFault>;
   for (const key of ENDPOINT_KEYS) endpoints[key] = structuredClone(DEFAULT_ENDPOINT_FAULT);
-  return { endpoints };
+  const wsEndpoints = {} as Record<WsEndpointKey, WsEndpointFault>;
+  for (const key of WS_ENDPOINT_KEYS) wsEndpoints[key] = structuredClone(DEFAULT_WS_ENDPOINT_FAULT);
+  return { endpoints, ws_endpoints: wsEndpoints };
 }
 
 /** Holds the current fault state; changes are validated and applied all-or-nothing. */
 export class FaultStore {
   #state: FaultState = freshState();
+  readonly #listeners = new Set<() => void>();
 
   /** Current fault of one endpoint. The object is replaced, never mutated, on every change. */
   get(key: EndpointKey): Readonly<EndpointFault> {
     return this.#state.endpoints[key];
+  }
+
+  /** Current fault of one WebSocket endpoint; replaced, never mutated, on every change. */
+  getWs(key: WsEndpointKey): Readonly<WsEndpointFault> {
+    return this.#state.ws_endpoints[key];
+  }
+
+  /**
+   * Takes one pending handshake refusal of `key`, decrementing `refuse_handshakes.count`.
+   *
+   * @returns the status to refuse with, or undefined when no refusal is pending.
+   */
+  takeRefusal(key: WsEndpointKey): number | undefined {
+    const fault = this.#state.ws_endpoints[key];
+    const { status, count } = fault.refuse_handshakes;
+    if (count <= 0) return undefined;
+    // Replace rather than mutate, so objects handed out by get()/snapshot() stay as they were.
+    this.#state = {
+      ...this.#state,
+      ws_endpoints: {
+        ...this.#state.ws_endpoints,
+        [key]: { ...fault, refuse_handshakes: { status, count: count - 1 } },
+      },
+    };
+    return status;
+  }
+
+  /**
+   * Calls `listener` after every successful {@link apply}.
+   *
+   * @returns a function that removes the listener.
+   */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Deep copy of the full state. */
@@ -141,7 +201,24 @@ export class FaultStore {
         latency: { ...current.latency, ...stripUndefined(latency ?? {}) },
       };
     }
+    for (const key of WS_ENDPOINT_KEYS) {
+      const change = parsed.data.ws_endpoints?.[key];
+      if (change === undefined) continue;
+      const current = next.ws_endpoints[key];
+      const { latency, pong_delay, refuse_handshakes, ...flat } = change;
+      next.ws_endpoints[key] = {
+        ...current,
+        ...stripUndefined(flat),
+        latency: { ...current.latency, ...stripUndefined(latency ?? {}) },
+        pong_delay: { ...current.pong_delay, ...stripUndefined(pong_delay ?? {}) },
+        refuse_handshakes: {
+          ...current.refuse_handshakes,
+          ...stripUndefined(refuse_handshakes ?? {}),
+        },
+      };
+    }
     this.#state = next;
+    for (const listener of this.#listeners) listener();
     return this.snapshot();
   }
 }

@@ -1,0 +1,138 @@
+import type { Target } from '../config/load.ts';
+import type { SessionEnd, SessionEvents } from '../probers/session/types.ts';
+import { closeCodeLabel } from '../probers/session/close-codes.ts';
+import type { Metrics } from './catalogue.ts';
+
+/** What the landing page shows of a live session. */
+export interface SessionState {
+  connected: boolean;
+  connectedSince: number | undefined;
+  lastRtt: { layer: string; seconds: number } | undefined;
+  lastClose: { code: number; reason: string; abnormal: boolean; at: number } | undefined;
+  lastConnectError: string | undefined;
+  closes: number;
+  reconnects: number;
+}
+
+/** Known reasons get their series up front so alerts and rate() work from the first scrape. */
+const PRECREATED_CLOSES = [
+  { code: '1006', reason: 'abnormal_closure', abnormal: 'true' },
+  { code: '1006', reason: 'ping_timeout', abnormal: 'true' },
+  { code: '1001', reason: 'planned', abnormal: 'false' },
+  { code: '1011', reason: 'server_close', abnormal: 'true' },
+];
+
+/**
+ * Turns one session target's events into metrics and keeps its live state. Connect attempts
+ * count as probes (`cxprobe_probes_total`), and `probe_success` is 1 while the session is up
+ * and healthy.
+ */
+export function createSessionRecorder(
+  target: Target,
+  metrics: Metrics,
+): { events: SessionEvents; state: SessionState } {
+  const name = target.name;
+  const labels = { target: name, kind: target.kind };
+  const state: SessionState = {
+    connected: false,
+    connectedSince: undefined,
+    lastRtt: undefined,
+    lastClose: undefined,
+    lastConnectError: undefined,
+    closes: 0,
+    reconnects: 0,
+  };
+  metrics.wsConnected.set({ target: name }, 0);
+  metrics.wsReconnectBackoff.set({ target: name }, 0);
+  metrics.probesTotal.inc({ ...labels, result: 'success' }, 0);
+  metrics.probeTimeout.set(labels, target.timeout / 1000);
+  for (const close of PRECREATED_CLOSES) metrics.wsCloses.inc({ target: name, ...close }, 0);
+  for (const layer of ['control', 'application'])
+    metrics.wsPingsLost.inc({ target: name, layer }, 0);
+  metrics.wsHeartbeatsMissed.inc({ target: name }, 0);
+
+  const setSuccess = (value: 0 | 1) => {
+    metrics.probeSuccess.set(labels, value);
+    metrics.lastProbeTimestamp.set(labels, Date.now() / 1000);
+  };
+
+  const events: SessionEvents = {
+    connected(phases) {
+      for (const [phase, seconds] of Object.entries(phases))
+        metrics.wsConnectDuration.observe({ target: name, phase }, seconds);
+      metrics.probesTotal.inc({ ...labels, result: 'success' });
+      metrics.probeDuration.set(
+        labels,
+        Object.values(phases).reduce((sum, value) => Math.max(sum, value), 0),
+      );
+      metrics.wsConnected.set({ target: name }, 1);
+      metrics.wsReconnectBackoff.set({ target: name }, 0);
+      setSuccess(1);
+      state.connected = true;
+      state.connectedSince = Date.now();
+      state.lastConnectError = undefined;
+    },
+    connectFailed(reason, httpStatus, message) {
+      metrics.probesTotal.inc({ ...labels, result: reason });
+      metrics.wsConnectFailures.inc({
+        target: name,
+        reason,
+        status: httpStatus === undefined ? 'none' : String(httpStatus),
+      });
+      if (httpStatus !== undefined)
+        metrics.httpResponses.inc({ target: name, code: String(httpStatus) });
+      setSuccess(0);
+      state.lastConnectError = `${reason}: ${message}`;
+    },
+    ping(layer, rttSeconds) {
+      metrics.wsPingRtt.observe({ target: name, layer }, rttSeconds);
+      state.lastRtt = { layer, seconds: rttSeconds };
+    },
+    pingLost(layer) {
+      metrics.wsPingsLost.inc({ target: name, layer });
+    },
+    heartbeat(gapSeconds) {
+      metrics.wsHeartbeatGap.observe({ target: name }, gapSeconds);
+    },
+    heartbeatMissed() {
+      metrics.wsHeartbeatsMissed.inc({ target: name });
+    },
+    turn(firstResponseSeconds, turnSeconds, ok, reason) {
+      if (firstResponseSeconds !== undefined)
+        metrics.botFirstResponse.observe({ target: name }, firstResponseSeconds);
+      if (ok) metrics.botTurnDuration.observe({ target: name }, turnSeconds);
+      const budget = 'budget' in target && target.budget !== undefined ? target.budget : 30_000;
+      if (turnSeconds * 1000 > budget) metrics.botTurnsOverBudget.inc({ target: name });
+      metrics.probesTotal.inc({ ...labels, result: ok ? 'success' : reason });
+    },
+    healthy(healthy) {
+      setSuccess(healthy && state.connected ? 1 : 0);
+    },
+    closed(end: SessionEnd, sessionSeconds) {
+      metrics.wsCloses.inc({
+        target: name,
+        code: closeCodeLabel(end.code),
+        reason: end.reason,
+        abnormal: String(end.abnormal),
+      });
+      metrics.wsSessionDuration.observe({ target: name }, sessionSeconds);
+      metrics.wsConnected.set({ target: name }, 0);
+      if (end.reason !== 'shutdown') setSuccess(0);
+      state.connected = false;
+      state.connectedSince = undefined;
+      state.closes++;
+      state.lastClose = {
+        code: end.code,
+        reason: end.reason,
+        abnormal: end.abnormal,
+        at: Date.now(),
+      };
+    },
+    reconnecting(reason, delaySeconds) {
+      metrics.wsReconnects.inc({ target: name, reason });
+      metrics.wsReconnectBackoff.set({ target: name }, delaySeconds);
+      state.reconnects++;
+    },
+  };
+  return { events, state };
+}

@@ -1,0 +1,43 @@
+/** Reconnect back-off settings, in milliseconds. */
+export interface BackoffSettings {
+  initialMs: number;
+  maxMs: number;
+  /** A session that lived this long resets the back-off. */
+  stableAfterMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffSettings = {
+  initialMs: 1_000,
+  maxMs: 60_000,
+  stableAfterMs: 60_000,
+};
+
+/**
+ * Capped exponential back-off with full jitter (delay drawn uniformly from [0, cap]): when many
+ * sessions drop at once — a firewall flush, a platform restart — their reconnects spread over
+ * the window instead of arriving together.
+ */
+export class Backoff {
+  private attempt = 0;
+
+  constructor(
+    private readonly settings: BackoffSettings,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** The delay before the next attempt; each call widens the window. */
+  next(): number {
+    const cap = Math.min(this.settings.maxMs, this.settings.initialMs * 2 ** this.attempt);
+    this.attempt = Math.min(this.attempt + 1, 30);
+    return Math.floor(this.random() * cap);
+  }
+
+  /** Called when a session ends: one that lived long enough starts the back-off over. */
+  sessionEnded(livedMs: number): void {
+    if (livedMs >= this.settings.stableAfterMs) this.attempt = 0;
+  }
+
+  get attempts(): number {
+    return this.attempt;
+  }
+}

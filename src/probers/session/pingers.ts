@@ -1,0 +1,102 @@
+import type WebSocket from 'ws';
+import type { PingLayer, SessionEvents } from './types.ts';
+
+export interface PingSettings {
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+/**
+ * Pings on a fixed grid and matches each pong to its ping. A ping unanswered within the timeout
+ * calls `onTimeout` (the session is then treated as half-open). Pongs that match nothing we sent
+ * are ignored; when a pong answers a later ping first, the earlier ones count as lost, as RFC 6455
+ * allows a peer to answer only the most recent ping.
+ */
+export class Pinger {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly outstanding = new Map<string, { sentAt: number; timeout: NodeJS.Timeout }>();
+  private sequence = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly layer: PingLayer,
+    private readonly settings: PingSettings,
+    private readonly events: SessionEvents,
+    /** Sends ping `id`; the id must come back in the matching pong. */
+    private readonly send: (id: string) => void,
+    private readonly onTimeout: () => void,
+    private readonly idPrefix: string = 'cxp',
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.ping();
+    }, this.settings.intervalMs);
+    this.ping();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    for (const { timeout } of this.outstanding.values()) clearTimeout(timeout);
+    this.outstanding.clear();
+  }
+
+  /** A pong arrived carrying `id`; ids we never sent are ignored. `undefined` means the oldest. */
+  pong(id: string | undefined): void {
+    const key = id ?? this.outstanding.keys().next().value;
+    if (key === undefined) return;
+    const pending = this.outstanding.get(key);
+    if (pending === undefined) return;
+    const now = performance.now();
+    for (const [otherKey, other] of this.outstanding) {
+      if (otherKey === key) break;
+      clearTimeout(other.timeout);
+      this.outstanding.delete(otherKey);
+      this.events.pingLost(this.layer);
+    }
+    clearTimeout(pending.timeout);
+    this.outstanding.delete(key);
+    this.events.ping(this.layer, (now - pending.sentAt) / 1000);
+  }
+
+  private ping(): void {
+    if (this.stopped) return;
+    const id = `${this.idPrefix}-${++this.sequence}-${Date.now()}`;
+    const timeout = setTimeout(() => {
+      if (this.stopped || !this.outstanding.has(id)) return;
+      this.outstanding.delete(id);
+      this.events.pingLost(this.layer);
+      this.stop();
+      this.onTimeout();
+    }, this.settings.timeoutMs);
+    this.outstanding.set(id, { sentAt: performance.now(), timeout });
+    try {
+      this.send(id);
+    } catch {
+      // The socket is closing; its close handler ends the session.
+    }
+  }
+}
+
+/** RFC 6455 ping frames whose payload is the ping id (≤ 125 bytes). */
+export function controlPinger(
+  socket: WebSocket,
+  settings: PingSettings,
+  events: SessionEvents,
+  onTimeout: () => void,
+): Pinger {
+  const pinger = new Pinger(
+    'control',
+    settings,
+    events,
+    (id) => {
+      socket.ping(id);
+    },
+    onTimeout,
+  );
+  socket.on('pong', (data: Buffer) => {
+    pinger.pong(data.toString());
+  });
+  return pinger;
+}

@@ -1,0 +1,96 @@
+import type WebSocket from 'ws';
+import type { OpenSession, SessionEnd } from './types.ts';
+
+/** How long our own close handshake may take before the socket is cut. */
+const CLOSE_HANDSHAKE_MS = 2_000;
+
+/**
+ * Wraps a connected `ws` socket as an {@link OpenSession} and classifies how it ended. Code
+ * that detects a problem first (a ping timeout, an announced maintenance) calls `finish` with
+ * its own verdict; otherwise the close code decides.
+ */
+export class SocketSession implements OpenSession {
+  readonly ended: Promise<SessionEnd>;
+  private verdict: SessionEnd | undefined;
+  private lastError: string | undefined;
+  private resolveEnded!: (end: SessionEnd) => void;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(
+    readonly socket: WebSocket,
+    /** Set once the server announced its close (Genesys `v2.system.socket_closing`). */
+    private readonly announced: () => boolean = () => false,
+  ) {
+    this.ended = new Promise((resolve) => {
+      this.resolveEnded = resolve;
+    });
+    socket.on('error', (error: Error & { code?: string }) => {
+      this.lastError = error.message;
+      // ws reports frame violations as errors and then closes; the close code it ends with
+      // (often 1006) hides why, so the error decides the verdict.
+      if (this.verdict !== undefined || error.code === undefined) return;
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        this.verdict = {
+          code: 1009,
+          reason: 'message_too_big',
+          abnormal: true,
+          message: error.message,
+        };
+      } else if (error.code.startsWith('WS_ERR_')) {
+        this.verdict = {
+          code: 1002,
+          reason: 'protocol_error',
+          abnormal: true,
+          message: error.message,
+        };
+      }
+    });
+    socket.once('close', (code: number, reason: Buffer) => {
+      for (const cleanup of this.cleanups) cleanup();
+      this.resolveEnded(this.verdict ?? this.classify(code, reason.toString()));
+    });
+  }
+
+  /** Registers something to stop when the session ends (timers, pingers). */
+  onEnd(cleanup: () => void): void {
+    this.cleanups.push(cleanup);
+  }
+
+  /** Ends the session with this verdict; `graceful` sends a close frame, else TCP is cut. */
+  finish(end: SessionEnd, graceful?: { code: number; reason: string }): void {
+    if (this.verdict !== undefined) return;
+    this.verdict = end;
+    if (graceful === undefined) {
+      this.socket.terminate();
+      return;
+    }
+    this.socket.close(graceful.code, graceful.reason);
+    setTimeout(() => {
+      this.socket.terminate();
+    }, CLOSE_HANDSHAKE_MS).unref();
+  }
+
+  close(): void {
+    this.finish(
+      { code: 1001, reason: 'shutdown', abnormal: false, message: 'closed by cxprobe' },
+      { code: 1001, reason: 'cxprobe stopping' },
+    );
+  }
+
+  private classify(code: number, reasonText: string): SessionEnd {
+    const detail = [reasonText === '' ? undefined : `reason "${reasonText}"`, this.lastError]
+      .filter(Boolean)
+      .join(', ');
+    const message = `closed with ${code}${detail === '' ? '' : ` (${detail})`}`;
+    if (code === 1006) return { code, reason: 'abnormal_closure', abnormal: true, message };
+    if (code === 1009) return { code, reason: 'message_too_big', abnormal: true, message };
+    if (code === 1002 || code === 1003 || code === 1007)
+      return { code, reason: 'protocol_error', abnormal: true, message };
+    if (this.announced())
+      return { code, reason: 'planned', abnormal: false, message, immediate: true };
+    // A deliberate close (1000, or a close frame without a code) is the server's decision, not
+    // a fault; everything else unannounced — 1001 going away, 1011 server error — is a drop.
+    const deliberate = code === 1000 || code === 1005;
+    return { code, reason: 'server_close', abnormal: !deliberate, message };
+  }
+}

@@ -1,0 +1,98 @@
+import type { ProbeLog } from '../types.ts';
+
+/** Why a session ended; bounded, becomes the `reason` label of closes and reconnects. */
+export const CLOSE_REASONS = {
+  abnormal_closure: 'TCP lost without a close frame (1006)',
+  ping_timeout: 'a ping went unanswered within its timeout (half-open connection)',
+  heartbeat_missed: 'the server stopped sending its heartbeats',
+  server_close: 'the server closed without announcing it',
+  planned: 'the server announced the close (e.g. Genesys v2.system.socket_closing)',
+  rollover: 'we replaced the session before its lifetime ran out',
+  channel_gone: 'the server said the channel no longer exists',
+  protocol_error: 'the server sent something the protocol does not allow',
+  message_too_big: 'a frame exceeded max_payload',
+  handshake_failed: 'the connection or upgrade did not succeed',
+  shutdown: 'cxprobe stopped or reloaded the target',
+} as const;
+export type CloseReason = keyof typeof CLOSE_REASONS;
+
+/** Connect phases of a persistent session. */
+export const CONNECT_PHASES = ['dns', 'tcp', 'tls', 'upgrade', 'protocol_open'] as const;
+export type ConnectPhase = (typeof CONNECT_PHASES)[number];
+
+export type PingLayer = 'control' | 'application';
+
+/** How a session ended. */
+export interface SessionEnd {
+  /** The close code seen (1006 when TCP vanished or we terminated without a close frame). */
+  code: number;
+  reason: CloseReason;
+  /** True for drops the integration did not plan: 1006, ping timeouts, unannounced closes. */
+  abnormal: boolean;
+  /** Human detail for the log. */
+  message: string;
+  /** Reconnect without back-off (planned closes, rollovers). */
+  immediate?: boolean;
+}
+
+/**
+ * What persistent probers report while they run. The exporter turns these into metrics; the
+ * probers never see prom-client.
+ */
+export interface SessionEvents {
+  connected: (phases: Partial<Record<ConnectPhase, number>>) => void;
+  /** A connect attempt failed; `httpStatus` when the upgrade was answered with a status. */
+  connectFailed: (reason: string, httpStatus: number | undefined, message: string) => void;
+  ping: (layer: PingLayer, rttSeconds: number) => void;
+  /** A pong never came; `fatal` when it ended the session (half-open detection). */
+  pingLost: (layer: PingLayer) => void;
+  heartbeat: (gapSeconds: number) => void;
+  heartbeatMissed: () => void;
+  /** A bot turn over the session: first response and complete turn. */
+  turn: (
+    firstResponseSeconds: number | undefined,
+    turnSeconds: number,
+    ok: boolean,
+    reason: string,
+  ) => void;
+  /** The session is healthy (1) or degraded (0) without being closed. */
+  healthy: (healthy: boolean, reason: string) => void;
+  closed: (end: SessionEnd, sessionSeconds: number) => void;
+  reconnecting: (reason: CloseReason, delaySeconds: number) => void;
+}
+
+/** One live session as a protocol opened it. */
+export interface OpenSession {
+  /** Resolves exactly once, when the session is over, however it ended. */
+  readonly ended: Promise<SessionEnd>;
+  /** Ends the session from our side (shutdown); resolves `ended` with reason `shutdown`. */
+  close: () => void;
+}
+
+/** Everything a protocol needs for one connect attempt. */
+export interface SessionContext {
+  events: SessionEvents;
+  log: ProbeLog;
+  /** Aborted when the target is stopped. */
+  signal: AbortSignal;
+}
+
+/** A persistent prober: knows how to open one session of its protocol. */
+export interface SessionProtocol {
+  /** Opens a session; rejects with {@link ConnectError} when it cannot. */
+  open: (context: SessionContext) => Promise<OpenSession>;
+}
+
+/** A connect attempt that failed, classified. */
+export class ConnectError extends Error {
+  readonly code = 'ERR_SESSION_CONNECT';
+  constructor(
+    /** A probe reason code (`unauthorized`, `timeout`, `dns_error`, …). */
+    readonly reason: string,
+    message: string,
+    readonly httpStatus?: number,
+  ) {
+    super(message);
+    this.name = 'ConnectError';
+  }
+}
