@@ -313,7 +313,10 @@ function applyDefaults(raw: RawConfig, file: string, secrets: Set<string>): Conf
     };
   }
   const targets = raw.targets.map((target): Target => {
-    if (target.kind === 'cognigy-rest' && target.url_token !== undefined)
+    if (
+      (target.kind === 'cognigy-rest' || target.kind === 'cognigy-socket') &&
+      target.url_token !== undefined
+    )
       secrets.add(target.url_token);
     return {
       ...target,

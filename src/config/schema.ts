@@ -339,8 +339,53 @@ const websocketTarget = z.strictObject({
   steps: z.array(stepSchema).optional().meta({ description: 'Messages to send/expect after open' }),
 });
 
+const genesysNotificationsTarget = z.strictObject({
+  ...sessionCommon,
+  kind: z.literal('genesys-notifications'),
+  credential: nonEmpty.meta({ description: 'A credential of type genesys' }),
+  topics: z
+    .array(nonEmpty)
+    .max(1000)
+    .optional()
+    .meta({ description: 'Topics to subscribe on connect, e.g. v2.users.{id}.presence' }),
+  ping: pingSchema.optional().meta({
+    description: 'Genesys {"message":"ping"} health pings (default every 30s, 10s timeout)',
+  }),
+  control_ping: pingSchema.optional().meta({ description: 'RFC 6455 pings too (default off)' }),
+  heartbeat_interval: positiveDuration
+    .optional()
+    .meta({ description: 'Expected server heartbeat period (30s); 2 missed end the session' }),
+  channel_rollover: positiveDuration
+    .optional()
+    .meta({ description: 'Replace the channel after this long, before its 24h lifetime (23h)' }),
+});
+
+const cognigySocketTarget = z
+  .strictObject({
+    ...sessionCommon,
+    kind: z.literal('cognigy-socket'),
+    url: httpUrl.meta({ description: 'Endpoint server, e.g. https://endpoint-trial.cognigy.ai' }),
+    ...withSecret('url_token', 'the Cognigy endpoint URL token'),
+    user_id: nonEmpty.optional(),
+    text: z.string().min(1).optional().meta({ description: 'What the synthetic user says' }),
+    interval: positiveDuration.optional().meta({ description: 'Time between bot turns (30s)' }),
+    budget,
+    transports: z
+      .array(z.enum(['websocket', 'polling']))
+      .min(1)
+      .optional()
+      .meta({ description: 'Socket.IO transports (default polling then websocket, as Cognigy)' }),
+    wait_for_ready: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Wait for endpoint-ready (Cognigy.AI >= 4.79) before the first turn' }),
+  })
+  .superRefine(requireOneSecret('url_token'));
+
 export const targetSchema = z.discriminatedUnion('kind', [
   websocketTarget,
+  genesysNotificationsTarget,
+  cognigySocketTarget,
   httpTarget,
   genesysRestTarget,
   cognigyRestTarget,
@@ -398,11 +443,14 @@ export const configSchema = z
             path: ['targets', index, 'credential'],
             message: `unknown credential "${target.credential}"`,
           });
-        } else if (target.kind === 'genesys-rest' && credential.type !== 'genesys') {
+        } else if (
+          (target.kind === 'genesys-rest' || target.kind === 'genesys-notifications') &&
+          credential.type !== 'genesys'
+        ) {
           ctx.addIssue({
             code: 'custom',
             path: ['targets', index, 'credential'],
-            message: `genesys-rest needs a credential of type genesys, "${target.credential}" is ${credential.type}`,
+            message: `${target.kind} needs a credential of type genesys, "${target.credential}" is ${credential.type}`,
           });
         }
       }

@@ -6,6 +6,8 @@ import { createCxoneExchangeProber } from './cxone-exchange.ts';
 import { createGenesysRestProber } from './genesys-rest.ts';
 import { createHttpProber } from './http-prober.ts';
 import { createWebSocketProtocol } from './websocket.ts';
+import { createGenesysNotificationsProtocol } from './genesys-notifications.ts';
+import { createCognigySocketProtocol } from './cognigy-socket.ts';
 import { DEFAULT_BACKOFF, type BackoffSettings } from './session/backoff.ts';
 import type { SessionProtocol } from './session/types.ts';
 import type { ProberDeps } from './deps.ts';
@@ -39,6 +41,16 @@ export function createTargetProber(target: Target, config: Config, deps: ProberD
       return cycle(createCxoneExchangeProber(target, deps));
     case 'websocket':
       return session(createWebSocketProtocol(target, deps), target.reconnect);
+    case 'genesys-notifications': {
+      const credential = config.credentials[target.credential];
+      if (credential?.type !== 'genesys') {
+        throw new Error(`target ${target.name}: credential is not of type genesys`);
+      }
+      const apiUrl = genesysUrls(credential).apiUrl;
+      return session(createGenesysNotificationsProtocol(target, deps, apiUrl), target.reconnect);
+    }
+    case 'cognigy-socket':
+      return session(createCognigySocketProtocol(target), target.reconnect);
   }
 }
 
