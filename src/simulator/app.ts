@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from 'node:http';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { adminRouter } from './admin.ts';
@@ -7,6 +8,7 @@ import {
   DEFAULT_SIMULATOR_CLIENTS,
   SIMULATOR_DEFAULTS,
   type SimulatorClient,
+  type WsEndpointKey,
 } from './constants.ts';
 import type { SimulatorContext } from './context.ts';
 import { cxoneRouter } from './cxone.ts';
@@ -15,12 +17,16 @@ import { exchangeErrorHandler } from './exchange.ts';
 import { FaultStore, type FaultState, type FaultsPatch } from './faults.ts';
 import { genesysBotConnectorRouter } from './genesys-bot-connector.ts';
 import { genesysRouter } from './genesys.ts';
+import type { PongLayer } from './pong-delay-store.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { TokenStore } from './token-store.ts';
 import { TruthRecorder, type Truth } from './truth.ts';
+import type { WsAction } from './ws-hub.ts';
+import { createWsPlatforms } from './ws-platforms.ts';
+import { resolveWsSettings, type WsOptions } from './ws-settings.ts';
 
 /** Options of the simulated platforms (everything but where to listen). */
-export interface SimulatorAppOptions {
+export interface SimulatorAppOptions extends WsOptions {
   /** OAuth clients accepted. @default DEFAULT_SIMULATOR_CLIENTS */
   clients?: readonly SimulatorClient[];
   /** Accepted Cognigy URL tokens. @default [DEFAULT_COGNIGY_URL_TOKEN] */
@@ -48,14 +54,37 @@ export interface SimulatorApp {
   setFaults(patch: FaultsPatch): FaultState;
   /** Current ground truth (a deep copy). */
   truth(): Truth;
-  /** Cancels pending delayed answers; the app answers nothing delayed afterwards. */
+  /** Zeroes the ground truth and the pong-delay store, like `POST /-/sim/reset-truth`. */
+  resetTruth(): void;
+  /**
+   * Serves the WebSocket endpoints (`/ws/echo`, `/channels/:id`) and the Cognigy Socket.IO
+   * endpoint on `server`, through its `upgrade` event. {@link startSimulator} does this; call
+   * it when serving `app` from your own HTTP server. Call once.
+   */
+  attach(server: HttpServer): void;
+  /**
+   * Applies an action to open sessions now, like `POST /-/sim/ws/actions`.
+   *
+   * @param sessions at most this many sessions, oldest first. @default all
+   * @returns the number of sessions affected.
+   */
+  wsAction(endpoint: WsEndpointKey, action: WsAction, sessions?: number): number;
+  /** Number of open sessions of a WebSocket endpoint. */
+  sessions(endpoint: WsEndpointKey): number;
+  /** Every applied pong delay still kept, oldest first (ms), like `GET /-/sim/ws/pong-delays`. */
+  pongDelays(endpoint: WsEndpointKey, layer: PongLayer): number[];
+  /**
+   * Cancels pending delayed answers, terminates every WebSocket and Socket.IO session and
+   * clears every timer; the app answers nothing delayed afterwards.
+   */
   dispose(): void;
 }
 
 /**
  * Builds the express app serving every simulated platform and the admin API on one origin.
  *
- * @throws {RangeError} for a non-positive `tokenTtlSeconds` or `rateLimitPerMinute`.
+ * @throws {RangeError} for a non-positive `tokenTtlSeconds` or `rateLimitPerMinute`, or an
+ *   invalid WebSocket option (see {@link WsOptions}).
  * @throws {FaultsValidationError} when `faults` is invalid.
  */
 export function createSimulatorApp(options: SimulatorAppOptions = {}): SimulatorApp {
@@ -63,12 +92,13 @@ export function createSimulatorApp(options: SimulatorAppOptions = {}): Simulator
   if (!Number.isInteger(tokenTtlSeconds) || tokenTtlSeconds <= 0) {
     throw new RangeError(`tokenTtlSeconds must be a positive integer, got ${tokenTtlSeconds}`);
   }
+  const { pongDelayCapacity, ...wsSettings } = resolveWsSettings(options);
   const faults = new FaultStore();
   if (options.faults !== undefined) faults.apply(options.faults);
   const scheduler = new DelayScheduler();
   const ctx: SimulatorContext = {
     faults,
-    truth: new TruthRecorder(),
+    truth: new TruthRecorder(pongDelayCapacity),
     scheduler,
     tokens: new TokenStore(),
     rateLimiter: new RateLimiter(
@@ -82,6 +112,8 @@ export function createSimulatorApp(options: SimulatorAppOptions = {}): Simulator
     random: Math.random,
   };
 
+  const ws = createWsPlatforms(ctx, wsSettings);
+
   const app = express();
   app.disable('x-powered-by');
   // No ETags: a conditional 304 would hide answers from the ground truth's point of view.
@@ -91,6 +123,7 @@ export function createSimulatorApp(options: SimulatorAppOptions = {}): Simulator
   app.use(genesysBotConnectorRouter(ctx));
   app.use(cognigyRouter(ctx));
   app.use(cxoneRouter(ctx));
+  app.use(ws.router);
   app.use((req, res) => {
     res.status(404).json({ error: `no simulated endpoint at ${req.method} ${req.path}` });
   });
@@ -101,7 +134,17 @@ export function createSimulatorApp(options: SimulatorAppOptions = {}): Simulator
     faults: () => faults.snapshot(),
     setFaults: (patch) => faults.apply(patch),
     truth: () => ctx.truth.snapshot(),
+    resetTruth: () => {
+      ctx.truth.reset();
+    },
+    attach: (server) => {
+      ws.attach(server);
+    },
+    wsAction: (endpoint, action, sessions) => ws.hub.act(endpoint, action, sessions),
+    sessions: (endpoint) => ws.hub.count(endpoint),
+    pongDelays: (endpoint, layer) => ctx.truth.pongDelays(endpoint, layer),
     dispose: () => {
+      ws.dispose();
       scheduler.close();
     },
   };

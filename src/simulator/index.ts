@@ -2,17 +2,21 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSimulatorApp, type SimulatorAppOptions } from './app.ts';
-import { SIMULATOR_DEFAULTS } from './constants.ts';
+import { SIMULATOR_DEFAULTS, type WsEndpointKey } from './constants.ts';
 import type { FaultState, FaultsPatch } from './faults.ts';
+import type { PongLayer } from './pong-delay-store.ts';
 import type { Truth } from './truth.ts';
+import type { WsAction } from './ws-hub.ts';
 
 export { createSimulatorApp, type SimulatorApp, type SimulatorAppOptions } from './app.ts';
 export {
   DEFAULT_COGNIGY_URL_TOKEN,
   DEFAULT_SIMULATOR_CLIENTS,
   ENDPOINT_KEYS,
+  WS_ENDPOINT_KEYS,
   type EndpointKey,
   type SimulatorClient,
+  type WsEndpointKey,
 } from './constants.ts';
 export { CXONE_USER_INPUT_TYPES } from './cxone.ts';
 export {
@@ -24,6 +28,17 @@ export {
   type FaultsPatch,
 } from './faults.ts';
 export type { DelaySummary, EndpointTruth, InjectedFault, Truth } from './truth.ts';
+export { PONG_LAYERS, type PongLayer } from './pong-delay-store.ts';
+export { WS_ACTIONS, type WsAction } from './ws-hub.ts';
+export {
+  DEFAULT_WS_ENDPOINT_FAULT,
+  REFUSE_STATUSES,
+  type WsEndpointFault,
+  type WsEndpointFaultPatch,
+} from './ws-faults.ts';
+export type { WsDelaySummary, WsEndpointTruth, WsInjectedFault } from './ws-truth.ts';
+export { WS_ECHO_PATH } from './ws-echo.ts';
+export type { WsOptions } from './ws-settings.ts';
 
 /** Options of {@link startSimulator}. */
 export interface SimulatorOptions extends SimulatorAppOptions {
@@ -48,16 +63,31 @@ export interface RunningSimulator {
   setFaults(patch: FaultsPatch): FaultState;
   /** Current ground truth (a deep copy, JSON-serialisable). */
   truth(): Truth;
+  /** Zeroes the ground truth and forgets pong delays, like `POST /-/sim/reset-truth`. */
+  resetTruth(): void;
   /**
-   * Stops listening, drops every open connection and cancels pending delayed answers.
-   * Calling it again is harmless.
+   * Applies an action to open sessions of a WebSocket endpoint now, like
+   * `POST /-/sim/ws/actions`: `drop` (TCP cut, the client sees 1006), `close_1011`,
+   * `maintenance`, `stall` (stop answering, keep TCP) or `unstall`.
+   *
+   * @param sessions at most this many sessions, oldest first. @default all open sessions
+   * @returns the number of sessions affected.
+   */
+  wsAction(endpoint: WsEndpointKey, action: WsAction, sessions?: number): number;
+  /** Number of open sessions of a WebSocket endpoint. */
+  sessions(endpoint: WsEndpointKey): number;
+  /** Applied pong delays still kept (ms, oldest first), like `GET /-/sim/ws/pong-delays`. */
+  pongDelays(endpoint: WsEndpointKey, layer: PongLayer): number[];
+  /**
+   * Stops listening, terminates every HTTP, WebSocket and Socket.IO connection and cancels
+   * pending delayed answers and timers. Calling it again is harmless.
    */
   close(): Promise<void>;
 }
 
 /**
- * Starts the simulator: Genesys Cloud, Cognigy and CXone endpoints plus the admin API under
- * `/-/sim`, all on one HTTP origin.
+ * Starts the simulator: Genesys Cloud, Cognigy and CXone endpoints (HTTP, WebSocket and
+ * Socket.IO) plus the admin API under `/-/sim`, all on one HTTP origin.
  *
  * @throws {RangeError} for invalid numeric options.
  * @throws {FaultsValidationError} when `options.faults` is invalid.
@@ -66,6 +96,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const simulator = createSimulatorApp(options);
   const host = options.host ?? SIMULATOR_DEFAULTS.host;
   const server = createServer(simulator.app);
+  simulator.attach(server);
   server.listen(options.port ?? SIMULATOR_DEFAULTS.port, host);
   try {
     await once(server, 'listening');
@@ -83,6 +114,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     faults: () => simulator.faults(),
     setFaults: (patch) => simulator.setFaults(patch),
     truth: () => simulator.truth(),
+    resetTruth: () => {
+      simulator.resetTruth();
+    },
+    wsAction: (endpoint, action, sessions) => simulator.wsAction(endpoint, action, sessions),
+    sessions: (endpoint) => simulator.sessions(endpoint),
+    pongDelays: (endpoint, layer) => simulator.pongDelays(endpoint, layer),
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
         simulator.dispose();

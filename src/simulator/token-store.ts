@@ -35,6 +35,12 @@ export class TokenStore {
     return issued;
   }
 
+  /** True for a live token of any platform. */
+  isLive(token: string, now = Date.now()): boolean {
+    const issued = this.#tokens.get(token);
+    return issued !== undefined && issued.expiresAt > now;
+  }
+
   #sweep(now: number): void {
     for (const [token, issued] of this.#tokens) {
       if (issued.expiresAt <= now) this.#tokens.delete(token);

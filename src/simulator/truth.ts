@@ -1,4 +1,18 @@
-import { ENDPOINT_KEYS, OAUTH_ENDPOINT_KEYS, type EndpointKey } from './constants.ts';
+import {
+  ENDPOINT_KEYS,
+  OAUTH_ENDPOINT_KEYS,
+  WS_ENDPOINT_KEYS,
+  type EndpointKey,
+  type WsEndpointKey,
+} from './constants.ts';
+import { PongDelayStore, type PongLayer } from './pong-delay-store.ts';
+import {
+  addDelay,
+  bump,
+  emptyWsEndpoint,
+  type WsEndpointTruth,
+  type WsInjectedFault,
+} from './ws-truth.ts';
 
 /** Kinds of injected fault, as counted in {@link EndpointTruth.injected}. */
 export type InjectedFault = 'error' | 'rate_limit_storm' | 'slow' | 'malformed';
@@ -42,7 +56,14 @@ export interface Truth {
   /** ISO time counting started: simulator start or the last reset. */
   started_at: string;
   endpoints: Record<EndpointKey, EndpointTruth>;
+  /** Persistent-connection endpoints, see {@link WsEndpointTruth}. */
+  ws_endpoints: Record<WsEndpointKey, WsEndpointTruth>;
 }
+
+/** Plain counters of {@link WsEndpointTruth}, for {@link TruthRecorder.wsCount}. */
+export type WsCounter = {
+  [K in keyof WsEndpointTruth]-?: NonNullable<WsEndpointTruth[K]> extends number ? K : never;
+}[keyof WsEndpointTruth];
 
 function emptyEndpoint(key: EndpointKey): EndpointTruth {
   const truth: EndpointTruth = {
@@ -57,19 +78,36 @@ function emptyEndpoint(key: EndpointKey): EndpointTruth {
   return truth;
 }
 
-function emptyTruth(): Truth {
+function emptyTruth(previous?: Truth): Truth {
   const endpoints = {} as Record<EndpointKey, EndpointTruth>;
   for (const key of ENDPOINT_KEYS) endpoints[key] = emptyEndpoint(key);
-  return { started_at: new Date().toISOString(), endpoints };
+  const wsEndpoints = {} as Record<WsEndpointKey, WsEndpointTruth>;
+  for (const key of WS_ENDPOINT_KEYS) {
+    // Sessions stay open across a reset; their later closes must not drive the gauge negative.
+    wsEndpoints[key] = emptyWsEndpoint(key, previous?.ws_endpoints[key].sessions_open ?? 0);
+  }
+  return { started_at: new Date().toISOString(), endpoints, ws_endpoints: wsEndpoints };
 }
 
 /** Records the ground truth; every method updates counters synchronously. */
 export class TruthRecorder {
   #truth: Truth = emptyTruth();
+  readonly #pongDelays: PongDelayStore;
 
-  /** Zeroes every counter and restarts `started_at`. */
+  /** @param pongDelayCapacity pong delays kept per WebSocket endpoint and layer. */
+  constructor(pongDelayCapacity = 200_000) {
+    this.#pongDelays = new PongDelayStore(pongDelayCapacity);
+  }
+
+  /** Zeroes every counter (not the open-session gauges), restarts `started_at`, forgets pong delays. */
   reset(): void {
-    this.#truth = emptyTruth();
+    this.#truth = emptyTruth(this.#truth);
+    this.#pongDelays.clear();
+  }
+
+  /** Applied pong delays of one WebSocket endpoint and layer, oldest first (a copy). */
+  pongDelays(key: WsEndpointKey, layer: PongLayer): number[] {
+    return this.#pongDelays.values(key, layer);
   }
 
   /** Deep copy of the current truth. */
@@ -109,5 +147,42 @@ export class TruthRecorder {
     summary.max = summary.count === 0 ? ms : Math.max(summary.max, ms);
     summary.count += 1;
     summary.sum += ms;
+  }
+
+  /** Adds `by` to a plain counter of a WebSocket endpoint. */
+  wsCount(key: WsEndpointKey, counter: WsCounter, by = 1): void {
+    const truth = this.#truth.ws_endpoints[key];
+    truth[counter] = (truth[counter] ?? 0) + by;
+  }
+
+  wsInjected(key: WsEndpointKey, fault: WsInjectedFault): void {
+    this.#truth.ws_endpoints[key].injected[fault] += 1;
+  }
+
+  /** A handshake refused with `reason` (an HTTP status or `connect_error`). */
+  wsRefused(key: WsEndpointKey, reason: string | number): void {
+    bump(this.#truth.ws_endpoints[key].handshakes.refused, reason);
+  }
+
+  /** A handshake accepted: one more session open. */
+  wsOpened(key: WsEndpointKey): void {
+    const truth = this.#truth.ws_endpoints[key];
+    truth.handshakes.accepted += 1;
+    truth.sessions_opened += 1;
+    truth.sessions_open += 1;
+  }
+
+  /** A session ended; `code` is a close code or a Socket.IO disconnect reason. */
+  wsClosed(key: WsEndpointKey, by: 'client' | 'server', code: string | number): void {
+    const truth = this.#truth.ws_endpoints[key];
+    truth.sessions_open = Math.max(0, truth.sessions_open - 1);
+    bump(by === 'server' ? truth.closes.server_closed : truth.closes.client_closed, code);
+  }
+
+  /** One applied pong delay; kept in the summary and in the per-value store. */
+  pongDelay(key: WsEndpointKey, layer: PongLayer, ms: number): void {
+    const truth = this.#truth.ws_endpoints[key];
+    addDelay(truth.pong_delay_ms[layer], ms);
+    this.#pongDelays.record(key, layer, ms);
   }
 }

@@ -1,0 +1,58 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { WS_ENDPOINT_KEYS, isWsEndpointKey } from './constants.ts';
+import type { SimulatorContext } from './context.ts';
+import { formatIssues } from './faults.ts';
+import { PONG_LAYERS, type PongLayer } from './pong-delay-store.ts';
+import { WS_ACTIONS, type WsHub } from './ws-hub.ts';
+
+const actionSchema = z.strictObject({
+  endpoint: z.enum(WS_ENDPOINT_KEYS),
+  action: z.enum(WS_ACTIONS),
+  sessions: z.int().min(0).optional(),
+});
+
+/**
+ * Admin API of the persistent endpoints: `POST /-/sim/ws/actions` applies an action to open
+ * sessions now, `GET /-/sim/ws/pong-delays` lists every applied pong delay. Neither is counted.
+ */
+export function wsAdminRouter(ctx: SimulatorContext, hub: WsHub): Router {
+  const router = Router();
+  router.post(
+    '/-/sim/ws/actions',
+    express.text({ type: () => true, limit: '10kb' }),
+    (req, res) => {
+      const raw: unknown = req.body;
+      let body: unknown;
+      try {
+        body = JSON.parse(typeof raw === 'string' ? raw : '') as unknown;
+      } catch {
+        res.status(400).json({ error: 'body: must be a JSON object' });
+        return;
+      }
+      const parsed = actionSchema.safeParse(body);
+      if (!parsed.success) {
+        res.status(400).json({ error: formatIssues(parsed.error.issues) });
+        return;
+      }
+      const { endpoint, action, sessions } = parsed.data;
+      const applied = hub.act(endpoint, action, sessions);
+      ctx.logger?.debug({ endpoint, action, sessions, applied }, 'simulator WebSocket action');
+      res.json({ applied });
+    },
+  );
+  router.get('/-/sim/ws/pong-delays', (req, res) => {
+    const { endpoint, layer = 'control' } = req.query;
+    if (!isWsEndpointKey(endpoint)) {
+      res.status(400).json({ error: `endpoint: expected one of ${WS_ENDPOINT_KEYS.join(', ')}` });
+      return;
+    }
+    if (!PONG_LAYERS.includes(layer as PongLayer)) {
+      res.status(400).json({ error: `layer: expected one of ${PONG_LAYERS.join(', ')}` });
+      return;
+    }
+    const values = ctx.truth.pongDelays(endpoint, layer as PongLayer);
+    res.json({ count: values.length, values_ms: values });
+  });
+  return router;
+}

@@ -1,0 +1,66 @@
+import type { Server as HttpServer } from 'node:http';
+import { Router } from 'express';
+import { CognigySocket, type CognigySocketOptions } from './cognigy-socket.ts';
+import type { SimulatorContext } from './context.ts';
+import type { ChannelLimits } from './genesys-channels.ts';
+import { genesysNotificationsRouter } from './genesys-notifications-rest.ts';
+import { GenesysNotifications } from './genesys-notifications-socket.ts';
+import { wsAdminRouter } from './ws-admin.ts';
+import { echoRoute } from './ws-echo.ts';
+import { WsHub } from './ws-hub.ts';
+import { upgradeListener } from './ws-upgrade.ts';
+
+/** Settings of the persistent-connection platforms, validated by the caller. */
+export interface WsPlatformSettings {
+  channels: ChannelLimits;
+  heartbeatIntervalMs: number;
+  cognigy: CognigySocketOptions;
+}
+
+/** The persistent-connection platforms of one simulator. */
+export interface WsPlatforms {
+  hub: WsHub;
+  /** REST parts (`genesys_channels`) and the WebSocket admin API, for the express app. */
+  router: Router;
+  /** Serves the WebSocket endpoints and Socket.IO on `server`. Call once. */
+  attach(server: HttpServer): void;
+  /** Terminates every session and clears every timer. */
+  dispose(): void;
+}
+
+/** Builds the WebSocket echo, Genesys Notifications and Cognigy Socket.IO endpoints. */
+export function createWsPlatforms(
+  ctx: SimulatorContext,
+  settings: WsPlatformSettings,
+): WsPlatforms {
+  const hub = new WsHub(ctx);
+  const echo = echoRoute(ctx, hub);
+  const genesys = new GenesysNotifications(ctx, hub, {
+    limits: settings.channels,
+    heartbeatIntervalMs: settings.heartbeatIntervalMs,
+  });
+  const cognigy = new CognigySocket(ctx, hub, settings.cognigy);
+  const router = Router();
+  router.use(wsAdminRouter(ctx, hub));
+  router.use(genesysNotificationsRouter(ctx, genesys.channels));
+  let attached = false;
+  return {
+    hub,
+    router,
+    attach: (server) => {
+      if (attached) throw new Error('the simulator is already attached to a server');
+      attached = true;
+      cognigy.attach(server);
+      server.on(
+        'upgrade',
+        upgradeListener(ctx, [echo, genesys.route(), cognigy.route()], () => hub.closed),
+      );
+    },
+    dispose: () => {
+      hub.close();
+      echo.close();
+      genesys.dispose();
+      cognigy.dispose();
+    },
+  };
+}

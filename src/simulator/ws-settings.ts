@@ -1,0 +1,75 @@
+import { SIMULATOR_DEFAULTS } from './constants.ts';
+import type { WsPlatformSettings } from './ws-platforms.ts';
+
+/** Start-up options of the persistent-connection endpoints. */
+export interface WsOptions {
+  /**
+   * Lifetime of a Genesys notification channel in seconds; fractions allowed (for tests).
+   * @default 86400
+   */
+  channelTtlSeconds?: number;
+  /** Genesys notification heartbeat period in milliseconds. @default 30000 */
+  heartbeatIntervalMs?: number;
+  /** Genesys channels per OAuth client; creating one more evicts one. @default 20 */
+  maxChannelsPerClient?: number;
+  /** Topics per Genesys channel. @default 1000 */
+  maxTopicsPerChannel?: number;
+  /** Socket.IO path of the Cognigy endpoint. @default '/socket.io' */
+  cognigySocketPath?: string;
+  /** Engine.IO ping interval of the Cognigy endpoint, ms. @default 25000 */
+  socketIoPingIntervalMs?: number;
+  /** Engine.IO ping timeout of the Cognigy endpoint, ms. @default 20000 */
+  socketIoPingTimeoutMs?: number;
+  /** Pong delays kept per WebSocket endpoint and layer. @default 200000 */
+  pongDelayCapacity?: number;
+}
+
+/** Upper bound of a channel TTL: setTimeout fires after 1 ms beyond 2^31-1 ms (24.8 days). */
+const MAX_CHANNEL_TTL_SECONDS = 2_000_000;
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Applies defaults to {@link WsOptions} and validates them.
+ *
+ * @throws {RangeError} for a value out of range or a path that is not absolute.
+ */
+export function resolveWsSettings(
+  options: WsOptions,
+): WsPlatformSettings & { pongDelayCapacity: number } {
+  const d = SIMULATOR_DEFAULTS;
+  const channelTtlSeconds = options.channelTtlSeconds ?? d.channelTtlSeconds;
+  if (!(channelTtlSeconds > 0 && channelTtlSeconds <= MAX_CHANNEL_TTL_SECONDS)) {
+    throw new RangeError(
+      `channelTtlSeconds must be in (0, ${MAX_CHANNEL_TTL_SECONDS}], got ${channelTtlSeconds}`,
+    );
+  }
+  const path = options.cognigySocketPath ?? d.cognigySocketPath;
+  if (!/^\/[^?#]*[^/?#]$/.test(path)) {
+    throw new RangeError(`cognigySocketPath must be an absolute path, got ${path}`);
+  }
+  const int = (name: keyof WsOptions & keyof typeof d): number => {
+    const value = options[name] ?? d[name];
+    if (typeof value !== 'number') throw new TypeError(`${name} must be a number`);
+    return positiveInteger(name, value);
+  };
+  return {
+    channels: {
+      ttlMs: channelTtlSeconds * 1000,
+      maxPerClient: int('maxChannelsPerClient'),
+      maxTopics: int('maxTopicsPerChannel'),
+    },
+    heartbeatIntervalMs: int('heartbeatIntervalMs'),
+    cognigy: {
+      path,
+      pingIntervalMs: int('socketIoPingIntervalMs'),
+      pingTimeoutMs: int('socketIoPingTimeoutMs'),
+    },
+    pongDelayCapacity: int('pongDelayCapacity'),
+  };
+}
