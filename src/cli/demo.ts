@@ -22,7 +22,27 @@ export const DEMO_FAULTS: FaultsPatch = {
     genesys_bot_connector: { latency: { fixed_ms: 250, random_ms: 500 } },
     cxone_exchange: { latency: { fixed_ms: 200, random_ms: 400 } },
   },
+  // Occasional trouble on the persistent sessions: TCP drops (1006), 1011 closes and Genesys
+  // maintenance (socket_closing, then 1001), each at a random time per session.
+  ws_endpoints: {
+    ws_echo: { pong_delay: { fixed_ms: 12, random_ms: 16 }, drop_every_ms: 45_000 },
+    genesys_notifications: {
+      pong_delay: { fixed_ms: 20, random_ms: 30 },
+      latency: { fixed_ms: 40, random_ms: 40 },
+      drop_every_ms: 120_000,
+      maintenance_every_ms: 150_000,
+      maintenance_grace_ms: 5_000,
+    },
+    cognigy_socket: {
+      latency: { fixed_ms: 300, random_ms: 600 },
+      close_1011_every_ms: 180_000,
+      drop_every_ms: 180_000,
+    },
+  },
 };
+
+/** Heartbeats every 10 s instead of Genesys' 30 s, so the demo's heartbeat panel fills quickly. */
+const DEMO_HEARTBEAT_MS = 10_000;
 
 /** Tokens live 60 s in the demo, so a broken token endpoint is visible within seconds. */
 const DEMO_TOKEN_TTL_SECONDS = 60;
@@ -39,12 +59,14 @@ export async function startDemo(options: {
     host: simAddress.host ?? '127.0.0.1',
     port: simAddress.port,
     tokenTtlSeconds: DEMO_TOKEN_TTL_SECONDS,
+    heartbeatIntervalMs: DEMO_HEARTBEAT_MS,
     faults: DEMO_FAULTS,
     logger: options.logger.child({ component: 'simulator' }),
   });
   const secret = (platform: 'genesys' | 'cxone') =>
     DEFAULT_SIMULATOR_CLIENTS.find((client) => client.platform === platform)?.clientSecret ?? '';
   process.env.CXPROBE_SIM_URL = simulator.url;
+  process.env.CXPROBE_SIM_WS_URL = simulator.url.replace(/^http/, 'ws');
   process.env.CXPROBE_DEMO_GENESYS_SECRET ??= secret('genesys');
   process.env.CXPROBE_DEMO_CXONE_SECRET ??= secret('cxone');
   process.env.CXPROBE_DEMO_COGNIGY_URL_TOKEN ??= DEFAULT_COGNIGY_URL_TOKEN;

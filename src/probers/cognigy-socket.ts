@@ -43,11 +43,13 @@ export function createCognigySocketProtocol(target: CognigySocketTarget): Sessio
         timeout: target.timeout,
         extraHeaders: { 'user-agent': 'cxprobe' },
       });
+      // Listen for endpoint-ready before connecting: the server sends it right behind the
+      // CONNECT packet, often in the same read.
+      const ready =
+        target.wait_for_ready === false ? undefined : waitForReady(socket, target, started);
+      ready?.catch(() => undefined);
       const connectedAfter = await waitForConnect(socket, target, context);
-      const readyAfter =
-        target.wait_for_ready === false
-          ? connectedAfter
-          : await waitForReady(socket, target, started);
+      const readyAfter = ready === undefined ? connectedAfter : await ready;
       context.events.connected({ upgrade: connectedAfter, protocol_open: readyAfter });
       context.events.healthy(true, 'endpoint ready');
       return new CognigySession(socket, target, context, { userId, sessionId });

@@ -1,0 +1,547 @@
+/**
+ * Shared helpers of the benchmarks: child processes (simulator, exporter, blackbox_exporter),
+ * /proc readings, a small Prometheus text parser and the statistics every bench quotes.
+ *
+ * Benchmarks measure and print; they never assert timings.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FaultsPatch, Truth } from '../src/simulator/index.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = path.join(REPO_ROOT, 'bin', 'cxprobe.js');
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+
+export interface Summary {
+  n: number;
+  min: number;
+  median: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** Percentile with linear interpolation between closest ranks (R type 7), on sorted values. */
+function percentileSorted(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = (p / 100) * (sorted.length - 1);
+  const lower = Math.floor(rank);
+  const upper = Math.ceil(rank);
+  const low = sorted[lower] ?? Number.NaN;
+  const high = sorted[upper] ?? Number.NaN;
+  return low + (high - low) * (rank - lower);
+}
+
+export function summarize(values: readonly number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const sum = sorted.reduce((total, value) => total + value, 0);
+  return {
+    n: sorted.length,
+    min: sorted[0] ?? Number.NaN,
+    median: percentileSorted(sorted, 50),
+    p95: percentileSorted(sorted, 95),
+    p99: percentileSorted(sorted, 99),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+    mean: sorted.length === 0 ? Number.NaN : sum / sorted.length,
+  };
+}
+
+export function median(values: readonly number[]): number {
+  return summarize(values).median;
+}
+
+/** Fisher–Yates, in place. */
+export function shuffle<T>(items: T[]): T[] {
+  for (let index = items.length - 1; index > 0; index--) {
+    const other = Math.floor(Math.random() * (index + 1));
+    const swap = items[index] as T;
+    items[index] = items[other] as T;
+    items[other] = swap;
+  }
+  return items;
+}
+
+/** Milliseconds with three decimals. */
+export function fmtMs(ms: number): string {
+  return Number.isFinite(ms) ? ms.toFixed(3) : 'n/a';
+}
+
+export function fmtBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+
+/** A Markdown table, so the output can be pasted into BENCHMARKS.md as is. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine
+
+export interface Machine {
+  nproc: number;
+  cpuModel: string;
+  node: string;
+  date: string;
+  loadAverage: string;
+}
+
+export function machine(): Machine {
+  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (match?.[1] !== undefined) cpuModel = match[1].trim();
+  } catch {
+    // Not Linux: keep os.cpus().
+  }
+  return {
+    nproc: os.availableParallelism(),
+    cpuModel,
+    node: process.version,
+    date: new Date().toISOString(),
+    loadAverage: os
+      .loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' '),
+  };
+}
+
+export function describeMachine(info: Machine = machine()): string {
+  return `nproc ${info.nproc}, CPU "${info.cpuModel}", node ${info.node}, ${info.date}, load average ${info.loadAverage}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// /proc
+
+let clockTicks: number | undefined;
+
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    } catch {
+      clockTicks = 100;
+    }
+    if (!Number.isFinite(clockTicks) || clockTicks <= 0) clockTicks = 100;
+  }
+  return clockTicks;
+}
+
+/** User + system CPU seconds of a process, all threads, from /proc/<pid>/stat. */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name is in parentheses and may contain spaces: split after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of stat(5); index 0 here is field 3.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return (utime + stime) / ticksPerSecond();
+}
+
+/** Resident set size now and its peak, in bytes, from /proc/<pid>/status. */
+export function processMemory(pid: number): { rss: number; peakRss: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+  return { rss: kib('VmRSS') * 1024, peakRss: kib('VmHWM') * 1024 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+/** A plain GET/PUT over a keep-alive agent, for control traffic (never for measured probes). */
+export function request(
+  url: string,
+  options: {
+    method?: string;
+    body?: string;
+    headers?: Record<string, string>;
+    agent?: http.Agent;
+  } = {},
+): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        agent: options.agent ?? keepAlive,
+        headers: options.headers ?? {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            headers: res.headers,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(30_000, () => req.destroy(new Error(`timeout: ${url}`)));
+    req.end(options.body);
+  });
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+  });
+  return port;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prometheus text
+
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+/** Parses the Prometheus text format (and the sample lines of OpenMetrics). */
+export function parseMetrics(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const match = SAMPLE_LINE.exec(line);
+    if (match === null) continue;
+    const labels: Record<string, string> = {};
+    for (const label of (match[2] ?? '').matchAll(LABEL)) labels[label[1] ?? ''] = label[2] ?? '';
+    samples.push({ name: match[1] ?? '', labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** Sum of every sample of `name` whose labels include `where`. */
+export function sumOf(
+  samples: readonly Sample[],
+  name: string,
+  where: Record<string, string> = {},
+): number {
+  let total = 0;
+  for (const sample of samples) {
+    if (sample.name !== name) continue;
+    if (Object.entries(where).every(([key, value]) => sample.labels[key] === value))
+      total += sample.value;
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+const children = new Set<ChildProcess>();
+
+// A bench that throws must not leave its children behind.
+process.once('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+interface Spawned {
+  child: ChildProcess;
+  pid: number;
+  /** Everything written so far, for error messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function spawnTracked(command: string, args: readonly string[]): Spawned {
+  const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let head = '';
+  let tail = '';
+  // Always drained, so a chatty child never blocks on a full pipe; the start (where the
+  // listening line is) and the end (where an error is) are kept.
+  const keep = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    if (head.length < 20_000) head += text;
+    else tail = (tail + text).slice(-20_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  if (child.pid === undefined) throw new Error(`could not start ${command}`);
+  const exited = once(child, 'exit');
+  return {
+    child,
+    pid: child.pid,
+    output: () => (tail === '' ? head : `${head}\n…\n${tail}`),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      children.delete(child);
+    },
+  };
+}
+
+/** Resolves with the first match of `pattern` in the child's output. */
+async function waitForOutput(
+  spawned: Spawned,
+  pattern: RegExp,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<RegExpExecArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = pattern.exec(spawned.output());
+    if (match !== null) return match;
+    if (spawned.child.exitCode !== null || Date.now() > deadline) {
+      await spawned.stop();
+      throw new Error(`${what} did not start:\n${spawned.output()}`);
+    }
+    await sleep(50);
+  }
+}
+
+export interface SimulatorProcess {
+  url: string;
+  pid: number;
+  setFaults(patch: FaultsPatch): Promise<void>;
+  truth(): Promise<Truth>;
+  resetTruth(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `cxprobe simulate` in its own process, so its CPU is not the measured process's. */
+export async function startSimulatorProcess(faults?: FaultsPatch): Promise<SimulatorProcess> {
+  const spawned = spawnTracked(process.execPath, [
+    CLI,
+    'simulate',
+    '--web.listen-address=127.0.0.1:0',
+    '--log.level=warn',
+  ]);
+  const match = await waitForOutput(
+    spawned,
+    /simulator on (http:\/\/127\.0\.0\.1:\d+)/,
+    'simulator',
+  );
+  const url = match[1] ?? '';
+  const simulator: SimulatorProcess = {
+    url,
+    pid: spawned.pid,
+    setFaults: async (patch) => {
+      const answer = await request(`${url}/-/sim/faults`, {
+        method: 'PUT',
+        body: JSON.stringify(patch),
+      });
+      if (answer.status !== 200) throw new Error(`setting faults failed: ${answer.body}`);
+    },
+    truth: async () => JSON.parse((await request(`${url}/-/sim/truth`)).body) as Truth,
+    resetTruth: async () => {
+      await request(`${url}/-/sim/reset-truth`, { method: 'POST' });
+    },
+    stop: () => spawned.stop(),
+  };
+  if (faults !== undefined) await simulator.setFaults(faults);
+  return simulator;
+}
+
+export interface ExporterProcess {
+  url: string;
+  pid: number;
+  scrape(openMetrics?: boolean): Promise<HttpAnswer>;
+  stop(): Promise<void>;
+}
+
+/** `cxprobe run` in its own process with a generated config file. */
+export async function startExporterProcess(
+  configYaml: string,
+  logLevel: 'info' | 'warn' = 'info',
+): Promise<ExporterProcess> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cxprobe-bench-'));
+  const configFile = path.join(dir, 'cxprobe.yml');
+  writeFileSync(configFile, configYaml);
+  const spawned = spawnTracked(process.execPath, [
+    CLI,
+    'run',
+    `--config.file=${configFile}`,
+    '--web.listen-address=127.0.0.1:0',
+    '--log.format=json',
+    `--log.level=${logLevel}`,
+  ]);
+  const match = await waitForOutput(
+    spawned,
+    /"address":"127\.0\.0\.1:(\d+)"[^\n]*"msg":"cxprobe listening"/,
+    'exporter',
+    60_000,
+  );
+  const url = `http://127.0.0.1:${match[1] ?? ''}`;
+  return {
+    url,
+    pid: spawned.pid,
+    scrape: (openMetrics = false) =>
+      request(`${url}/metrics`, {
+        headers: openMetrics
+          ? { accept: 'application/openmetrics-text; version=1.0.0; charset=utf-8' }
+          : {},
+      }),
+    stop: async () => {
+      await spawned.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Plain CommonJS run with `node -e`: one fresh-connection GET per interval, ms per line. */
+const RAW_INTERVAL_CLIENT = `
+const http = require('node:http');
+const agent = new http.Agent({ keepAlive: false });
+const [url, interval] = process.argv.slice(1);
+setInterval(() => {
+  const started = performance.now();
+  http
+    .get(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => process.stdout.write((performance.now() - started).toFixed(4) + '\\n'));
+    })
+    .on('error', () => {});
+}, Number(interval));
+`;
+
+export interface RawIntervalClient {
+  /** Stops the client and returns its timings, ms. */
+  stop(): Promise<number[]>;
+}
+
+/**
+ * A bare node:http client in its own, otherwise idle process, one GET every `intervalMs`: the
+ * baseline for an exporter that also probes once a second and sleeps in between.
+ */
+export function startRawIntervalClient(url: string, intervalMs: number): RawIntervalClient {
+  const spawned = spawnTracked(process.execPath, [
+    '-e',
+    RAW_INTERVAL_CLIENT,
+    url,
+    String(intervalMs),
+  ]);
+  return {
+    stop: async () => {
+      await spawned.stop();
+      return spawned
+        .output()
+        .split('\n')
+        .filter((line) => /^\d+\.\d+$/.test(line))
+        .map(Number);
+    },
+  };
+}
+
+export interface BlackboxProcess {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export const BLACKBOX_BINARY = 'prometheus-blackbox-exporter';
+
+/** The installed blackbox_exporter version, or undefined when it is not installed. */
+export function blackboxVersion(): string | undefined {
+  try {
+    const text = execFileSync(BLACKBOX_BINARY, ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return /version (\S+)/.exec(text)?.[1] ?? 'unknown';
+  } catch {
+    return undefined;
+  }
+}
+
+/** blackbox_exporter on loopback with one `http_2xx` module. */
+export async function startBlackbox(): Promise<BlackboxProcess> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cxprobe-bench-bb-'));
+  const configFile = path.join(dir, 'blackbox.yml');
+  writeFileSync(
+    configFile,
+    [
+      'modules:',
+      '  http_2xx:',
+      '    prober: http',
+      '    timeout: 5s',
+      '    http:',
+      '      preferred_ip_protocol: ip4',
+      '',
+    ].join('\n'),
+  );
+  const port = await freePort();
+  const spawned = spawnTracked(BLACKBOX_BINARY, [
+    `--config.file=${configFile}`,
+    `--web.listen-address=127.0.0.1:${String(port)}`,
+    '--log.level=warn',
+  ]);
+  const url = `http://127.0.0.1:${String(port)}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      if ((await request(`${url}/-/healthy`)).status === 200) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (spawned.child.exitCode !== null || Date.now() > deadline) {
+      await spawned.stop();
+      throw new Error(`blackbox_exporter did not start:\n${spawned.output()}`);
+    }
+    await sleep(100);
+  }
+  return {
+    url,
+    pid: spawned.pid,
+    stop: async () => {
+      await spawned.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** True when the module is the script node was started with (not imported by run-all). */
+export function isMain(moduleUrl: string): boolean {
+  const entry = process.argv[1];
+  return entry !== undefined && path.resolve(entry) === fileURLToPath(moduleUrl);
+}
+
+/** `--name=value` from the command line, as a number. */
+export function numberFlag(name: string, fallback: number): number {
+  const prefix = `--${name}=`;
+  const arg = process.argv.find((value) => value.startsWith(prefix));
+  const parsed = arg === undefined ? Number.NaN : Number(arg.slice(prefix.length));
+  return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
+}
