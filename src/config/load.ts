@@ -32,6 +32,7 @@ export interface Config {
     readonly interval: number;
     readonly timeout: number;
     readonly historyLimit: number;
+    readonly httpPhaseHistograms: readonly string[];
   };
   readonly credentials: Readonly<Record<string, Credential>>;
   readonly targets: readonly Target[];
@@ -301,6 +302,7 @@ function applyDefaults(raw: RawConfig, file: string, secrets: Set<string>): Conf
     interval: raw.global?.interval ?? DEFAULTS.intervalMs,
     timeout: raw.global?.timeout ?? DEFAULTS.timeoutMs,
     historyLimit: raw.global?.history_limit ?? DEFAULTS.historyLimit,
+    httpPhaseHistograms: raw.global?.http_phase_histograms ?? [...DEFAULTS.httpPhaseHistograms],
   };
   const credentials: Record<string, Credential> = {};
   for (const [name, credential] of Object.entries(raw.credentials ?? {})) {

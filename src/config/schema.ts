@@ -403,6 +403,13 @@ const globalSchema = z.strictObject({
     .max(10_000)
     .optional()
     .meta({ description: 'Probe logs kept for the landing page, plus as many failures (100)' }),
+  http_phase_histograms: z
+    .array(z.enum(['dns', 'connect', 'tls', 'request', 'first_byte', 'download', 'total']))
+    .optional()
+    .meta({
+      description:
+        'HTTP phases that get a histogram (default [first_byte, total]); every phase always has a last-probe gauge',
+    }),
 });
 
 export const configSchema = z
@@ -466,6 +473,8 @@ export const DEFAULTS = {
   botBudgetMs: 30_000,
   maxRedirects: 10,
   genesysRestPath: '/api/v2/tokens/me',
+  /** Histograms cost 19 series per phase and target; these two answer "is it slow?". */
+  httpPhaseHistograms: ['first_byte', 'total'] as const,
   botText: 'Hello, this is a cxprobe synthetic check',
 } as const;
 

@@ -135,6 +135,7 @@ export class Exporter {
     this.current = config;
     this.redactorFn = createRedactor(config.secrets);
     this.history.setLimit(config.global.historyLimit);
+    this.recorder.setHistogramPhases(config.global.httpPhaseHistograms);
     const changedCredentials = this.applyCredentials(config);
 
     const wanted = new Map(config.targets.map((target) => [target.name, target]));

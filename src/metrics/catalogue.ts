@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -56,6 +57,7 @@ const LINT_FAILING_DEFAULT_METRICS = [
  * Prometheus text format, the other OpenMetrics (the only format that carries exemplars).
  */
 export function createMetrics(build: { version: string; revision: string }) {
+  const loopDelay = new LoopDelayWindow();
   const openMetrics = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
   openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const registers = [openMetrics];
@@ -96,6 +98,12 @@ export function createMetrics(build: { version: string; revision: string }) {
       help: 'HTTP request duration by phase (dns, connect, tls, request, first_byte, download, total).',
       labelNames: ['target', 'phase'] as const,
       buckets: HTTP_DURATION_BUCKETS,
+      registers,
+    }),
+    httpPhase: new Gauge({
+      name: `${NAMESPACE}_http_phase_duration_seconds`,
+      help: 'Duration of each HTTP phase in the last probe (histograms: see global.http_phase_histograms).',
+      labelNames: ['target', 'phase'] as const,
       registers,
     }),
     httpResponses: new Counter({
@@ -252,6 +260,15 @@ export function createMetrics(build: { version: string; revision: string }) {
       labelNames: ['kind'] as const,
       registers,
     }),
+    eventLoopDelay: new Gauge({
+      name: `${NAMESPACE}_event_loop_delay_seconds`,
+      help: 'Event-loop delay percentiles (50, 99, 100) over a rolling window of about a minute; a starved loop delays every measurement.',
+      labelNames: ['percentile'] as const,
+      registers,
+      collect() {
+        loopDelay.collect(this);
+      },
+    }),
     buildInfo: new Gauge({
       name: `${NAMESPACE}_build_info`,
       help: 'Build information; always 1.',
@@ -278,4 +295,29 @@ export function createMetrics(build: { version: string; revision: string }) {
   }
 
   return { ...metrics, registries: { prometheus, openMetrics } };
+}
+
+/**
+ * Event-loop delay percentiles over a window that rolls every minute, not at every scrape.
+ * prom-client's own lag metrics reset at each scrape, so a stall caused by the scrape itself
+ * (rendering thousands of series) lands in a window nobody reads; this one keeps it.
+ */
+class LoopDelayWindow {
+  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private windowStart = Date.now();
+
+  constructor() {
+    this.histogram.enable();
+  }
+
+  collect(gauge: Gauge<'percentile'>): void {
+    const seconds = (nanoseconds: number) => (Number.isFinite(nanoseconds) ? nanoseconds / 1e9 : 0);
+    gauge.set({ percentile: '50' }, seconds(this.histogram.percentile(50)));
+    gauge.set({ percentile: '99' }, seconds(this.histogram.percentile(99)));
+    gauge.set({ percentile: '100' }, seconds(this.histogram.max));
+    if (Date.now() - this.windowStart >= 60_000) {
+      this.histogram.reset();
+      this.windowStart = Date.now();
+    }
+  }
 }

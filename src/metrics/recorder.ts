@@ -11,7 +11,19 @@ const KNOWN_STATUS = /^(?:[1-5]\d\d)$/;
  * metrics, so probers stay free of prom-client.
  */
 export class MetricsRecorder {
+  private histogramPhases = new Set<string>(['first_byte', 'total']);
+
   constructor(private readonly metrics: Metrics) {}
+
+  /** Chooses the phases that get histograms; a change drops the old phase series. */
+  setHistogramPhases(phases: readonly string[]): void {
+    const next = new Set(phases);
+    const changed =
+      next.size !== this.histogramPhases.size ||
+      [...next].some((phase) => !this.histogramPhases.has(phase));
+    this.histogramPhases = next;
+    if (changed) this.metrics.httpDuration.reset();
+  }
 
   /** Pre-creates a target's series so rate() and absence alerts work from the first scrape. */
   addTarget(target: Target): void {
@@ -40,6 +52,7 @@ export class MetricsRecorder {
       this.metrics.probeTimeout,
       this.metrics.lastProbeTimestamp,
       this.metrics.httpDuration,
+      this.metrics.httpPhase,
       this.metrics.httpResponses,
       this.metrics.rateLimited,
       this.metrics.retryAfterUntil,
@@ -79,7 +92,8 @@ export class MetricsRecorder {
     metrics.lastProbeTimestamp.set(labels, Date.now() / 1000);
     for (const [phase, seconds] of Object.entries(result.phases ?? {})) {
       const phaseLabels = { target: target.name, phase };
-      metrics.httpDuration.observe(phaseLabels, seconds);
+      metrics.httpPhase.set(phaseLabels, seconds);
+      if (this.histogramPhases.has(phase)) metrics.httpDuration.observe(phaseLabels, seconds);
     }
     if (result.httpStatus !== undefined) {
       const code = String(result.httpStatus);

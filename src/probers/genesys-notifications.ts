@@ -289,19 +289,26 @@ async function subscribe(
         reject(new ConnectError('channel_gone', 'subscribe answered 404: channel gone'));
       else reject(new ConnectError('unexpected_status', `subscribe answered ${reply.result}`));
     };
+    const onClose = (code: number) => {
+      cleanup();
+      reject(
+        new ConnectError('connection_reset', `socket closed (${code}) before subscribe answer`),
+      );
+    };
+    const onAbort = () => {
+      cleanup();
+      reject(new ConnectError('timeout', 'aborted'));
+    };
     const cleanup = () => {
       clearTimeout(timer);
       socket.off('message', onMessage);
+      socket.off('close', onClose);
+      // One listener per connect would otherwise pile up on the runner's long-lived signal.
+      context.signal.removeEventListener('abort', onAbort);
     };
     socket.on('message', onMessage);
-    context.signal.addEventListener(
-      'abort',
-      () => {
-        cleanup();
-        reject(new ConnectError('timeout', 'aborted'));
-      },
-      { once: true },
-    );
+    socket.once('close', onClose);
+    context.signal.addEventListener('abort', onAbort, { once: true });
   });
   return (performance.now() - started) / 1000;
 }

@@ -1,0 +1,202 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SessionRunner } from '../../src/probers/session/session-runner.ts';
+import type { SessionEnd } from '../../src/probers/session/types.ts';
+import {
+  DEFAULT_COGNIGY_URL_TOKEN,
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+  type WsEndpointTruth,
+} from '../../src/simulator/index.ts';
+import { eventually } from '../helpers/metrics-text.ts';
+import {
+  recordingEvents,
+  startSessionTarget,
+  type RecordedEvents,
+} from '../helpers/session-events.ts';
+import { configFrom, depsFor } from './helpers.ts';
+
+const KEY = 'cognigy_socket';
+
+/** A cognigy-socket target on the simulator, one bot turn every 500 ms. */
+function cognigyYaml(origin: string, extra = '', urlToken = DEFAULT_COGNIGY_URL_TOKEN): string {
+  return `
+targets:
+  - name: cognigy
+    kind: cognigy-socket
+    url: ${origin}
+    url_token: ${urlToken}
+    interval: 500ms
+    timeout: 500ms
+    budget: 2s
+${extra}`;
+}
+
+const closes = (recorder: RecordedEvents): SessionEnd[] =>
+  recorder.of('closed').map(([end]) => end as SessionEnd);
+
+const until = (check: () => boolean, what: string, timeoutMs = 5_000): Promise<true> =>
+  eventually(() => Promise.resolve(check() || undefined), timeoutMs, what);
+
+describe('kind: cognigy-socket against the simulator', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function simulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+    const sim = await startSimulator({ port: 0, ...options });
+    cleanups.push(() => sim.close());
+    return sim;
+  }
+
+  async function start(
+    sim: RunningSimulator,
+    extra = '',
+    urlToken?: string,
+  ): Promise<{ recorder: RecordedEvents; runner: SessionRunner }> {
+    const yaml = cognigyYaml(sim.url, extra, urlToken);
+    const { deps } = depsFor(await configFrom(yaml));
+    const recorder = recordingEvents();
+    const runner = await startSessionTarget(yaml, recorder, deps);
+    cleanups.push(() => runner.stop());
+    return { recorder, runner };
+  }
+
+  const truth = (sim: RunningSimulator): WsEndpointTruth => sim.truth().ws_endpoints[KEY];
+
+  for (const transports of ['[websocket]', undefined]) {
+    it(`connects and runs bot turns (transports: ${transports ?? 'default'})`, async () => {
+      const sim = await simulator({
+        faults: { ws_endpoints: { cognigy_socket: { latency: { fixed_ms: 60 } } } },
+      });
+      const { recorder } = await start(
+        sim,
+        transports === undefined ? '' : `    transports: ${transports}`,
+      );
+      await until(() => recorder.of('turn').length >= 2, 'two bot turns');
+      const [phases] = recorder.of('connected')[0] as [Record<string, number>];
+      expect(Object.keys(phases)).toEqual(expect.arrayContaining(['upgrade', 'protocol_open']));
+      expect(phases.protocol_open).toBeGreaterThanOrEqual(phases.upgrade ?? Infinity);
+      expect(recorder.of('healthy')[0]).toEqual([true, 'endpoint ready']);
+      for (const [first, total, ok, reason] of recorder.of('turn')) {
+        expect(first).toBeGreaterThanOrEqual(0.059);
+        expect(total).toBeGreaterThanOrEqual(first as number);
+        expect(ok).toBe(true);
+        expect(reason).toBe('success');
+      }
+      expect(truth(sim).inputs).toBeGreaterThanOrEqual(2);
+      expect(truth(sim).pong_delay_ms.application.min).toBe(60);
+      expect(recorder.of('connectFailed')).toEqual([]);
+      expect(recorder.of('closed')).toEqual([]);
+    });
+  }
+
+  it('counts a dropped connection as abnormal and reconnects', async () => {
+    const sim = await simulator();
+    const { recorder } = await start(sim, '    transports: [websocket]');
+    await until(() => recorder.of('connected').length >= 1, 'connected');
+    expect(sim.wsAction(KEY, 'drop')).toBe(1);
+    await until(() => recorder.of('connected').length >= 2, 'reconnect after the drop');
+    expect(closes(recorder)[0]).toMatchObject({
+      code: 1006,
+      reason: 'abnormal_closure',
+      abnormal: true,
+    });
+    expect(recorder.of('reconnecting')[0]?.[0]).toBe('abnormal_closure');
+    expect(truth(sim).sessions_opened).toBe(2);
+  });
+
+  it('counts a dropped long-polling connection as abnormal too', async () => {
+    const sim = await simulator();
+    const { recorder } = await start(sim, '    transports: [polling]');
+    await until(() => recorder.of('turn').length >= 1, 'a turn over long polling');
+    expect(sim.wsAction(KEY, 'drop')).toBe(1);
+    await until(() => recorder.of('connected').length >= 2, 'reconnect after the drop');
+    expect(closes(recorder)[0]?.abnormal).toBe(true);
+  });
+
+  it('counts a 1011 close as abnormal and reconnects', async () => {
+    const sim = await simulator();
+    const { recorder } = await start(sim);
+    await until(() => recorder.of('turn').length >= 1, 'a turn');
+    expect(sim.wsAction(KEY, 'close_1011')).toBe(1);
+    await until(() => recorder.of('connected').length >= 2, 'reconnect after the close');
+    const [end] = closes(recorder);
+    expect(end?.abnormal).toBe(true);
+    expect(['abnormal_closure', 'server_close']).toContain(end?.reason);
+    expect(truth(sim).injected.close_1011).toBe(1);
+  });
+
+  it('reports a server-side disconnect as server_close', async () => {
+    const sim = await simulator();
+    const { recorder } = await start(sim, '    transports: [polling]');
+    await until(() => recorder.of('turn').length >= 1, 'a turn over long polling');
+    // Without a WebSocket to close, the simulator disconnects the Socket.IO socket itself.
+    expect(sim.wsAction(KEY, 'close_1011')).toBe(1);
+    await until(() => recorder.of('closed').length >= 1, 'close');
+    expect(closes(recorder)[0]).toMatchObject({ reason: 'server_close', abnormal: true });
+  });
+
+  it('reports connectFailed for an unknown URL token and keeps retrying', async () => {
+    const sim = await simulator();
+    const { recorder } = await start(sim, '', 'f'.repeat(64));
+    await until(() => recorder.of('connectFailed').length >= 2, 'two failed connects');
+    for (const [reason, status, message] of recorder.of('connectFailed')) {
+      expect(reason).toBe('connect_error');
+      expect(status).toBeUndefined();
+      expect(message).toContain('Unknown URL token');
+    }
+    for (const [reason] of recorder.of('reconnecting')) expect(reason).toBe('handshake_failed');
+    expect(recorder.of('connected')).toEqual([]);
+    expect(truth(sim).handshakes.refused.connect_error).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports a refused handshake with its HTTP status, then connects', async () => {
+    const sim = await simulator({
+      faults: { ws_endpoints: { cognigy_socket: { refuse_handshakes: { status: 403, count: 1 } } } },
+    });
+    const { recorder } = await start(sim);
+    await until(() => recorder.of('connected').length >= 1, 'connected after the refusal');
+    expect(recorder.of('connectFailed')).toHaveLength(1);
+    expect(recorder.of('connectFailed')[0]?.slice(0, 2)).toEqual(['unauthorized', 403]);
+  });
+
+  it('stops with reason shutdown and does not reconnect', async () => {
+    const sim = await simulator();
+    const { recorder, runner } = await start(sim);
+    await until(() => recorder.of('turn').length >= 1, 'a turn');
+    await runner.stop();
+    expect(closes(recorder)).toEqual([
+      expect.objectContaining({ reason: 'shutdown', abnormal: false }),
+    ]);
+    expect(recorder.of('reconnecting')).toEqual([]);
+    await until(() => sim.sessions(KEY) === 0, 'server sees the disconnect', 2_000);
+    expect(truth(sim).closes.client_closed).toEqual({ 'client namespace disconnect': 1 });
+    expect(truth(sim).sessions_opened).toBe(1);
+  });
+
+  it('keeps reconnecting without piling up listeners on the runner signal', async () => {
+    const sim = await simulator();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => {
+      if (warning.name === 'MaxListenersExceededWarning') warnings.push(warning.message);
+    };
+    process.on('warning', onWarning);
+    cleanups.push(() => {
+      process.off('warning', onWarning);
+      return Promise.resolve();
+    });
+    const { recorder } = await start(sim, '    transports: [websocket]');
+    for (let round = 1; round <= 12; round++) {
+      await until(
+        () => recorder.of('connected').length >= round && sim.sessions(KEY) === 1,
+        `session ${round}`,
+      );
+      sim.wsAction(KEY, 'drop');
+    }
+    await until(() => recorder.of('connected').length >= 13, 'thirteenth session', 9_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings).toEqual([]);
+  });
+});

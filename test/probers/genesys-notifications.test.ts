@@ -1,0 +1,282 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SessionRunner } from '../../src/probers/session/session-runner.ts';
+import type { SessionEnd } from '../../src/probers/session/types.ts';
+import {
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+  type WsEndpointTruth,
+} from '../../src/simulator/index.ts';
+import { eventually } from '../helpers/metrics-text.ts';
+import {
+  recordingEvents,
+  startSessionTarget,
+  type RecordedEvents,
+} from '../helpers/session-events.ts';
+import { configFrom, depsFor, simulatorClient } from './helpers.ts';
+
+const GENESYS = simulatorClient('genesys');
+const KEY = 'genesys_notifications';
+
+/** A genesys-notifications target whose login, API and channels are all on the simulator. */
+function notificationsYaml(origin: string, extra = ''): string {
+  return `
+credentials:
+  genesys:
+    type: genesys
+    login_url: ${origin}
+    api_url: ${origin}
+    client_id: ${GENESYS.clientId}
+    client_secret: ${GENESYS.clientSecret}
+targets:
+  - name: notifications
+    kind: genesys-notifications
+    credential: genesys
+    timeout: 2s
+    topics: [v2.users.probe-user.presence]
+    heartbeat_interval: 200ms
+    ping: { interval: 100ms, timeout: 1s }
+${extra}`;
+}
+
+const closes = (recorder: RecordedEvents): SessionEnd[] =>
+  recorder.of('closed').map(([end]) => end as SessionEnd);
+
+const until = (check: () => boolean, what: string, timeoutMs = 5_000): Promise<true> =>
+  eventually(() => Promise.resolve(check() || undefined), timeoutMs, what);
+
+describe('kind: genesys-notifications against the simulator', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function simulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+    const sim = await startSimulator({ port: 0, heartbeatIntervalMs: 200, ...options });
+    cleanups.push(() => sim.close());
+    return sim;
+  }
+
+  async function start(
+    sim: RunningSimulator,
+    extra = '',
+  ): Promise<{ recorder: RecordedEvents; runner: SessionRunner }> {
+    const yaml = notificationsYaml(sim.url, extra);
+    const { deps } = depsFor(await configFrom(yaml));
+    const recorder = recordingEvents();
+    const runner = await startSessionTarget(yaml, recorder, deps);
+    cleanups.push(() => runner.stop());
+    return { recorder, runner };
+  }
+
+  const truth = (sim: RunningSimulator): WsEndpointTruth => sim.truth().ws_endpoints[KEY];
+
+  it('creates a channel, connects, subscribes and reports protocol_open', async () => {
+    const sim = await simulator();
+    const { recorder } = await start(sim);
+    await until(() => recorder.of('connected').length >= 1, 'connected');
+    const [phases] = recorder.of('connected')[0] as [Record<string, number>];
+    expect(Object.keys(phases)).toEqual(
+      expect.arrayContaining(['tcp', 'upgrade', 'protocol_open']),
+    );
+    expect(phases.protocol_open).toBeGreaterThan(0);
+    expect(recorder.of('healthy')[0]).toEqual([true, 'connected']);
+    expect(truth(sim)).toMatchObject({ channels_created: 1, subscriptions: 1, sessions_open: 1 });
+    expect(recorder.of('connectFailed')).toEqual([]);
+    expect(recorder.of('closed')).toEqual([]);
+  });
+
+  it('times {"message":"ping"} round trips no shorter than the injected pong delay', async () => {
+    const sim = await simulator({
+      faults: { ws_endpoints: { genesys_notifications: { pong_delay: { fixed_ms: 50 } } } },
+    });
+    const { recorder } = await start(sim);
+    await until(() => recorder.of('ping').length >= 3, 'three application pongs');
+    for (const [layer, rtt] of recorder.of('ping')) {
+      expect(layer).toBe('application');
+      expect(rtt).toBeGreaterThanOrEqual(0.049);
+    }
+    expect(truth(sim).pong_delay_ms.application.min).toBe(50);
+    expect(recorder.of('pingLost')).toEqual([]);
+  });
+
+  it('reports the gaps between server heartbeats', async () => {
+    const sim = await simulator();
+    const { recorder } = await start(sim);
+    await until(() => recorder.of('heartbeat').length >= 4, 'four heartbeats');
+    // The first gap runs from the subscription, not from the previous heartbeat.
+    const gaps = recorder
+      .of('heartbeat')
+      .slice(1)
+      .map(([gap]) => gap as number);
+    for (const gap of gaps) {
+      expect(gap).toBeGreaterThanOrEqual(0.15);
+      expect(gap).toBeLessThan(0.4);
+    }
+    expect(recorder.of('heartbeatMissed')).toEqual([]);
+    expect(recorder.of('closed')).toEqual([]);
+  });
+
+  it('ends a stalled session abnormally (missed heartbeats or ping timeout) and reconnects', async () => {
+    const sim = await simulator();
+    const { recorder } = await start(sim);
+    await until(() => recorder.of('connected').length >= 1, 'connected');
+    expect(sim.wsAction(KEY, 'stall')).toBe(1);
+    await until(() => recorder.of('connected').length >= 2, 'reconnect after the stall');
+    const [end] = closes(recorder);
+    expect(['heartbeat_missed', 'ping_timeout']).toContain(end?.reason);
+    expect(end).toMatchObject({ code: 1006, abnormal: true });
+    if (end?.reason === 'heartbeat_missed') {
+      expect(recorder.of('heartbeatMissed').length).toBeGreaterThanOrEqual(1);
+    } else {
+      expect(recorder.of('pingLost')).toEqual([['application']]);
+    }
+    expect(recorder.of('reconnecting')[0]?.[0]).toBe(end?.reason);
+    expect(truth(sim).injected.stall).toBe(1);
+  });
+
+  it('treats v2.system.socket_closing as a planned close and reconnects without back-off', async () => {
+    const sim = await simulator({
+      faults: { ws_endpoints: { genesys_notifications: { maintenance_grace_ms: 5_000 } } },
+    });
+    const { recorder } = await start(sim);
+    for (let round = 1; round <= 2; round++) {
+      await until(
+        () => recorder.of('connected').length >= round && sim.sessions(KEY) === 1,
+        `session ${round}`,
+      );
+      expect(sim.wsAction(KEY, 'maintenance')).toBe(1);
+      await until(() => recorder.of('connected').length >= round + 1, `reconnect ${round}`);
+    }
+    const ends = closes(recorder);
+    for (const end of ends) {
+      expect(end).toMatchObject({ reason: 'planned', abnormal: false, immediate: true });
+    }
+    for (const [reason, delay] of recorder.of('reconnecting')) {
+      expect(reason).toBe('planned');
+      expect(delay).toBeLessThan(0.25);
+    }
+    expect(ends).toHaveLength(truth(sim).injected.maintenance);
+    expect(ends).toHaveLength(2);
+  });
+
+  it('counts a TCP drop as abnormal_closure 1006 and reconnects', async () => {
+    const sim = await simulator();
+    const { recorder } = await start(sim);
+    await until(() => recorder.of('connected').length >= 1, 'connected');
+    expect(sim.wsAction(KEY, 'drop')).toBe(1);
+    await until(() => recorder.of('connected').length >= 2, 'reconnect after the drop');
+    expect(closes(recorder)[0]).toMatchObject({
+      code: 1006,
+      reason: 'abnormal_closure',
+      abnormal: true,
+    });
+    expect(recorder.of('reconnecting')[0]?.[0]).toBe('abnormal_closure');
+  });
+
+  it('creates a new channel when the old one expired', async () => {
+    const sim = await simulator({ channelTtlSeconds: 0.5 });
+    const { recorder } = await start(sim);
+    await until(
+      () => recorder.of('connected').length >= 2 && (truth(sim).channels_created ?? 0) >= 2,
+      'a session on a new channel',
+    );
+    expect(truth(sim).channels_expired).toBeGreaterThanOrEqual(1);
+    // The simulator closes the socket of an expired channel with 1001, unannounced.
+    expect(closes(recorder)[0]).toMatchObject({ code: 1001, reason: 'server_close' });
+    // Connecting to the expired channel again is refused with 404, which drops the channel: the
+    // attempt after it creates a new one rather than knocking on the dead one again.
+    const failed = recorder.of('connectFailed');
+    const first = failed[0];
+    if (first !== undefined) expect(first.slice(0, 2)).toEqual(['unexpected_status', 404]);
+    const kinds = recorder.log
+      .filter((entry) => entry.type === 'connected' || entry.type === 'connectFailed')
+      .map((entry) => entry.type);
+    expect(kinds.join(',')).not.toContain('connectFailed,connectFailed');
+  });
+
+  it('rolls the channel over after channel_rollover, as a planned close', async () => {
+    const sim = await simulator();
+    const { recorder } = await start(sim, '    channel_rollover: 300ms');
+    await until(
+      () => recorder.of('connected').length >= 2 && (truth(sim).channels_created ?? 0) >= 2,
+      'a session on a new channel',
+    );
+    const [end] = closes(recorder);
+    expect(end).toMatchObject({ code: 1000, reason: 'rollover', abnormal: false, immediate: true });
+    expect(recorder.of('reconnecting')[0]?.[0]).toBe('rollover');
+    expect(recorder.of('reconnecting')[0]?.[1]).toBeLessThan(0.25);
+    expect(recorder.of('connectFailed')).toEqual([]);
+  });
+
+  it('reports auth_failed when no token can be had', async () => {
+    const sim = await simulator({ faults: { endpoints: { genesys_oauth: { error_rate: 1 } } } });
+    const { recorder } = await start(sim);
+    await until(() => recorder.of('connectFailed').length >= 2, 'two failed connects');
+    for (const [reason] of recorder.of('connectFailed')) expect(reason).toBe('auth_failed');
+    for (const [reason] of recorder.of('reconnecting')) expect(reason).toBe('handshake_failed');
+    expect(recorder.of('connected')).toEqual([]);
+    expect(truth(sim).channels_created).toBe(0);
+  });
+
+  it('reports a refused upgrade with its status, then connects', async () => {
+    const sim = await simulator({
+      faults: {
+        ws_endpoints: { genesys_notifications: { refuse_handshakes: { status: 401, count: 1 } } },
+      },
+    });
+    const { recorder } = await start(sim);
+    await until(() => recorder.of('connected').length >= 1, 'connected after the refusal');
+    expect(recorder.of('connectFailed')).toHaveLength(1);
+    const [reason, status, message] = recorder.of('connectFailed')[0] ?? [];
+    expect(['unauthorized', 'unexpected_status']).toContain(reason);
+    expect(status).toBe(401);
+    expect(message).toContain('401');
+    expect(truth(sim).handshakes.refused).toEqual({ 401: 1 });
+  });
+
+  it('fails the connect at once when the socket closes before the subscribe answer', async () => {
+    const sim = await simulator({
+      faults: { ws_endpoints: { genesys_notifications: { latency: { fixed_ms: 1_500 } } } },
+    });
+    const { recorder } = await start(sim);
+    await until(() => sim.sessions(KEY) === 1, 'socket open, subscribe pending');
+    expect(sim.wsAction(KEY, 'close_1011')).toBe(1);
+    await until(() => recorder.of('connectFailed').length >= 1, 'connect failure');
+    const [reason, status, message] = recorder.of('connectFailed')[0] ?? [];
+    expect(reason).toBe('connection_reset');
+    expect(status).toBeUndefined();
+    expect(message).toContain('1011');
+    expect(recorder.of('connected')).toEqual([]);
+  });
+
+  it('keeps reconnecting without piling up listeners on the runner signal', async () => {
+    const sim = await simulator();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => {
+      if (warning.name === 'MaxListenersExceededWarning') warnings.push(warning.message);
+    };
+    process.on('warning', onWarning);
+    cleanups.push(() => {
+      process.off('warning', onWarning);
+      return Promise.resolve();
+    });
+    const { recorder } = await start(sim, '    channel_rollover: 50ms');
+    await until(() => recorder.of('connected').length >= 12, 'twelve sessions', 9_000);
+    // Warnings are emitted on the next tick.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings).toEqual([]);
+  });
+
+  it('closes as shutdown on stop and does not reconnect', async () => {
+    const sim = await simulator();
+    const { recorder, runner } = await start(sim);
+    await until(() => recorder.of('connected').length >= 1, 'connected');
+    await runner.stop();
+    expect(closes(recorder)).toEqual([expect.objectContaining({ reason: 'shutdown' })]);
+    expect(closes(recorder)[0]?.abnormal).toBe(false);
+    expect(recorder.of('reconnecting')).toEqual([]);
+    await until(() => sim.sessions(KEY) === 0, 'server sees the close', 2_000);
+    expect(truth(sim).closes.client_closed).toEqual({ 1001: 1 });
+  });
+});
