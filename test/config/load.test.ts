@@ -32,7 +32,12 @@ async function loadError(file: string): Promise<ConfigError> {
 describe('config loading', () => {
   it('loads a config using every kind, applies defaults and resolves secrets', async () => {
     const config = await loadConfigFile(path.join(FIXTURES, 'valid-full.yml'), ENV);
-    expect(config.global).toEqual({ interval: 30_000, timeout: 10_000, historyLimit: 50 });
+    expect(config.global).toEqual({
+      interval: 30_000,
+      timeout: 10_000,
+      historyLimit: 50,
+      httpPhaseHistograms: ['first_byte', 'total'],
+    });
     expect(config.targets.map((target) => target.kind)).toEqual([
       'genesys-rest',
       'http',
