@@ -82,6 +82,46 @@ describe('cxprobe demo (child process)', () => {
     expect(text).toContain('cxprobe_bot_turn_duration_seconds_bucket');
   });
 
+  it('keeps WebSocket, Genesys Notifications and Cognigy sessions and counts an injected 1006 drop', async () => {
+    await eventually(
+      async () => {
+        const text = await metricsText();
+        return ['echo-ws', 'genesys-notifications', 'cognigy-socket'].every(
+          (target) => sampleValue(text, 'cxprobe_ws_connected', { target }) === 1,
+        );
+      },
+      15_000,
+      'three sessions up',
+    );
+    await eventually(
+      async () =>
+        (sampleValue(await metricsText(), 'cxprobe_ws_ping_rtt_seconds_count', {
+          target: 'echo-ws',
+          layer: 'control',
+        }) ?? 0) > 0,
+      10_000,
+      'a control ping RTT',
+    );
+    const drops = async () =>
+      parseSamples(await metricsText())
+        .filter(
+          (sample) =>
+            sample.name === 'cxprobe_ws_closes_total' &&
+            sample.labels.target === 'echo-ws' &&
+            sample.labels.code === '1006' &&
+            sample.labels.reason === 'abnormal_closure',
+        )
+        .reduce((sum, sample) => sum + sample.value, 0);
+    const before = await drops();
+    const action = await fetch(`${simUrl}/-/sim/ws/actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ endpoint: 'ws_echo', action: 'drop' }),
+    });
+    expect(((await action.json()) as { applied: number }).applied).toBe(1);
+    await eventually(async () => (await drops()) === before + 1, 10_000, 'the drop counted');
+  });
+
   it('passes promtool check metrics without a single remark', async () => {
     const text = await metricsText();
     const child = execFile('promtool', ['check', 'metrics']);
