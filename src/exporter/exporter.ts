@@ -202,10 +202,11 @@ export class Exporter {
     };
     const built = createTargetProber(target, config, deps);
     if (built.mode === 'session') {
-      const { events, state } = createSessionRecorder(target, this.metrics);
+      const { events, audio, state } = createSessionRecorder(target, this.metrics);
       const runner = new SessionRunner(
         built.protocol,
         events,
+        audio,
         () => createSessionLog(target, this.history, this.logger, this.redactor),
         built.backoff,
       );

@@ -29,6 +29,17 @@ export const PING_RTT_BUCKETS = [
 /** Session lifetimes: seconds (reconnect storms) to a day (Genesys channel lifetime). */
 export const SESSION_BUCKETS = [1, 5, 15, 60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 24 * 3600];
 
+/** Per-frame deviation: sub-millisecond to the 200 ms of a whole AudioHook frame. */
+export const AUDIO_DEVIATION_BUCKETS = [
+  0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2,
+];
+
+/** Sender pacing error: anything above a few ms means the prober itself is starved. */
+export const SEND_LAG_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1];
+
+/** Voice-bot turn latency: what a caller perceives as a pause. */
+export const TURN_LATENCY_BUCKETS = [0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 8];
+
 /** Heartbeat gaps around the Genesys 30 s period. */
 export const HEARTBEAT_BUCKETS = [1, 5, 10, 20, 25, 28, 30, 32, 35, 45, 60, 90, 120];
 
@@ -229,6 +240,82 @@ export function createMetrics(build: { version: string; revision: string }) {
       name: `${NAMESPACE}_ws_heartbeats_missed_total`,
       help: 'Expected server heartbeats that did not arrive.',
       labelNames: ['target'] as const,
+      registers,
+    }),
+    audioDeviation: new Histogram({
+      name: `${NAMESPACE}_audio_interarrival_deviation_seconds`,
+      help: "Per-frame RFC 3550 |D|: how far each frame's spacing strayed from the media clock. p95 jitter comes from here.",
+      labelNames: ['target', 'direction'] as const,
+      buckets: AUDIO_DEVIATION_BUCKETS,
+      registers,
+    }),
+    audioJitter: new Gauge({
+      name: `${NAMESPACE}_audio_jitter_seconds`,
+      help: 'RFC 3550 running interarrival jitter estimate.',
+      labelNames: ['target', 'direction'] as const,
+      registers,
+    }),
+    audioFrames: new Counter({
+      name: `${NAMESPACE}_audio_frames_total`,
+      help: 'Audio frames by direction (outbound: sent by cxprobe, inbound: received).',
+      labelNames: ['target', 'direction'] as const,
+      registers,
+    }),
+    audioFramesLost: new Counter({
+      name: `${NAMESPACE}_audio_frames_lost_total`,
+      help: 'Inbound frames that never arrived, or arrived after their playout time (late).',
+      labelNames: ['target', 'direction', 'cause'] as const,
+      registers,
+    }),
+    audioGaps: new Counter({
+      name: `${NAMESPACE}_audio_gaps_total`,
+      help: 'Playout gaps: runs of media the playout buffer had nothing for.',
+      labelNames: ['target', 'direction'] as const,
+      registers,
+    }),
+    audioGapSeconds: new Counter({
+      name: `${NAMESPACE}_audio_gap_seconds_total`,
+      help: 'Total media time the playout buffer ran dry.',
+      labelNames: ['target', 'direction'] as const,
+      registers,
+    }),
+    audioSendLag: new Histogram({
+      name: `${NAMESPACE}_audio_send_lag_seconds`,
+      help: "How late cxprobe's own sender put each frame on the wire (pacing error), so it is never mistaken for network jitter.",
+      labelNames: ['target'] as const,
+      buckets: SEND_LAG_BUCKETS,
+      registers,
+    }),
+    audioTurnLatency: new Histogram({
+      name: `${NAMESPACE}_audio_turn_latency_seconds`,
+      help: "End of the synthetic caller's utterance to the first non-silent bot audio.",
+      labelNames: ['target'] as const,
+      buckets: TURN_LATENCY_BUCKETS,
+      registers,
+    }),
+    audioEventLatency: new Histogram({
+      name: `${NAMESPACE}_audio_event_latency_seconds`,
+      help: 'Audio sent to the transcript event that covers it.',
+      labelNames: ['target'] as const,
+      buckets: TURN_LATENCY_BUCKETS,
+      registers,
+    }),
+    audioMos: new Gauge({
+      name: `${NAMESPACE}_audio_mos`,
+      help: 'ITU-T G.107 E-model MOS estimate (G.711 with PLC) from delay, jitter buffer and loss.',
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    audioRFactor: new Gauge({
+      name: `${NAMESPACE}_audio_r_factor`,
+      help: 'ITU-T G.107 E-model transmission rating R.',
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    audioViolations: new Counter({
+      name: `${NAMESPACE}_audio_protocol_violations_total`,
+      help: 'Protocol rules the server broke (sequence numbers, media selection, message size, …).',
+      labelNames: ['target', 'kind'] as const,
       registers,
     }),
     botFirstResponse: new Histogram({

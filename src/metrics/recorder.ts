@@ -72,6 +72,18 @@ export class MetricsRecorder {
       this.metrics.wsSessionDuration,
       this.metrics.wsHeartbeatGap,
       this.metrics.wsHeartbeatsMissed,
+      this.metrics.audioDeviation,
+      this.metrics.audioJitter,
+      this.metrics.audioFrames,
+      this.metrics.audioFramesLost,
+      this.metrics.audioGaps,
+      this.metrics.audioGapSeconds,
+      this.metrics.audioSendLag,
+      this.metrics.audioTurnLatency,
+      this.metrics.audioEventLatency,
+      this.metrics.audioMos,
+      this.metrics.audioRFactor,
+      this.metrics.audioViolations,
     ];
     for (const metric of perTarget) {
       const { values } = await metric.get();

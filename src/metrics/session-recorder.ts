@@ -1,5 +1,5 @@
 import type { Target } from '../config/load.ts';
-import type { SessionEnd, SessionEvents } from '../probers/session/types.ts';
+import type { AudioEvents, SessionEnd, SessionEvents } from '../probers/session/types.ts';
 import { closeCodeLabel } from '../probers/session/close-codes.ts';
 import type { Metrics } from './catalogue.ts';
 
@@ -30,7 +30,7 @@ const PRECREATED_CLOSES = [
 export function createSessionRecorder(
   target: Target,
   metrics: Metrics,
-): { events: SessionEvents; state: SessionState } {
+): { events: SessionEvents; audio: AudioEvents; state: SessionState } {
   const name = target.name;
   const labels = { target: name, kind: target.kind };
   const state: SessionState = {
@@ -134,5 +134,43 @@ export function createSessionRecorder(
       state.reconnects++;
     },
   };
-  return { events, state };
+  const audio = createAudioRecorder(name, metrics);
+  return { events, audio, state };
+}
+
+/** Inbound is what cxprobe receives; outbound what it sends. */
+const INBOUND = 'inbound';
+
+function createAudioRecorder(name: string, metrics: Metrics): AudioEvents {
+  const inbound = { target: name, direction: INBOUND };
+  return {
+    frameSent(lateSeconds) {
+      metrics.audioSendLag.observe({ target: name }, Math.max(0, lateSeconds));
+      metrics.audioFrames.inc({ target: name, direction: 'outbound' });
+    },
+    frameReceived(deviationSeconds, jitterSeconds) {
+      metrics.audioFrames.inc(inbound);
+      if (deviationSeconds !== undefined) metrics.audioDeviation.observe(inbound, deviationSeconds);
+      metrics.audioJitter.set(inbound, jitterSeconds);
+    },
+    loss({ lost, late, gaps, gapSeconds }) {
+      if (lost > 0) metrics.audioFramesLost.inc({ ...inbound, cause: 'missing' }, lost);
+      if (late > 0) metrics.audioFramesLost.inc({ ...inbound, cause: 'late' }, late);
+      if (gaps > 0) metrics.audioGaps.inc(inbound, gaps);
+      if (gapSeconds > 0) metrics.audioGapSeconds.inc(inbound, gapSeconds);
+    },
+    turnLatency(seconds) {
+      metrics.audioTurnLatency.observe({ target: name }, seconds);
+    },
+    eventLatency(seconds) {
+      metrics.audioEventLatency.observe({ target: name }, seconds);
+    },
+    quality(rFactor, mos) {
+      metrics.audioRFactor.set({ target: name }, rFactor);
+      metrics.audioMos.set({ target: name }, mos);
+    },
+    violation(kind) {
+      metrics.audioViolations.inc({ target: name, kind });
+    },
+  };
 }

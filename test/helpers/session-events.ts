@@ -2,7 +2,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import type { ProberDeps } from '../../src/probers/deps.ts';
 import { createTargetProber } from '../../src/probers/index.ts';
 import { SessionRunner } from '../../src/probers/session/session-runner.ts';
-import type { SessionEvents } from '../../src/probers/session/types.ts';
+import type { AudioEvents, SessionEvents } from '../../src/probers/session/types.ts';
 
 /** A SessionEvents that records every call, in order, for assertions. */
 export function recordingEvents() {
@@ -24,9 +24,26 @@ export function recordingEvents() {
     closed: push('closed'),
     reconnecting: push('reconnecting'),
   };
+  const audioLog: { type: keyof AudioEvents; detail: unknown[] }[] = [];
+  const pushAudio =
+    (type: keyof AudioEvents) =>
+    (...args: unknown[]) => {
+      audioLog.push({ type, detail: args });
+    };
+  const audio: AudioEvents = {
+    frameSent: pushAudio('frameSent'),
+    frameReceived: pushAudio('frameReceived'),
+    loss: pushAudio('loss'),
+    turnLatency: pushAudio('turnLatency'),
+    eventLatency: pushAudio('eventLatency'),
+    quality: pushAudio('quality'),
+    violation: pushAudio('violation'),
+  };
   const of = (type: keyof SessionEvents) =>
     log.filter((entry) => entry.type === type).map((entry) => entry.detail);
-  return { events, of, log };
+  const ofAudio = (type: keyof AudioEvents) =>
+    audioLog.filter((entry) => entry.type === type).map((entry) => entry.detail);
+  return { events, audio, of, ofAudio, log, audioLog };
 }
 
 export type RecordedEvents = ReturnType<typeof recordingEvents>;
@@ -49,6 +66,7 @@ export async function startSessionTarget(
   const runner = new SessionRunner(
     built.protocol,
     recorder.events,
+    recorder.audio,
     () => ({ info: () => undefined, error: () => undefined, flush: () => undefined }),
     { initialMs: 50, maxMs: 200, stableAfterMs: 60_000 },
   );

@@ -34,6 +34,16 @@ function recordingEvents() {
   return { events, of };
 }
 
+const silentAudio = {
+  frameSent: () => undefined,
+  frameReceived: () => undefined,
+  loss: () => undefined,
+  turnLatency: () => undefined,
+  eventLatency: () => undefined,
+  quality: () => undefined,
+  violation: () => undefined,
+};
+
 interface TestServer {
   url: string;
   wss: WebSocketServer;
@@ -97,6 +107,7 @@ async function runnerFor(
   const runner = new SessionRunner(
     built.protocol,
     recorder.events,
+    silentAudio,
     () => ({ info: () => undefined, error: () => undefined, flush: () => undefined }),
     { initialMs: 50, maxMs: 200, stableAfterMs: 60_000 },
   );

@@ -5,6 +5,7 @@ import {
   type CloseReason,
   type OpenSession,
   type SessionEvents,
+  type AudioEvents,
   type SessionProtocol,
 } from './types.ts';
 
@@ -24,6 +25,7 @@ export class SessionRunner {
   constructor(
     private readonly protocol: SessionProtocol,
     private readonly events: SessionEvents,
+    private readonly audio: AudioEvents,
     private readonly newLog: () => ProbeLog & {
       flush: (success: boolean, reason: string, seconds: number) => void;
     },
@@ -51,7 +53,7 @@ export class SessionRunner {
       const attemptStarted = performance.now();
       let session: OpenSession;
       try {
-        session = await this.protocol.open({ events: this.events, log, signal });
+        session = await this.protocol.open({ events: this.events, audio: this.audio, log, signal });
       } catch (error) {
         if (isAborted(signal)) return;
         const connectError =
@@ -80,9 +82,11 @@ export class SessionRunner {
       if (isAborted(signal) || end.reason === 'shutdown') return;
       this.backoff.sessionEnded(lived);
       const delay =
-        end.immediate === true
-          ? Math.floor(this.random() * PLANNED_RECONNECT_SPREAD_MS)
-          : this.backoff.next();
+        end.nextInMs !== undefined
+          ? end.nextInMs
+          : end.immediate === true
+            ? Math.floor(this.random() * PLANNED_RECONNECT_SPREAD_MS)
+            : this.backoff.next();
       await this.pause(end.reason, delay, signal);
     }
   }

@@ -13,6 +13,11 @@ export const CLOSE_REASONS = {
   message_too_big: 'a frame exceeded max_payload',
   handshake_failed: 'the connection or upgrade did not succeed',
   shutdown: 'cxprobe stopped or reloaded the target',
+  completed: 'the session ran its course and ended with its close transaction',
+  open_timeout: 'the server never answered the open transaction',
+  close_timeout: 'the server never answered the close transaction',
+  unauthorized: 'the server refused the session (AudioHook disconnect unauthorized)',
+  server_error: 'the server ended the session with an error (disconnect error, error message)',
 } as const;
 export type CloseReason = keyof typeof CLOSE_REASONS;
 
@@ -33,6 +38,26 @@ export interface SessionEnd {
   message: string;
   /** Reconnect without back-off (planned closes, rollovers). */
   immediate?: boolean;
+  /** Wait exactly this long before the next session (scheduled sessions, Retry-After). */
+  nextInMs?: number;
+}
+
+/** Audio measurements of a streaming session; the exporter turns them into `audio_*` metrics. */
+export interface AudioEvents {
+  /** One of our frames went out `lateSeconds` after its deadline. */
+  frameSent: (lateSeconds: number) => void;
+  /** A frame came back; `deviationSeconds` is RFC 3550 |D| against the previous one. */
+  frameReceived: (deviationSeconds: number | undefined, jitterSeconds: number) => void;
+  /** Playout-buffer verdicts since the last report. */
+  loss: (counts: { lost: number; late: number; gaps: number; gapSeconds: number }) => void;
+  /** End of our utterance → first non-silent audio from the bot. */
+  turnLatency: (seconds: number) => void;
+  /** A transcript (or other) event arrived this long after the audio it covers was sent. */
+  eventLatency: (seconds: number) => void;
+  /** The E-model estimate for the session so far. */
+  quality: (rFactor: number, mos: number) => void;
+  /** A protocol rule the server broke (wrong seq, bad media selection, …); bounded kinds. */
+  violation: (kind: string) => void;
 }
 
 /**
@@ -72,6 +97,7 @@ export interface OpenSession {
 /** Everything a protocol needs for one connect attempt. */
 export interface SessionContext {
   events: SessionEvents;
+  audio: AudioEvents;
   log: ProbeLog;
   /** Aborted when the target is stopped. */
   signal: AbortSignal;
