@@ -13,8 +13,6 @@ import {
 
 type CognigySocketTarget = Extract<Target, { kind: 'cognigy-socket' }>;
 
-const DEFAULT_TURN_INTERVAL_MS = 30_000;
-
 /**
  * `kind: cognigy-socket` — a Cognigy Socket.IO endpoint session, with the real socket.io-client:
  * connect with `sessionId`, `urlToken` and `userId` in the query, time `endpoint-ready`, then
@@ -46,7 +44,9 @@ export function createCognigySocketProtocol(target: CognigySocketTarget): Sessio
       // Listen for endpoint-ready before connecting: the server sends it right behind the
       // CONNECT packet, often in the same read.
       const ready =
-        target.wait_for_ready === false ? undefined : waitForReady(socket, target, started);
+        target.wait_for_ready === false
+          ? undefined
+          : waitForReady(socket, target, started, context.signal);
       ready?.catch(() => undefined);
       const connectedAfter = await waitForConnect(socket, target, context);
       const readyAfter = ready === undefined ? connectedAfter : await ready;
@@ -71,12 +71,22 @@ function waitForConnect(
 ): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
+    // Removed once settled: the runner's signal lives as long as the target, across reconnects.
+    const settle = () => {
+      clearTimeout(timer);
+      context.signal.removeEventListener('abort', onAbort);
+    };
     const fail = (error: ConnectError) => {
+      settle();
       socket.off();
       socket.disconnect();
       reject(error);
     };
+    const onAbort = () => {
+      fail(new ConnectError('timeout', 'connect aborted'));
+    };
     socket.once('connect', () => {
+      settle();
       socket.off('connect_error');
       resolve((performance.now() - started) / 1000);
     });
@@ -90,14 +100,8 @@ function waitForConnect(
         ),
       );
     });
-    context.signal.addEventListener(
-      'abort',
-      () => {
-        fail(new ConnectError('timeout', 'connect aborted'));
-      },
-      { once: true },
-    );
-    setTimeout(() => {
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => {
       if (!socket.connected)
         fail(new ConnectError('timeout', `not connected within ${target.timeout} ms`));
     }, target.timeout).unref();
@@ -108,22 +112,43 @@ function waitForReady(
   socket: Socket,
   target: CognigySocketTarget,
   started: number,
+  signal: AbortSignal,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.off('endpoint-ready');
+    const cleanup = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      socket.off('endpoint-ready', onReady);
+      socket.off('connect_error', onConnectError);
+    };
+    const fail = (error: ConnectError) => {
+      cleanup();
       socket.disconnect();
-      reject(
+      reject(error);
+    };
+    const onReady = () => {
+      cleanup();
+      resolve((performance.now() - started) / 1000);
+    };
+    // The connect itself failed: waitForConnect reports that; only stop waiting here.
+    const onConnectError = () => {
+      cleanup();
+      reject(new ConnectError('connect_error', 'not connected'));
+    };
+    const onAbort = () => {
+      fail(new ConnectError('timeout', 'connect aborted'));
+    };
+    const timer = setTimeout(() => {
+      fail(
         new ConnectError(
           'timeout',
           `no endpoint-ready within ${target.timeout} ms (set wait_for_ready: false for Cognigy.AI before 4.79)`,
         ),
       );
     }, target.timeout);
-    socket.once('endpoint-ready', () => {
-      clearTimeout(timer);
-      resolve((performance.now() - started) / 1000);
-    });
+    socket.once('endpoint-ready', onReady);
+    socket.once('connect_error', onConnectError);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -162,9 +187,10 @@ class CognigySession implements OpenSession {
     socket.on('disconnect', (reason) => {
       this.end(this.verdict ?? classifyDisconnect(reason));
     });
+    // The loader fills in global.interval (30 s by default) when the target sets none.
     this.turnTimer = setInterval(() => {
       this.sendTurn();
-    }, target.interval ?? DEFAULT_TURN_INTERVAL_MS);
+    }, target.interval);
     this.sendTurn();
   }
 

@@ -18,18 +18,27 @@ import { configFrom, depsFor } from './helpers.ts';
 
 const KEY = 'cognigy_socket';
 
-/** A cognigy-socket target on the simulator, one bot turn every 500 ms. */
-function cognigyYaml(origin: string, extra = '', urlToken = DEFAULT_COGNIGY_URL_TOKEN): string {
+interface TargetOptions {
+  /** More YAML lines of the target, indented by four spaces. */
+  extra?: string;
+  urlToken?: string;
+  /** Time between bot turns; also the connect timeout. */
+  interval?: string;
+}
+
+/** A cognigy-socket target on the simulator, one bot turn every 500 ms unless told. */
+function cognigyYaml(origin: string, options: TargetOptions): string {
+  const interval = options.interval ?? '500ms';
   return `
 targets:
   - name: cognigy
     kind: cognigy-socket
     url: ${origin}
-    url_token: ${urlToken}
-    interval: 500ms
-    timeout: 500ms
+    url_token: ${options.urlToken ?? DEFAULT_COGNIGY_URL_TOKEN}
+    interval: ${interval}
+    timeout: ${interval}
     budget: 2s
-${extra}`;
+${options.extra ?? ''}`;
 }
 
 const closes = (recorder: RecordedEvents): SessionEnd[] =>
@@ -52,10 +61,9 @@ describe('kind: cognigy-socket against the simulator', () => {
 
   async function start(
     sim: RunningSimulator,
-    extra = '',
-    urlToken?: string,
+    options: TargetOptions = {},
   ): Promise<{ recorder: RecordedEvents; runner: SessionRunner }> {
-    const yaml = cognigyYaml(sim.url, extra, urlToken);
+    const yaml = cognigyYaml(sim.url, options);
     const { deps } = depsFor(await configFrom(yaml));
     const recorder = recordingEvents();
     const runner = await startSessionTarget(yaml, recorder, deps);
@@ -70,10 +78,9 @@ describe('kind: cognigy-socket against the simulator', () => {
       const sim = await simulator({
         faults: { ws_endpoints: { cognigy_socket: { latency: { fixed_ms: 60 } } } },
       });
-      const { recorder } = await start(
-        sim,
-        transports === undefined ? '' : `    transports: ${transports}`,
-      );
+      const { recorder } = await start(sim, {
+        extra: transports === undefined ? '' : `    transports: ${transports}`,
+      });
       await until(() => recorder.of('turn').length >= 2, 'two bot turns');
       const [phases] = recorder.of('connected')[0] as [Record<string, number>];
       expect(Object.keys(phases)).toEqual(expect.arrayContaining(['upgrade', 'protocol_open']));
@@ -94,7 +101,7 @@ describe('kind: cognigy-socket against the simulator', () => {
 
   it('counts a dropped connection as abnormal and reconnects', async () => {
     const sim = await simulator();
-    const { recorder } = await start(sim, '    transports: [websocket]');
+    const { recorder } = await start(sim, { extra: '    transports: [websocket]' });
     await until(() => recorder.of('connected').length >= 1, 'connected');
     expect(sim.wsAction(KEY, 'drop')).toBe(1);
     await until(() => recorder.of('connected').length >= 2, 'reconnect after the drop');
@@ -109,7 +116,7 @@ describe('kind: cognigy-socket against the simulator', () => {
 
   it('counts a dropped long-polling connection as abnormal too', async () => {
     const sim = await simulator();
-    const { recorder } = await start(sim, '    transports: [polling]');
+    const { recorder } = await start(sim, { extra: '    transports: [polling]' });
     await until(() => recorder.of('turn').length >= 1, 'a turn over long polling');
     expect(sim.wsAction(KEY, 'drop')).toBe(1);
     await until(() => recorder.of('connected').length >= 2, 'reconnect after the drop');
@@ -130,7 +137,7 @@ describe('kind: cognigy-socket against the simulator', () => {
 
   it('reports a server-side disconnect as server_close', async () => {
     const sim = await simulator();
-    const { recorder } = await start(sim, '    transports: [polling]');
+    const { recorder } = await start(sim, { extra: '    transports: [polling]' });
     await until(() => recorder.of('turn').length >= 1, 'a turn over long polling');
     // Without a WebSocket to close, the simulator disconnects the Socket.IO socket itself.
     expect(sim.wsAction(KEY, 'close_1011')).toBe(1);
@@ -140,7 +147,7 @@ describe('kind: cognigy-socket against the simulator', () => {
 
   it('reports connectFailed for an unknown URL token and keeps retrying', async () => {
     const sim = await simulator();
-    const { recorder } = await start(sim, '', 'f'.repeat(64));
+    const { recorder } = await start(sim, { urlToken: 'f'.repeat(64) });
     await until(() => recorder.of('connectFailed').length >= 2, 'two failed connects');
     for (const [reason, status, message] of recorder.of('connectFailed')) {
       expect(reason).toBe('connect_error');
@@ -154,7 +161,9 @@ describe('kind: cognigy-socket against the simulator', () => {
 
   it('reports a refused handshake with its HTTP status, then connects', async () => {
     const sim = await simulator({
-      faults: { ws_endpoints: { cognigy_socket: { refuse_handshakes: { status: 403, count: 1 } } } },
+      faults: {
+        ws_endpoints: { cognigy_socket: { refuse_handshakes: { status: 403, count: 1 } } },
+      },
     });
     const { recorder } = await start(sim);
     await until(() => recorder.of('connected').length >= 1, 'connected after the refusal');
@@ -176,6 +185,22 @@ describe('kind: cognigy-socket against the simulator', () => {
     expect(truth(sim).sessions_opened).toBe(1);
   });
 
+  it('stops at once while waiting for endpoint-ready', async () => {
+    const sim = await simulator({
+      faults: { ws_endpoints: { cognigy_socket: { half_open: true } } },
+    });
+    const { recorder, runner } = await start(sim, { interval: '8s' });
+    await until(() => sim.sessions(KEY) === 1, 'Socket.IO connected, endpoint-ready held back');
+    const stopped = await Promise.race([
+      runner.stop().then(() => 'stopped'),
+      new Promise((resolve) => setTimeout(resolve, 4_000, 'still waiting for the 8 s timeout')),
+    ]);
+    expect(stopped).toBe('stopped');
+    expect(recorder.of('connected')).toEqual([]);
+    expect(recorder.of('connectFailed')).toEqual([]);
+    await until(() => sim.sessions(KEY) === 0, 'server sees the disconnect', 2_000);
+  });
+
   it('keeps reconnecting without piling up listeners on the runner signal', async () => {
     const sim = await simulator();
     const warnings: string[] = [];
@@ -187,7 +212,7 @@ describe('kind: cognigy-socket against the simulator', () => {
       process.off('warning', onWarning);
       return Promise.resolve();
     });
-    const { recorder } = await start(sim, '    transports: [websocket]');
+    const { recorder } = await start(sim, { extra: '    transports: [websocket]' });
     for (let round = 1; round <= 12; round++) {
       await until(
         () => recorder.of('connected').length >= round && sim.sessions(KEY) === 1,

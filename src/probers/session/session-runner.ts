@@ -70,6 +70,13 @@ export class SessionRunner {
         await this.pause('handshake_failed', this.backoff.next(), signal);
         continue;
       }
+      if (isAborted(signal)) {
+        // stop() came while this session was opening: close it instead of leaving it behind.
+        session.close();
+        const end = await session.ended;
+        this.events.closed(end, 0);
+        return;
+      }
       this.current = session;
       const connectedAt = performance.now();
       log.info('session open');
