@@ -262,6 +262,14 @@ async function resolveSecretFiles(
       ['targets', index],
     ]),
   ];
+  // Secrets may sit one level down too (e.g. basic_auth.password_file).
+  for (const [holder, holderPath] of [...holders]) {
+    for (const [key, value] of Object.entries(holder)) {
+      if (value !== null && typeof value === 'object' && !Array.isArray(value) && key !== 'tls') {
+        holders.push([value as Record<string, unknown>, [...holderPath, key]]);
+      }
+    }
+  }
   for (const [holder, holderPath] of holders) {
     for (const key of Object.keys(holder)) {
       const fileName = holder[key];
@@ -315,11 +323,7 @@ function applyDefaults(raw: RawConfig, file: string, secrets: Set<string>): Conf
     };
   }
   const targets = raw.targets.map((target): Target => {
-    if (
-      (target.kind === 'cognigy-rest' || target.kind === 'cognigy-socket') &&
-      target.url_token !== undefined
-    )
-      secrets.add(target.url_token);
+    collectSecrets(target, secrets);
     return {
       ...target,
       interval: ('interval' in target ? target.interval : undefined) ?? global.interval,
@@ -333,6 +337,17 @@ function applyDefaults(raw: RawConfig, file: string, secrets: Set<string>): Conf
     targets,
     secrets: [...secrets].filter((secret) => secret.length > 0),
   };
+}
+
+/** Field names whose values are secrets wherever they appear in a target. */
+export const SECRET_FIELDS = new Set(['client_secret', 'url_token', 'api_key', 'password']);
+
+function collectSecrets(value: unknown, secrets: Set<string>): void {
+  if (value === null || typeof value !== 'object') return;
+  for (const [key, child] of Object.entries(value)) {
+    if (SECRET_FIELDS.has(key) && typeof child === 'string') secrets.add(child);
+    else collectSecrets(child, secrets);
+  }
 }
 
 function describe(error: unknown): string {

@@ -382,7 +382,108 @@ const cognigySocketTarget = z
   })
   .superRefine(requireOneSecret('url_token'));
 
+const audioSourceSchema = z.strictObject({
+  source: z
+    .enum(['tone', 'silence', 'wav', 'talk'])
+    .optional()
+    .meta({ description: 'tone (default), silence, a WAV file, or talk: tone bursts with pauses' }),
+  frequency_hz: z
+    .number()
+    .min(50)
+    .max(4000)
+    .optional()
+    .meta({ description: 'Tone frequency (1000)' }),
+  level_dbfs: z.number().min(-90).max(0).optional().meta({ description: 'Tone level (-20)' }),
+  file: nonEmpty.optional().meta({ description: 'WAV file (PCM16 or µ-law) for source: wav' }),
+  talk: positiveDuration.optional().meta({ description: 'talk: length of each utterance (1s)' }),
+  pause: positiveDuration
+    .optional()
+    .meta({ description: 'talk: silence after each utterance (2s)' }),
+});
+
+const frameDuration = duration
+  .refine((ms) => ms >= 20 && ms <= 200, 'must be between 20ms and 200ms')
+  .optional();
+
+/** Fields of the streaming audio kinds: repeated sessions of a set length. */
+const audioCommon = {
+  ...sessionCommon,
+  interval: positiveDuration
+    .optional()
+    .meta({ description: 'Time from one session start to the next (60s)' }),
+  session_length: positiveDuration
+    .optional()
+    .meta({ description: 'How long each session streams (30s)' }),
+  frame_duration: frameDuration.meta({ description: 'Audio frame length, 20ms to 200ms' }),
+  audio: audioSourceSchema.optional(),
+  playout_buffer: positiveDuration
+    .optional()
+    .meta({ description: 'Playout buffer depth for loss and gap accounting (60ms)' }),
+  silence_threshold_dbfs: z
+    .number()
+    .min(-90)
+    .max(0)
+    .optional()
+    .meta({ description: 'Received audio below this level is silence (-40)' }),
+};
+
+const audiohookTarget = z
+  .strictObject({
+    ...audioCommon,
+    kind: z.literal('audiohook'),
+    url: wsUrl.meta({ description: 'The AudioHook / Audio Connector server, wss://…' }),
+    ...withSecret('api_key', 'the X-API-KEY of the integration'),
+    ...withSecret('client_secret', 'the base64 client secret that keys the request signature'),
+    organization_id: z.uuid().optional(),
+    format: z.enum(['PCMU', 'L16']).optional().meta({ description: 'Offered format (PCMU)' }),
+    channels: z
+      .enum(['external', 'internal', 'stereo'])
+      .optional()
+      .meta({ description: 'Offered channels: external (customer, default), internal, or both' }),
+    language: nonEmpty.optional(),
+    custom_config: z.record(z.string(), z.unknown()).optional(),
+    connection_probe: z.boolean().optional().meta({
+      description: 'Open and close only, with null ids and no audio, as Genesys tests an endpoint',
+    }),
+    ping: pingSchema
+      .optional()
+      .meta({ description: 'Protocol ping cadence and pong timeout (5s, 5s)' }),
+    open_timeout: positiveDuration
+      .optional()
+      .meta({ description: 'Wait this long for opened (5s)' }),
+    close_timeout: positiveDuration
+      .optional()
+      .meta({ description: 'Wait this long for closed (10s)' }),
+  })
+  .superRefine(requireOneSecret('api_key'))
+  .superRefine(requireOneSecret('client_secret'));
+
+const listenTarget = z.strictObject({
+  ...audioCommon,
+  kind: z.literal('voicegateway-listen'),
+  url: wsUrl.meta({ description: 'The listen verb url: your WebSocket audio server' }),
+  sample_rate: z
+    .union([
+      z.literal(8000),
+      z.literal(16000),
+      z.literal(24000),
+      z.literal(48000),
+      z.literal(64000),
+    ])
+    .optional()
+    .meta({ description: 'L16 sample rate (8000)' }),
+  mix_type: z.enum(['mono', 'stereo', 'mixed']).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  basic_auth: z
+    .strictObject({ username: nonEmpty, ...withSecret('password', 'the wsAuth password') })
+    .superRefine(requireOneSecret('password'))
+    .optional(),
+  ping: pingSchema.optional().meta({ description: 'RFC 6455 pings (default off)' }),
+});
+
 export const targetSchema = z.discriminatedUnion('kind', [
+  audiohookTarget,
+  listenTarget,
   websocketTarget,
   genesysNotificationsTarget,
   cognigySocketTarget,

@@ -8,6 +8,8 @@ import { createHttpProber } from './http-prober.ts';
 import { createWebSocketProtocol } from './websocket.ts';
 import { createGenesysNotificationsProtocol } from './genesys-notifications.ts';
 import { createCognigySocketProtocol } from './cognigy-socket.ts';
+import { createAudiohookProtocol } from './audiohook.ts';
+import { createListenProtocol } from './voicegateway-listen.ts';
 import { DEFAULT_BACKOFF, type BackoffSettings } from './session/backoff.ts';
 import type { SessionProtocol } from './session/types.ts';
 import type { ProberDeps } from './deps.ts';
@@ -51,6 +53,10 @@ export function createTargetProber(target: Target, config: Config, deps: ProberD
     }
     case 'cognigy-socket':
       return session(createCognigySocketProtocol(target), target.reconnect);
+    case 'audiohook':
+      return session(createAudiohookProtocol(target, deps), target.reconnect);
+    case 'voicegateway-listen':
+      return session(createListenProtocol(target, deps), target.reconnect);
   }
 }
 

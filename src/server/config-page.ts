@@ -1,9 +1,9 @@
 import { stringify } from 'yaml';
-import type { Config } from '../config/load.ts';
+import { SECRET_FIELDS, type Config } from '../config/load.ts';
 import { isSensitiveHeader, REDACTED, type Redactor } from '../config/redact.ts';
 import { formatDurationMs } from '../config/duration.ts';
 
-const SECRET_KEYS = new Set(['client_secret', 'url_token']);
+const SECRET_KEYS = SECRET_FIELDS;
 const DURATION_KEYS = new Set(['interval', 'timeout', 'refresh_before', 'budget']);
 
 /** The running config as YAML, secrets replaced, durations shown as durations again. */

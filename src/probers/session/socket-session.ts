@@ -57,14 +57,16 @@ export class SocketSession implements OpenSession {
   }
 
   /** Ends the session with this verdict; `graceful` sends a close frame, else TCP is cut. */
-  finish(end: SessionEnd, graceful?: { code: number; reason: string }): void {
+  finish(end: SessionEnd, graceful?: { code?: number; reason?: string }): void {
     if (this.verdict !== undefined) return;
     this.verdict = end;
     if (graceful === undefined) {
       this.socket.terminate();
       return;
     }
-    this.socket.close(graceful.code, graceful.reason);
+    // No code at all is legitimate: the AudioHook client closes that way (the peer sees 1005).
+    if (graceful.code === undefined) this.socket.close();
+    else this.socket.close(graceful.code, graceful.reason);
     setTimeout(() => {
       this.socket.terminate();
     }, CLOSE_HANDSHAKE_MS).unref();
@@ -77,7 +79,8 @@ export class SocketSession implements OpenSession {
     );
   }
 
-  private classify(code: number, reasonText: string): SessionEnd {
+  /** How a close nobody decided on is classified; protocols with stricter rules override it. */
+  protected classify(code: number, reasonText: string): SessionEnd {
     const detail = [reasonText === '' ? undefined : `reason "${reasonText}"`, this.lastError]
       .filter(Boolean)
       .join(', ');

@@ -1,0 +1,297 @@
+import { readFileSync } from 'node:fs';
+import { bytesPerSample, decodeFrame, encodeFrame, samplesPerFrame } from '../../audio/codec.ts';
+import { mos, oneWayDelayEstimateMs, rFactor } from '../../audio/emodel.ts';
+import { InterarrivalJitter } from '../../audio/jitter.ts';
+import { createFramePacer, type FramePacer } from '../../audio/pacer.ts';
+import { PlayoutBuffer, type PlayoutStats } from '../../audio/playout.ts';
+import {
+  silenceSource,
+  talkThenSilenceSource,
+  toneSource,
+  wavSource,
+  type FrameSource,
+} from '../../audio/sources.ts';
+import { VoiceActivityDetector } from '../../audio/voice-activity.ts';
+import { parseWav } from '../../audio/wav.ts';
+import type { AudioEvents } from '../session/types.ts';
+
+/** What goes over the wire: codec, channel count and sample rate. */
+export interface AudioFormat {
+  codec: 'PCMU' | 'L16';
+  channels: number;
+  rate: number;
+}
+
+/** The `audio` block of a target. */
+export interface AudioSourceConfig {
+  source?: 'tone' | 'silence' | 'wav' | 'talk';
+  frequency_hz?: number;
+  level_dbfs?: number;
+  file?: string;
+  talk?: number;
+  pause?: number;
+}
+
+/** Our sending side: real-time frames from a source, paced on a drift-free grid. */
+export interface OutboundAudio {
+  start: () => void;
+  stop: () => void;
+  /** Media time sent so far, seconds (AudioHook `position`). */
+  readonly positionSeconds: number;
+  /** When our last utterance ended (performance.now() ms), for turn latency. */
+  lastUtteranceEnd: () => number | undefined;
+}
+
+/**
+ * Streams audio from the configured source. `talk` (the default) alternates an utterance with a
+ * pause, which is what makes a bot answer and turn latency measurable.
+ */
+export function createOutbound(options: {
+  format: AudioFormat;
+  frameMs: number;
+  audio: AudioSourceConfig | undefined;
+  events: AudioEvents;
+  send: (frame: Buffer) => void;
+}): OutboundAudio {
+  const { format, frameMs, events } = options;
+  const frameSamples = samplesPerFrame(format.rate, frameMs);
+  const makeSource = () => buildSource(options.audio, format, frameSamples);
+  let source = makeSource();
+  let samplesSent = 0;
+  let utteranceEndedAt: number | undefined;
+  let pacer: FramePacer | undefined;
+
+  const onFrame = (lateness: number) => {
+    let frame = source.source.nextFrame();
+    if (frame === undefined) {
+      // A finished talk cycle (or a WAV that ended) starts over.
+      source = makeSource();
+      frame = source.source.nextFrame();
+      if (frame === undefined) return;
+    }
+    const startPosition = source.source.position - (frame[0]?.length ?? 0);
+    const sentAt = performance.now();
+    options.send(encodeFrame(format.codec, padChannels(frame, format.channels)));
+    events.frameSent(lateness);
+    samplesSent += frame[0]?.length ?? 0;
+    const utteranceEnd = source.utteranceEndPosition;
+    if (
+      utteranceEnd !== undefined &&
+      startPosition < utteranceEnd &&
+      source.source.position >= utteranceEnd
+    ) {
+      utteranceEndedAt = sentAt + ((utteranceEnd - startPosition) / format.rate) * 1000;
+    }
+  };
+
+  return {
+    start() {
+      if (pacer?.running === true) return;
+      pacer = createFramePacer({
+        frameMs,
+        onFrame: (paced) => {
+          onFrame(paced.latenessSeconds);
+        },
+        onError: () => undefined,
+      });
+      pacer.start();
+    },
+    stop() {
+      pacer?.stop();
+    },
+    get positionSeconds() {
+      return samplesSent / format.rate;
+    },
+    lastUtteranceEnd: () => utteranceEndedAt,
+  };
+}
+
+function buildSource(
+  audio: AudioSourceConfig | undefined,
+  format: AudioFormat,
+  frameSamples: number,
+): { source: FrameSource; utteranceEndPosition: number | undefined } {
+  const shape = {
+    sampleRate: format.rate,
+    samplesPerFrame: frameSamples,
+    channels: format.channels,
+  };
+  const tone = { frequencyHz: audio?.frequency_hz ?? 440, levelDbfs: audio?.level_dbfs ?? -20 };
+  switch (audio?.source ?? 'talk') {
+    case 'tone':
+      return {
+        source: toneSource({
+          ...shape,
+          frequencyHz: audio?.frequency_hz ?? 1000,
+          levelDbfs: tone.levelDbfs,
+        }),
+        utteranceEndPosition: undefined,
+      };
+    case 'silence':
+      return { source: silenceSource(shape), utteranceEndPosition: undefined };
+    case 'wav': {
+      const wav = parseWav(readFileSync(audio?.file ?? ''));
+      return {
+        source: wavSource(wav, { samplesPerFrame: frameSamples, loop: true }),
+        utteranceEndPosition: undefined,
+      };
+    }
+    case 'talk': {
+      const talk = talkThenSilenceSource({
+        ...shape,
+        utteranceMs: audio?.talk ?? 1_000,
+        silenceMs: audio?.pause ?? 2_000,
+        talk: tone,
+      });
+      return { source: talk, utteranceEndPosition: talk.utteranceEndPosition };
+    }
+  }
+}
+
+/** A mono WAV on a stereo stream plays on both channels; extra channels are dropped. */
+function padChannels(frame: Int16Array[], channels: number): Int16Array[] {
+  if (frame.length === channels) return frame;
+  return Array.from(
+    { length: channels },
+    (_, index) => frame[index] ?? frame[0] ?? new Int16Array(0),
+  );
+}
+
+/** Our receiving side. */
+export interface InboundAudio {
+  /** A binary frame arrived. */
+  frame: (data: Buffer) => void;
+  /** A whole clip arrived at once (jambonz `playAudio`): counts for turn latency only. */
+  clip: (pcm: Buffer, rate: number) => void;
+  /** The session ended: report loss and quality one last time. */
+  close: (rttSeconds: number | undefined) => void;
+}
+
+/** A silence longer than this between frames starts a new talk spurt (bots stream in bursts). */
+const SPURT_GAP_FLOOR_MS = 1_000;
+/** Quality is re-estimated this often while a session runs. */
+const QUALITY_EVERY_MS = 5_000;
+
+/**
+ * Times every frame that comes back: RFC 3550 jitter against the media clock (cumulative sample
+ * counts), loss and gaps through a fixed playout buffer, turn latency (end of our utterance to the
+ * first loud frame) and, every few seconds and at the end, the E-model R and MOS. Bots stream in
+ * talk spurts, so a long silence starts a new spurt: the jitter and playout references restart
+ * there rather than scoring the pause as network delay.
+ */
+export function createInbound(options: {
+  format: AudioFormat;
+  frameMs: number;
+  playoutMs: number;
+  silenceDbfs: number;
+  events: AudioEvents;
+  lastUtteranceEnd: () => number | undefined;
+  rttSeconds?: () => number | undefined;
+}): InboundAudio {
+  const { format, events } = options;
+  const frameBytes = bytesPerSample(format.codec) * format.channels;
+  const spurtGapMs = Math.max(SPURT_GAP_FLOOR_MS, options.frameMs * 5);
+  let jitter = new InterarrivalJitter(format.rate);
+  let playout = new PlayoutBuffer({ sampleRate: format.rate, depthMs: options.playoutMs });
+  let reported: PlayoutStats | undefined;
+  const totals = { lost: 0, late: 0, expected: 0, burstWeighted: 0 };
+  const vad = new VoiceActivityDetector({
+    sampleRate: format.rate,
+    thresholdDbfs: options.silenceDbfs,
+  });
+  let lastArrivalMs: number | undefined;
+  let measuredUtterance: number | undefined;
+  let lastQualityAt = performance.now();
+
+  const reportLoss = () => {
+    const stats = playout.stats;
+    const previous = reported ?? { lost: 0, late: 0, gaps: 0, gapSeconds: 0 };
+    events.loss({
+      lost: stats.lost - previous.lost,
+      late: stats.late - previous.late,
+      gaps: stats.gaps - previous.gaps,
+      gapSeconds: Math.max(0, stats.gapSeconds - previous.gapSeconds),
+    });
+    reported = stats;
+  };
+  const quality = (rtt: number | undefined) => {
+    const stats = playout.stats;
+    const expected = totals.expected + stats.expected;
+    if (expected === 0) return;
+    const lossRatio = (totals.lost + totals.late + stats.lost + stats.late) / expected;
+    const burst = (totals.burstWeighted + stats.burstRatio * stats.expected) / expected;
+    const delay = oneWayDelayEstimateMs({
+      rttMs: (rtt ?? 0) * 1000,
+      jitterBufferMs: options.playoutMs,
+      packetisationMs: options.frameMs,
+    });
+    const r = rFactor({
+      oneWayDelayMs: delay,
+      lossPercent: Math.min(100, lossRatio * 100),
+      burstRatio: Math.max(1, burst),
+    });
+    events.quality(r, mos(r));
+  };
+  const newSpurt = () => {
+    reportLoss();
+    const stats = playout.stats;
+    totals.lost += stats.lost;
+    totals.late += stats.late;
+    totals.expected += stats.expected;
+    totals.burstWeighted += stats.burstRatio * stats.expected;
+    jitter = new InterarrivalJitter(format.rate);
+    playout = new PlayoutBuffer({ sampleRate: format.rate, depthMs: options.playoutMs });
+    reported = undefined;
+  };
+  const turn = (loudAtMs: number) => {
+    const utteranceEnd = options.lastUtteranceEnd();
+    if (utteranceEnd === undefined || utteranceEnd === measuredUtterance || loudAtMs < utteranceEnd)
+      return;
+    measuredUtterance = utteranceEnd;
+    events.turnLatency((loudAtMs - utteranceEnd) / 1000);
+  };
+
+  return {
+    frame(data) {
+      const nowMs = performance.now();
+      if (data.length === 0 || data.length % frameBytes !== 0) {
+        events.violation('truncated_frame');
+        return;
+      }
+      if (lastArrivalMs !== undefined && nowMs - lastArrivalMs > spurtGapMs) newSpurt();
+      lastArrivalMs = nowMs;
+      const samples = data.length / frameBytes;
+      const sample = jitter.onFrame(nowMs / 1000, samples);
+      events.frameReceived(sample.d === undefined ? undefined : Math.abs(sample.d), sample.jitter);
+      playout.onFrame(nowMs / 1000, samples);
+      const stats = playout.stats;
+      if (
+        stats.lost !== reported?.lost ||
+        stats.late !== reported.late ||
+        stats.gaps !== reported.gaps
+      )
+        reportLoss();
+      const channels = decodeFrame(format.codec, data, format.channels);
+      if (channels[0] !== undefined && vad.onFrame(channels[0]).started) turn(nowMs);
+      if (nowMs - lastQualityAt >= QUALITY_EVERY_MS) {
+        lastQualityAt = nowMs;
+        quality(options.rttSeconds?.());
+      }
+    },
+    clip(pcm, rate) {
+      if (pcm.length < 2) return;
+      const samples = new Int16Array(
+        pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length - (pcm.length % 2)),
+      );
+      const loud = new VoiceActivityDetector({
+        sampleRate: rate,
+        thresholdDbfs: options.silenceDbfs,
+      });
+      if (loud.onFrame(samples).loud) turn(performance.now());
+    },
+    close(rtt) {
+      reportLoss();
+      quality(rtt ?? options.rttSeconds?.());
+    },
+  };
+}
