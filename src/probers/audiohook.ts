@@ -15,8 +15,7 @@ type AudiohookTarget = Extract<Target, { kind: 'audiohook' }>;
 /** AudioHook is 8 kHz only. */
 const RATE = 8000;
 const DEFAULTS = {
-  sessionLengthMs: 30_000,
-  intervalMs: 60_000,
+  sessionLengthMs: 20_000,
   frameMs: 200,
   openTimeoutMs: 5_000,
   closeTimeoutMs: 10_000,
@@ -35,7 +34,7 @@ export function createAudiohookProtocol(
   deps: ProberDeps,
 ): SessionProtocol {
   const organizationId = target.organization_id ?? randomUUID();
-  const interval = target.interval ?? DEFAULTS.intervalMs;
+  const interval = target.interval;
   return {
     async open(context) {
       const sessionStarted = performance.now();

@@ -13,7 +13,7 @@ import { connectWebSocket } from './session/ws-connect.ts';
 type ListenTarget = Extract<Target, { kind: 'voicegateway-listen' }>;
 
 const SUBPROTOCOL = 'audio.jambonz.org';
-const DEFAULTS = { sessionLengthMs: 30_000, intervalMs: 60_000, frameMs: 20, sampleRate: 8000 };
+const DEFAULTS = { sessionLengthMs: 20_000, frameMs: 20, sampleRate: 8000 };
 
 /**
  * `kind: voicegateway-listen` — plays Cognigy Voice Gateway (jambonz) running a `listen` verb
@@ -23,7 +23,7 @@ const DEFAULTS = { sessionLengthMs: 30_000, intervalMs: 60_000, frameMs: 20, sam
  * AudioHook: jitter, loss, gaps, turn latency, MOS.
  */
 export function createListenProtocol(target: ListenTarget, deps: ProberDeps): SessionProtocol {
-  const interval = target.interval ?? DEFAULTS.intervalMs;
+  const interval = target.interval;
   return {
     async open(context) {
       const sessionStarted = performance.now();
@@ -199,7 +199,10 @@ class ListenSession extends SocketSession {
       this.context.audio.violation('not_json');
       return;
     }
-    if (!isRecord(message)) return this.context.audio.violation('not_an_object');
+    if (!isRecord(message)) {
+      this.context.audio.violation('not_an_object');
+      return;
+    }
     const data = isRecord(message.data) ? message.data : {};
     switch (message.type) {
       case 'playAudio':
