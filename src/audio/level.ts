@@ -1,0 +1,22 @@
+/** Largest 16-bit sample magnitude; the peak of a 0 dBFS sine. */
+export const FULL_SCALE = 32767;
+
+/**
+ * Peak amplitude (16-bit sample units) of a sine at `dbfs`. Levels follow AES17: 0 dBFS is a
+ * full-scale sine, so a sine generated at −20 dBFS also measures −20 dBFS in {@link rmsDbfs}.
+ */
+export function dbfsToAmplitude(dbfs: number): number {
+  return FULL_SCALE * 10 ** (dbfs / 20);
+}
+
+/**
+ * RMS level of 16-bit samples in dBFS, referenced to a full-scale sine (AES17), so a square
+ * wave at full scale reads about +3 dBFS. Digital silence (or no samples) is −Infinity.
+ */
+export function rmsDbfs(samples: Int16Array): number {
+  if (samples.length === 0) return -Infinity;
+  let sum = 0;
+  for (const sample of samples) sum += sample * sample;
+  const rms = Math.sqrt(sum / samples.length);
+  return 20 * Math.log10((rms * Math.SQRT2) / FULL_SCALE);
+}
