@@ -72,6 +72,25 @@ export class InterarrivalJitter {
     return { d, jitter: this.#jitter, transit };
   }
 
+  /**
+   * Records a frame whose media position is known (a tagged echo frame, an RTP-like sequence):
+   * frames lost before it then do not distort D, as RTP timestamps keep RFC 3550 honest across
+   * loss.
+   * @param startSample media position of the frame's first sample (samples per channel)
+   */
+  onFrameAt(arrivalSeconds: number, startSample: number, samplesInFrame: number): JitterSample {
+    this.#samplesBefore = startSample;
+    return this.onFrame(arrivalSeconds, samplesInFrame);
+  }
+
+  /**
+   * Starts a new talk spurt: the next frame sets a new transit reference (the silence between
+   * spurts is not network delay) while the estimate J carries on.
+   */
+  newSpurt(): void {
+    this.#previousTransit = undefined;
+  }
+
   /** Forgets everything, for a new stream (after a reconnect the media clock restarts). */
   reset(): void {
     this.#samplesBefore = 0;

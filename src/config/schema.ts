@@ -425,6 +425,10 @@ const audioCommon = {
     .max(0)
     .optional()
     .meta({ description: 'Received audio below this level is silence (-40)' }),
+  echo: z.boolean().optional().meta({
+    description:
+      'The server echoes our audio (a test server): tag frames with their position to count loss exactly',
+  }),
 };
 
 const audiohookTarget = z

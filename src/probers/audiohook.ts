@@ -124,6 +124,7 @@ export function createAudiohookProtocol(
               frameMs,
               audio: target.audio,
               events: context.audio,
+              tagFrames: target.echo === true,
               send: (frame) => {
                 if (socket.readyState === socket.OPEN) socket.send(frame);
               },
@@ -138,6 +139,7 @@ export function createAudiohookProtocol(
               silenceDbfs: target.silence_threshold_dbfs ?? -40,
               events: context.audio,
               lastUtteranceEnd: () => outbound?.lastUtteranceEnd(),
+              tagged: target.echo === true,
               rttSeconds: () => holder.session?.rttSeconds,
             });
       holder.session = new AudiohookClientSession(

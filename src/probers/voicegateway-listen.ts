@@ -70,6 +70,7 @@ export function createListenProtocol(target: ListenTarget, deps: ProberDeps): Se
         frameMs,
         audio: target.audio,
         events: context.audio,
+        tagFrames: target.echo === true,
         send: (frame) => {
           if (socket.readyState === socket.OPEN) socket.send(frame);
         },
@@ -81,6 +82,7 @@ export function createListenProtocol(target: ListenTarget, deps: ProberDeps): Se
         silenceDbfs: target.silence_threshold_dbfs ?? -40,
         events: context.audio,
         lastUtteranceEnd: () => outbound.lastUtteranceEnd(),
+        tagged: target.echo === true,
       });
       return new ListenSession(socket, context, {
         sessionLengthMs: target.session_length ?? DEFAULTS.sessionLengthMs,
