@@ -3,10 +3,12 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { adminRouter } from './admin.ts';
 import { cognigyRouter } from './cognigy.ts';
+import type { AudioFrameRecord } from './audio-frames.ts';
 import {
   DEFAULT_COGNIGY_URL_TOKEN,
   DEFAULT_SIMULATOR_CLIENTS,
   SIMULATOR_DEFAULTS,
+  type AudioEndpointKey,
   type SimulatorClient,
   type WsEndpointKey,
 } from './constants.ts';
@@ -57,9 +59,10 @@ export interface SimulatorApp {
   /** Zeroes the ground truth and the pong-delay store, like `POST /-/sim/reset-truth`. */
   resetTruth(): void;
   /**
-   * Serves the WebSocket endpoints (`/ws/echo`, `/channels/:id`) and the Cognigy Socket.IO
-   * endpoint on `server`, through its `upgrade` event. {@link startSimulator} does this; call
-   * it when serving `app` from your own HTTP server. Call once.
+   * Serves the WebSocket endpoints (`/ws/echo`, `/channels/:id`, the AudioHook paths,
+   * `/listen`) and the Cognigy Socket.IO endpoint on `server`, through its `upgrade` event.
+   * {@link startSimulator} does this; call it when serving `app` from your own HTTP server.
+   * Call once.
    */
   attach(server: HttpServer): void;
   /**
@@ -73,6 +76,11 @@ export interface SimulatorApp {
   sessions(endpoint: WsEndpointKey): number;
   /** Every applied pong delay still kept, oldest first (ms), like `GET /-/sim/ws/pong-delays`. */
   pongDelays(endpoint: WsEndpointKey, layer: PongLayer): number[];
+  /**
+   * Audio frames sent back (or dropped) still kept, oldest first, like
+   * `GET /-/sim/audio/frames`; only those of `session` when given.
+   */
+  audioFrames(endpoint: AudioEndpointKey, session?: string): AudioFrameRecord[];
   /**
    * Cancels pending delayed answers, terminates every WebSocket and Socket.IO session and
    * clears every timer; the app answers nothing delayed afterwards.
@@ -92,13 +100,13 @@ export function createSimulatorApp(options: SimulatorAppOptions = {}): Simulator
   if (!Number.isInteger(tokenTtlSeconds) || tokenTtlSeconds <= 0) {
     throw new RangeError(`tokenTtlSeconds must be a positive integer, got ${tokenTtlSeconds}`);
   }
-  const { pongDelayCapacity, ...wsSettings } = resolveWsSettings(options);
+  const { pongDelayCapacity, audioFrameCapacity, ...wsSettings } = resolveWsSettings(options);
   const faults = new FaultStore();
   if (options.faults !== undefined) faults.apply(options.faults);
   const scheduler = new DelayScheduler();
   const ctx: SimulatorContext = {
     faults,
-    truth: new TruthRecorder(pongDelayCapacity),
+    truth: new TruthRecorder(pongDelayCapacity, audioFrameCapacity),
     scheduler,
     tokens: new TokenStore(),
     rateLimiter: new RateLimiter(
@@ -143,6 +151,7 @@ export function createSimulatorApp(options: SimulatorAppOptions = {}): Simulator
     wsAction: (endpoint, action, sessions) => ws.hub.act(endpoint, action, sessions),
     sessions: (endpoint) => ws.hub.count(endpoint),
     pongDelays: (endpoint, layer) => ctx.truth.pongDelays(endpoint, layer),
+    audioFrames: (endpoint, session) => ctx.truth.audioFrames(endpoint, session),
     dispose: () => {
       ws.dispose();
       scheduler.close();

@@ -18,10 +18,17 @@ export type EndpointKey = (typeof ENDPOINT_KEYS)[number];
 
 /**
  * Keys of the persistent-connection endpoints: a generic WebSocket echo, the Genesys
- * Notifications socket and the Cognigy Socket.IO endpoint. Their faults and ground truth live
- * under `ws_endpoints`, beside the HTTP `endpoints`, because their shapes differ.
+ * Notifications socket, the Cognigy Socket.IO endpoint, the AudioHook / Audio Connector server
+ * and the jambonz `listen` server. Their faults and ground truth live under `ws_endpoints`,
+ * beside the HTTP `endpoints`, because their shapes differ.
  */
-export const WS_ENDPOINT_KEYS = ['ws_echo', 'genesys_notifications', 'cognigy_socket'] as const;
+export const WS_ENDPOINT_KEYS = [
+  'ws_echo',
+  'genesys_notifications',
+  'cognigy_socket',
+  'audiohook',
+  'listen',
+] as const;
 
 /** One persistent-connection endpoint, see {@link WS_ENDPOINT_KEYS}. */
 export type WsEndpointKey = (typeof WS_ENDPOINT_KEYS)[number];
@@ -30,6 +37,25 @@ export type WsEndpointKey = (typeof WS_ENDPOINT_KEYS)[number];
 export function isWsEndpointKey(value: unknown): value is WsEndpointKey {
   return (WS_ENDPOINT_KEYS as readonly unknown[]).includes(value);
 }
+
+/** WebSocket endpoints that stream audio back and keep a per-frame ground truth. */
+export const AUDIO_ENDPOINT_KEYS = ['audiohook', 'listen'] as const;
+
+/** One audio endpoint, see {@link AUDIO_ENDPOINT_KEYS}. */
+export type AudioEndpointKey = (typeof AUDIO_ENDPOINT_KEYS)[number];
+
+/** True when `value` is one of {@link AUDIO_ENDPOINT_KEYS}. */
+export function isAudioEndpointKey(value: unknown): value is AudioEndpointKey {
+  return (AUDIO_ENDPOINT_KEYS as readonly unknown[]).includes(value);
+}
+
+/**
+ * AudioHook API keys accepted when none are configured: the sample credentials of the
+ * reference implementation (protocols.md §3.2), API key → base64 client secret.
+ */
+export const DEFAULT_AUDIOHOOK_KEYS: Readonly<Record<string, string>> = Object.freeze({
+  SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh: 'TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU=',
+});
 
 /** Endpoints that issue tokens; their ground truth carries `tokens_issued`. */
 export const OAUTH_ENDPOINT_KEYS: readonly EndpointKey[] = ['genesys_oauth', 'cxone_oauth'];
@@ -85,6 +111,8 @@ export const SIMULATOR_DEFAULTS = Object.freeze({
   socketIoPingTimeoutMs: 20_000,
   /** Pong delays kept per endpoint and layer for `GET /-/sim/ws/pong-delays`. */
   pongDelayCapacity: 200_000,
+  /** Audio frames kept per audio endpoint for `GET /-/sim/audio/frames`. */
+  audioFrameCapacity: 200_000,
 });
 
 /**

@@ -166,6 +166,21 @@ export class FaultStore {
   }
 
   /**
+   * Takes the pending `skip_seq` fault of `key`, switching it off.
+   *
+   * @returns true when a seq number is to be skipped now.
+   */
+  takeSkipSeq(key: WsEndpointKey): boolean {
+    const fault = this.#state.ws_endpoints[key];
+    if (!fault.skip_seq) return false;
+    this.#state = {
+      ...this.#state,
+      ws_endpoints: { ...this.#state.ws_endpoints, [key]: { ...fault, skip_seq: false } },
+    };
+    return true;
+  }
+
+  /**
    * Calls `listener` after every successful {@link apply}.
    *
    * @returns a function that removes the listener.
@@ -204,23 +219,26 @@ export class FaultStore {
     for (const key of WS_ENDPOINT_KEYS) {
       const change = parsed.data.ws_endpoints?.[key];
       if (change === undefined) continue;
-      const current = next.ws_endpoints[key];
-      const { latency, pong_delay, refuse_handshakes, ...flat } = change;
-      next.ws_endpoints[key] = {
-        ...current,
-        ...stripUndefined(flat),
-        latency: { ...current.latency, ...stripUndefined(latency ?? {}) },
-        pong_delay: { ...current.pong_delay, ...stripUndefined(pong_delay ?? {}) },
-        refuse_handshakes: {
-          ...current.refuse_handshakes,
-          ...stripUndefined(refuse_handshakes ?? {}),
-        },
-      };
+      // Nested objects (latency, pong_delay, refuse_handshakes, frame_delay, error_429) are
+      // merged field by field; plain values replace.
+      const merged: Record<string, unknown> = { ...next.ws_endpoints[key] };
+      for (const [field, value] of Object.entries(stripUndefined(change))) {
+        const before = merged[field];
+        merged[field] =
+          isPlainObject(before) && isPlainObject(value)
+            ? { ...before, ...stripUndefined(value) }
+            : value;
+      }
+      next.ws_endpoints[key] = merged as WsEndpointFault;
     }
     this.#state = next;
     for (const listener of this.#listeners) listener();
     return this.snapshot();
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** zod keeps explicit `undefined`s of optional fields; they must not overwrite values. */

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSimulatorApp, type SimulatorAppOptions } from './app.ts';
-import { SIMULATOR_DEFAULTS, type WsEndpointKey } from './constants.ts';
+import type { AudioFrameRecord } from './audio-frames.ts';
+import { SIMULATOR_DEFAULTS, type AudioEndpointKey, type WsEndpointKey } from './constants.ts';
 import type { FaultState, FaultsPatch } from './faults.ts';
 import type { PongLayer } from './pong-delay-store.ts';
 import type { Truth } from './truth.ts';
@@ -10,14 +11,27 @@ import type { WsAction } from './ws-hub.ts';
 
 export { createSimulatorApp, type SimulatorApp, type SimulatorAppOptions } from './app.ts';
 export {
+  AUDIO_ENDPOINT_KEYS,
+  DEFAULT_AUDIOHOOK_KEYS,
   DEFAULT_COGNIGY_URL_TOKEN,
   DEFAULT_SIMULATOR_CLIENTS,
   ENDPOINT_KEYS,
   WS_ENDPOINT_KEYS,
+  type AudioEndpointKey,
   type EndpointKey,
   type SimulatorClient,
   type WsEndpointKey,
 } from './constants.ts';
+export type { AudioFrameKind, AudioFrameRecord } from './audio-frames.ts';
+export {
+  AUDIO_CONNECTOR_PATH,
+  AUDIOHOOK_PATH,
+  DEFAULT_BURST_MS,
+  DEFAULT_SILENCE_MS,
+  HANDSHAKE_FAILURE_DELAY_MS,
+  MAX_TEXT_BYTES,
+} from './audiohook.ts';
+export { LISTEN_MODES, LISTEN_PATH, LISTEN_SUBPROTOCOL, MAX_QUEUED_PLAYS } from './listen.ts';
 export { CXONE_USER_INPUT_TYPES } from './cxone.ts';
 export {
   DEFAULT_ENDPOINT_FAULT,
@@ -30,13 +44,23 @@ export {
 export type { DelaySummary, EndpointTruth, InjectedFault, Truth } from './truth.ts';
 export { PONG_LAYERS, type PongLayer } from './pong-delay-store.ts';
 export { WS_ACTIONS, type WsAction } from './ws-hub.ts';
+export { PROTOCOL_ACTIONS, type ProtocolAction } from './ws-session.ts';
 export {
   DEFAULT_WS_ENDPOINT_FAULT,
   REFUSE_STATUSES,
   type WsEndpointFault,
   type WsEndpointFaultPatch,
 } from './ws-faults.ts';
-export type { WsDelaySummary, WsEndpointTruth, WsInjectedFault } from './ws-truth.ts';
+export {
+  SIGNATURE_FAILURES,
+  type AudiohookTruth,
+  type ListenTruth,
+  type SignatureFailure,
+  type WsDelaySummary,
+  type WsEndpointTruth,
+  type WsEndpointTruths,
+  type WsInjectedFault,
+} from './ws-truth.ts';
 export { WS_ECHO_PATH } from './ws-echo.ts';
 export type { WsOptions } from './ws-settings.ts';
 
@@ -68,7 +92,9 @@ export interface RunningSimulator {
   /**
    * Applies an action to open sessions of a WebSocket endpoint now, like
    * `POST /-/sim/ws/actions`: `drop` (TCP cut, the client sees 1006), `close_1011`,
-   * `maintenance`, `stall` (stop answering, keep TCP) or `unstall`.
+   * `maintenance`, `stall` (stop answering, keep TCP) or `unstall`; on the audio endpoints also
+   * the protocol actions `disconnect_error`, `error_429`, `skip_seq`, `reconnect` (AudioHook)
+   * and `disconnect_error`, `kill_audio` (`listen`), see {@link PROTOCOL_ACTIONS}.
    *
    * @param sessions at most this many sessions, oldest first. @default all open sessions
    * @returns the number of sessions affected.
@@ -79,6 +105,12 @@ export interface RunningSimulator {
   /** Applied pong delays still kept (ms, oldest first), like `GET /-/sim/ws/pong-delays`. */
   pongDelays(endpoint: WsEndpointKey, layer: PongLayer): number[];
   /**
+   * Ground truth of every audio frame sent back (or dropped) still kept, oldest first, like
+   * `GET /-/sim/audio/frames`; only those of `session` (AudioHook session id, jambonz
+   * `callSid`) when given. Times are on this process's `performance.now()` clock.
+   */
+  audioFrames(endpoint: AudioEndpointKey, session?: string): AudioFrameRecord[];
+  /**
    * Stops listening, terminates every HTTP, WebSocket and Socket.IO connection and cancels
    * pending delayed answers and timers. Calling it again is harmless.
    */
@@ -86,8 +118,9 @@ export interface RunningSimulator {
 }
 
 /**
- * Starts the simulator: Genesys Cloud, Cognigy and CXone endpoints (HTTP, WebSocket and
- * Socket.IO) plus the admin API under `/-/sim`, all on one HTTP origin.
+ * Starts the simulator: Genesys Cloud (REST, Notifications, AudioHook / Audio Connector),
+ * Cognigy (REST, Socket.IO, Voice Gateway `listen`) and CXone endpoints plus the admin API under
+ * `/-/sim`, all on one HTTP origin.
  *
  * @throws {RangeError} for invalid numeric options.
  * @throws {FaultsValidationError} when `options.faults` is invalid.
@@ -120,6 +153,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     wsAction: (endpoint, action, sessions) => simulator.wsAction(endpoint, action, sessions),
     sessions: (endpoint) => simulator.sessions(endpoint),
     pongDelays: (endpoint, layer) => simulator.pongDelays(endpoint, layer),
+    audioFrames: (endpoint, session) => simulator.audioFrames(endpoint, session),
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
         simulator.dispose();

@@ -1,7 +1,10 @@
+import { AudioFrameLog, type AudioFrameRecord } from './audio-frames.ts';
 import {
   ENDPOINT_KEYS,
   OAUTH_ENDPOINT_KEYS,
+  SIMULATOR_DEFAULTS,
   WS_ENDPOINT_KEYS,
+  type AudioEndpointKey,
   type EndpointKey,
   type WsEndpointKey,
 } from './constants.ts';
@@ -10,7 +13,9 @@ import {
   addDelay,
   bump,
   emptyWsEndpoint,
+  type SignatureFailure,
   type WsEndpointTruth,
+  type WsEndpointTruths,
   type WsInjectedFault,
 } from './ws-truth.ts';
 
@@ -56,7 +61,15 @@ export interface Truth {
   /** ISO time counting started: simulator start or the last reset. */
   started_at: string;
   endpoints: Record<EndpointKey, EndpointTruth>;
-  /** Persistent-connection endpoints, see {@link WsEndpointTruth}. */
+  /**
+   * Persistent-connection endpoints, see {@link WsEndpointTruth}; the audio endpoints carry
+   * all their fields ({@link WsEndpointTruths}).
+   */
+  ws_endpoints: WsEndpointTruths;
+}
+
+/** The recorder's own state: endpoint truths kept as the common type. */
+interface TruthState extends Omit<Truth, 'ws_endpoints'> {
   ws_endpoints: Record<WsEndpointKey, WsEndpointTruth>;
 }
 
@@ -78,7 +91,7 @@ function emptyEndpoint(key: EndpointKey): EndpointTruth {
   return truth;
 }
 
-function emptyTruth(previous?: Truth): Truth {
+function emptyTruth(previous?: TruthState): TruthState {
   const endpoints = {} as Record<EndpointKey, EndpointTruth>;
   for (const key of ENDPOINT_KEYS) endpoints[key] = emptyEndpoint(key);
   const wsEndpoints = {} as Record<WsEndpointKey, WsEndpointTruth>;
@@ -91,18 +104,61 @@ function emptyTruth(previous?: Truth): Truth {
 
 /** Records the ground truth; every method updates counters synchronously. */
 export class TruthRecorder {
-  #truth: Truth = emptyTruth();
+  #truth: TruthState = emptyTruth();
   readonly #pongDelays: PongDelayStore;
+  readonly #audioFrames: AudioFrameLog;
 
-  /** @param pongDelayCapacity pong delays kept per WebSocket endpoint and layer. */
-  constructor(pongDelayCapacity = 200_000) {
+  /**
+   * @param pongDelayCapacity pong delays kept per WebSocket endpoint and layer.
+   * @param audioFrameCapacity audio frame records kept per audio endpoint.
+   */
+  constructor(
+    pongDelayCapacity: number = SIMULATOR_DEFAULTS.pongDelayCapacity,
+    audioFrameCapacity: number = SIMULATOR_DEFAULTS.audioFrameCapacity,
+  ) {
     this.#pongDelays = new PongDelayStore(pongDelayCapacity);
+    this.#audioFrames = new AudioFrameLog(audioFrameCapacity);
   }
 
-  /** Zeroes every counter (not the open-session gauges), restarts `started_at`, forgets pong delays. */
+  /**
+   * Zeroes every counter (not the open-session gauges), restarts `started_at`, forgets pong
+   * delays and audio frame records.
+   */
   reset(): void {
     this.#truth = emptyTruth(this.#truth);
     this.#pongDelays.clear();
+    this.#audioFrames.clear();
+  }
+
+  /** Audio frames of one audio endpoint, oldest first (copies), optionally of one session. */
+  audioFrames(key: AudioEndpointKey, session?: string): AudioFrameRecord[] {
+    return this.#audioFrames.list(key, session);
+  }
+
+  /** Keeps one audio frame record; later changes to it (`sent_at_ms`) stay visible. */
+  audioFrame(key: AudioEndpointKey, record: AudioFrameRecord): void {
+    this.#audioFrames.add(key, record);
+  }
+
+  /** One drawn `frame_delay` of a frame not dropped. */
+  frameDelay(key: AudioEndpointKey, ms: number): void {
+    const truth = this.#truth.ws_endpoints[key];
+    truth.frame_delay_ms ??= { count: 0, sum: 0, min: 0, max: 0 };
+    addDelay(truth.frame_delay_ms, ms);
+    if (ms > 0) this.wsCount(key, 'frames_delayed');
+  }
+
+  /** One AudioHook handshake refused by the signature check. */
+  signatureFailure(reason: SignatureFailure): void {
+    const truth = this.#truth.ws_endpoints.audiohook;
+    truth.signature_failures ??= {
+      missing_header: 0,
+      bad_signature: 0,
+      expired: 0,
+      nonce: 0,
+      unknown_key: 0,
+    };
+    truth.signature_failures[reason] += 1;
   }
 
   /** Applied pong delays of one WebSocket endpoint and layer, oldest first (a copy). */
@@ -112,7 +168,8 @@ export class TruthRecorder {
 
   /** Deep copy of the current truth. */
   snapshot(): Truth {
-    return structuredClone(this.#truth);
+    // emptyWsEndpoint gives each audio endpoint all of its fields.
+    return structuredClone(this.#truth) as Truth;
   }
 
   request(key: EndpointKey): void {

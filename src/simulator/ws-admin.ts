@@ -1,6 +1,11 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { WS_ENDPOINT_KEYS, isWsEndpointKey } from './constants.ts';
+import {
+  AUDIO_ENDPOINT_KEYS,
+  WS_ENDPOINT_KEYS,
+  isAudioEndpointKey,
+  isWsEndpointKey,
+} from './constants.ts';
 import type { SimulatorContext } from './context.ts';
 import { formatIssues } from './faults.ts';
 import { PONG_LAYERS, type PongLayer } from './pong-delay-store.ts';
@@ -14,7 +19,9 @@ const actionSchema = z.strictObject({
 
 /**
  * Admin API of the persistent endpoints: `POST /-/sim/ws/actions` applies an action to open
- * sessions now, `GET /-/sim/ws/pong-delays` lists every applied pong delay. Neither is counted.
+ * sessions now, `GET /-/sim/ws/pong-delays` lists every applied pong delay and
+ * `GET /-/sim/audio/frames?endpoint=audiohook|listen[&session=<id>]` every audio frame sent
+ * back. None is counted.
  */
 export function wsAdminRouter(ctx: SimulatorContext, hub: WsHub): Router {
   const router = Router();
@@ -53,6 +60,20 @@ export function wsAdminRouter(ctx: SimulatorContext, hub: WsHub): Router {
     }
     const values = ctx.truth.pongDelays(endpoint, layer as PongLayer);
     res.json({ count: values.length, values_ms: values });
+  });
+  router.get('/-/sim/audio/frames', (req, res) => {
+    const { endpoint, session } = req.query;
+    if (!isAudioEndpointKey(endpoint)) {
+      res
+        .status(400)
+        .json({ error: `endpoint: expected one of ${AUDIO_ENDPOINT_KEYS.join(', ')}` });
+      return;
+    }
+    if (session !== undefined && typeof session !== 'string') {
+      res.status(400).json({ error: 'session: expected one session id' });
+      return;
+    }
+    res.json({ frames: ctx.truth.audioFrames(endpoint, session) });
   });
   return router;
 }

@@ -1,4 +1,4 @@
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer, type RawData, type ServerOptions } from 'ws';
 import type { WsEndpointKey } from './constants.ts';
 import type { SimulatorContext } from './context.ts';
 import type { WsHub } from './ws-hub.ts';
@@ -10,15 +10,25 @@ const MAX_PAYLOAD_BYTES = 1024 * 1024;
 /**
  * A `ws` server for the simulator's own WebSocket endpoints. `autoPong` is off so RFC 6455
  * pings are answered by {@link openWsSession}, with the injected delay; the first offered
- * subprotocol is accepted (ws's default choice).
+ * subprotocol is accepted (ws's default choice) unless `handleProtocols` says otherwise.
  */
-export function createWsServer(): WebSocketServer {
+export function createWsServer(
+  options: Pick<ServerOptions, 'handleProtocols'> = {},
+): WebSocketServer {
   return new WebSocketServer({
     noServer: true,
     autoPong: false,
     clientTracking: false,
     maxPayload: MAX_PAYLOAD_BYTES,
+    ...options,
   });
+}
+
+/** A received message as one Buffer, whatever `binaryType` delivered. */
+export function toBuffer(data: RawData): Buffer {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (Buffer.isBuffer(data)) return data;
+  return Buffer.from(new Uint8Array(data));
 }
 
 /**

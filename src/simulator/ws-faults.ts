@@ -5,6 +5,7 @@ const delayMs = z.int().min(0).max(MAX_DELAY_MS);
 const delaySchema = z.strictObject({ fixed_ms: delayMs, random_ms: delayMs });
 /** Mean of an exponential distribution; a day is plenty for "occasional". 0 switches it off. */
 const everyMs = z.int().min(0).max(86_400_000);
+const error429Schema = z.strictObject({ retry_after_s: z.int().min(0).max(86_400) });
 
 /** HTTP statuses a refused WebSocket handshake may carry. */
 export const REFUSE_STATUSES = [401, 403, 500, 503] as const;
@@ -24,6 +25,11 @@ export const wsEndpointFaultSchema = z.strictObject({
   close_1011_every_ms: everyMs,
   maintenance_every_ms: everyMs,
   maintenance_grace_ms: delayMs,
+  frame_delay: delaySchema,
+  frame_loss_rate: z.number().min(0).max(1),
+  frame_loss_burst: z.int().min(1).max(10_000),
+  skip_seq: z.boolean(),
+  error_429: error429Schema,
 });
 
 /** A partial WebSocket endpoint fault: every field, nested ones included, may be left out. */
@@ -32,17 +38,20 @@ export const wsEndpointFaultPatchSchema = wsEndpointFaultSchema
     latency: delaySchema.partial(),
     pong_delay: delaySchema.partial(),
     refuse_handshakes: refuseSchema.partial(),
+    frame_delay: delaySchema.partial(),
+    error_429: error429Schema.partial(),
   })
   .partial();
 
 /**
  * Faults injected into one persistent-connection endpoint (`ws_echo`,
- * `genesys_notifications`, `cognigy_socket`).
+ * `genesys_notifications`, `cognigy_socket`, `audiohook`, `listen`).
  *
  * - `latency`: delay of answers that are neither pongs nor echoes (Genesys subscribe results,
- *   Cognigy `output`/`finalPing`): `fixed_ms` plus a uniform integer in [0, `random_ms`].
+ *   Cognigy `output`/`finalPing`, AudioHook `opened`/`closed`/`updated`): `fixed_ms` plus a
+ *   uniform integer in [0, `random_ms`].
  * - `pong_delay`: same distribution, applied to every RFC 6455 pong, every application pong
- *   (Genesys `pong`) and every echoed message (`ws_echo`).
+ *   (Genesys and AudioHook `pong`) and every echoed message (`ws_echo`).
  * - `half_open`: every session of the endpoint stops answering (pongs, echoes, heartbeats,
  *   outputs, Engine.IO pings) while its TCP connection stays open.
  * - `refuse_handshakes`: the next `count` handshakes are refused with `status`; `count`
@@ -50,6 +59,15 @@ export const wsEndpointFaultPatchSchema = wsEndpointFaultSchema
  * - `drop_every_ms`, `close_1011_every_ms`, `maintenance_every_ms`: 0 is off; otherwise each
  *   open session gets that fault after an exponentially distributed time with this mean.
  * - `maintenance_grace_ms`: time between the Genesys `socket_closing` notice and the 1001 close.
+ *
+ * Audio endpoints only (`audiohook`, `listen`; the others ignore these fields):
+ * - `frame_delay`: added to every audio frame sent back, same distribution as `latency`. Frames
+ *   stay in order: each goes out at the later of its own due time and the previous send.
+ * - `frame_loss_rate` (probability 0..1): a frame about to be sent back starts a loss.
+ * - `frame_loss_burst`: frames dropped per loss, the first included. @default 1
+ * - `skip_seq` (AudioHook): the next server message of any session skips one `seq` number;
+ *   the field returns to false once used.
+ * - `error_429.retry_after_s` (AudioHook): `retryAfter` of the `error_429` action, seconds.
  */
 export type WsEndpointFault = z.infer<typeof wsEndpointFaultSchema>;
 
@@ -66,6 +84,11 @@ export const DEFAULT_WS_ENDPOINT_FAULT: Readonly<WsEndpointFault> = Object.freez
   close_1011_every_ms: 0,
   maintenance_every_ms: 0,
   maintenance_grace_ms: 60_000,
+  frame_delay: Object.freeze({ fixed_ms: 0, random_ms: 0 }),
+  frame_loss_rate: 0,
+  frame_loss_burst: 1,
+  skip_seq: false,
+  error_429: Object.freeze({ retry_after_s: 5 }),
 });
 
 /** A delay distribution: `fixed_ms` plus a uniform integer in [0, `random_ms`]. */

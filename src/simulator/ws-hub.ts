@@ -5,10 +5,25 @@ import type { WsCounter } from './truth.ts';
 import { drawDelay, type DelayDistribution } from './ws-faults.ts';
 import { PeriodicFaults } from './ws-periodic-faults.ts';
 import type { WsInjectedFault } from './ws-truth.ts';
-import { WsSession, type SessionTransport } from './ws-session.ts';
+import {
+  PROTOCOL_ACTIONS,
+  WsSession,
+  type ProtocolAction,
+  type SessionTransport,
+} from './ws-session.ts';
 
-/** Immediate actions of `POST /-/sim/ws/actions`. */
-export const WS_ACTIONS = ['drop', 'close_1011', 'maintenance', 'stall', 'unstall'] as const;
+/**
+ * Immediate actions of `POST /-/sim/ws/actions`: connection actions for every endpoint, then
+ * the protocol actions of the audio endpoints (see {@link PROTOCOL_ACTIONS}).
+ */
+export const WS_ACTIONS = [
+  'drop',
+  'close_1011',
+  'maintenance',
+  'stall',
+  'unstall',
+  ...PROTOCOL_ACTIONS,
+] as const;
 
 /** One immediate action, see {@link WS_ACTIONS}. */
 export type WsAction = (typeof WS_ACTIONS)[number];
@@ -192,7 +207,16 @@ export class WsHub {
         session.transport.stallChanged?.(this.isStalled(session));
         return true;
       }
+      default:
+        return this.#protocolAction(session, action);
     }
+  }
+
+  #protocolAction(session: WsSession, action: ProtocolAction): boolean {
+    if (session.serverCloseCode !== undefined || this.isStalled(session)) return false;
+    if (session.transport.protocolAction?.(action) !== true) return false;
+    this.#injected(session, action);
+    return true;
   }
 
   #maintenance(session: WsSession): boolean {

@@ -1,10 +1,12 @@
 import type { Server as HttpServer } from 'node:http';
 import { Router } from 'express';
+import { AudiohookServer, type AudiohookOptions } from './audiohook.ts';
 import { CognigySocket, type CognigySocketOptions } from './cognigy-socket.ts';
 import type { SimulatorContext } from './context.ts';
 import type { ChannelLimits } from './genesys-channels.ts';
 import { genesysNotificationsRouter } from './genesys-notifications-rest.ts';
 import { GenesysNotifications } from './genesys-notifications-socket.ts';
+import { ListenServer, type ListenOptions } from './listen.ts';
 import { wsAdminRouter } from './ws-admin.ts';
 import { echoRoute } from './ws-echo.ts';
 import { WsHub } from './ws-hub.ts';
@@ -15,6 +17,8 @@ export interface WsPlatformSettings {
   channels: ChannelLimits;
   heartbeatIntervalMs: number;
   cognigy: CognigySocketOptions;
+  audiohook: AudiohookOptions;
+  listen: ListenOptions;
 }
 
 /** The persistent-connection platforms of one simulator. */
@@ -28,7 +32,10 @@ export interface WsPlatforms {
   dispose(): void;
 }
 
-/** Builds the WebSocket echo, Genesys Notifications and Cognigy Socket.IO endpoints. */
+/**
+ * Builds the WebSocket echo, Genesys Notifications, Cognigy Socket.IO, AudioHook / Audio
+ * Connector and jambonz `listen` endpoints.
+ */
 export function createWsPlatforms(
   ctx: SimulatorContext,
   settings: WsPlatformSettings,
@@ -40,6 +47,8 @@ export function createWsPlatforms(
     heartbeatIntervalMs: settings.heartbeatIntervalMs,
   });
   const cognigy = new CognigySocket(ctx, hub, settings.cognigy);
+  const audiohook = new AudiohookServer(ctx, hub, settings.audiohook);
+  const listen = new ListenServer(ctx, hub, settings.listen);
   const router = Router();
   router.use(wsAdminRouter(ctx, hub));
   router.use(genesysNotificationsRouter(ctx, genesys.channels));
@@ -53,7 +62,11 @@ export function createWsPlatforms(
       cognigy.attach(server);
       server.on(
         'upgrade',
-        upgradeListener(ctx, [echo, genesys.route(), cognigy.route()], () => hub.closed),
+        upgradeListener(
+          ctx,
+          [echo, genesys.route(), cognigy.route(), audiohook.route(), listen.route()],
+          () => hub.closed,
+        ),
       );
     },
     dispose: () => {
@@ -61,6 +74,8 @@ export function createWsPlatforms(
       echo.close();
       genesys.dispose();
       cognigy.dispose();
+      audiohook.dispose();
+      listen.dispose();
     },
   };
 }

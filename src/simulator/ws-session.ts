@@ -1,6 +1,28 @@
 import type { WsEndpointKey } from './constants.ts';
 import type { CancelDelay } from './delay-scheduler.ts';
 
+/**
+ * Actions of `POST /-/sim/ws/actions` that send a protocol message rather than touch the
+ * connection; only endpoints that speak such a protocol apply them (see
+ * {@link SessionTransport.protocolAction}).
+ *
+ * - `disconnect_error`: AudioHook `disconnect {reason:"error"}`; jambonz `{"type":"disconnect"}`.
+ * - `error_429`: AudioHook `error {code:429, retryAfter}`.
+ * - `skip_seq`: the session's next AudioHook message skips one `seq` number.
+ * - `reconnect`: AudioHook `reconnect`.
+ * - `kill_audio`: jambonz `{"type":"killAudio"}`.
+ */
+export const PROTOCOL_ACTIONS = [
+  'disconnect_error',
+  'error_429',
+  'skip_seq',
+  'reconnect',
+  'kill_audio',
+] as const;
+
+/** One protocol action, see {@link PROTOCOL_ACTIONS}. */
+export type ProtocolAction = (typeof PROTOCOL_ACTIONS)[number];
+
 /** What the endpoint behind a session can do with its connection. */
 export interface SessionTransport {
   /** True while messages can be sent. */
@@ -13,6 +35,13 @@ export interface SessionTransport {
   announceMaintenance?(): void;
   /** Called when the session's effective stall state may have changed. */
   stallChanged?(stalled: boolean): void;
+  /**
+   * Applies a protocol action now.
+   *
+   * @returns false when the endpoint does not know the action or the session cannot take it
+   *   (not open yet, already closing, stalled).
+   */
+  protocolAction?(action: ProtocolAction): boolean;
   /** Frees per-session timers; called exactly once, when the session ends or the hub closes. */
   dispose?(): void;
 }

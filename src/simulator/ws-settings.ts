@@ -1,4 +1,4 @@
-import { SIMULATOR_DEFAULTS } from './constants.ts';
+import { DEFAULT_AUDIOHOOK_KEYS, SIMULATOR_DEFAULTS } from './constants.ts';
 import type { WsPlatformSettings } from './ws-platforms.ts';
 
 /** Start-up options of the persistent-connection endpoints. */
@@ -22,6 +22,20 @@ export interface WsOptions {
   socketIoPingTimeoutMs?: number;
   /** Pong delays kept per WebSocket endpoint and layer. @default 200000 */
   pongDelayCapacity?: number;
+  /**
+   * AudioHook API keys: API key → base64 client secret. A key with an empty secret may connect
+   * without a signature. @default DEFAULT_AUDIOHOOK_KEYS (the reference sample credentials)
+   */
+  audiohookKeys?: Readonly<Record<string, string>>;
+  /**
+   * AudioHook media selection: prefer a stereo offer. Otherwise a mono `external` offer is
+   * preferred; either way the first usable offer is the fallback. @default false
+   */
+  audiohookPreferStereo?: boolean;
+  /** jambonz `listen` `wsAuth`: when set, upgrades need these Basic credentials. */
+  listenBasicAuth?: { username: string; password: string };
+  /** Audio frame records kept per audio endpoint (`GET /-/sim/audio/frames`). @default 200000 */
+  audioFrameCapacity?: number;
 }
 
 /** Upper bound of a channel TTL: setTimeout fires after 1 ms beyond 2^31-1 ms (24.8 days). */
@@ -41,7 +55,7 @@ function positiveInteger(name: string, value: number): number {
  */
 export function resolveWsSettings(
   options: WsOptions,
-): WsPlatformSettings & { pongDelayCapacity: number } {
+): WsPlatformSettings & { pongDelayCapacity: number; audioFrameCapacity: number } {
   const d = SIMULATOR_DEFAULTS;
   const channelTtlSeconds = options.channelTtlSeconds ?? d.channelTtlSeconds;
   if (!(channelTtlSeconds > 0 && channelTtlSeconds <= MAX_CHANNEL_TTL_SECONDS)) {
@@ -71,5 +85,36 @@ export function resolveWsSettings(
       pingTimeoutMs: int('socketIoPingTimeoutMs'),
     },
     pongDelayCapacity: int('pongDelayCapacity'),
+    audioFrameCapacity: int('audioFrameCapacity'),
+    audiohook: {
+      keys: audiohookKeys(options.audiohookKeys ?? DEFAULT_AUDIOHOOK_KEYS),
+      preferStereo: options.audiohookPreferStereo ?? false,
+    },
+    listen: listenOptions(options.listenBasicAuth),
   };
+}
+
+function audiohookKeys(keys: Readonly<Record<string, string>>): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [apiKey, secret] of Object.entries(keys)) {
+    if (!/^[a-zA-Z0-9+/_-]+={0,2}$/.test(apiKey)) {
+      throw new RangeError(`audiohookKeys: invalid API key ${JSON.stringify(apiKey)}`);
+    }
+    if (typeof secret !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(secret)) {
+      throw new RangeError(`audiohookKeys: the secret of ${apiKey} must be base64 (or empty)`);
+    }
+    map.set(apiKey, secret);
+  }
+  return map;
+}
+
+function listenOptions(auth: WsOptions['listenBasicAuth']): WsPlatformSettings['listen'] {
+  if (auth === undefined) return {};
+  if (typeof auth.username !== 'string' || auth.username === '' || auth.username.includes(':')) {
+    throw new RangeError('listenBasicAuth.username must be a non-empty string without ":"');
+  }
+  if (typeof auth.password !== 'string') {
+    throw new RangeError('listenBasicAuth.password must be a string');
+  }
+  return { basicAuth: { username: auth.username, password: auth.password } };
 }

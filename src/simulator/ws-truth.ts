@@ -1,7 +1,21 @@
 import type { WsEndpointKey } from './constants.ts';
+import type { ProtocolAction } from './ws-session.ts';
 
 /** Faults counted in {@link WsEndpointTruth.injected}. */
-export type WsInjectedFault = 'drop' | 'close_1011' | 'maintenance' | 'stall' | 'refused_handshake';
+export type WsInjectedFault =
+  'drop' | 'close_1011' | 'maintenance' | 'stall' | 'refused_handshake' | ProtocolAction;
+
+/** Why an AudioHook handshake signature was refused (protocols.md §3.3). */
+export const SIGNATURE_FAILURES = [
+  'missing_header',
+  'bad_signature',
+  'expired',
+  'nonce',
+  'unknown_key',
+] as const;
+
+/** One reason of {@link SIGNATURE_FAILURES}. */
+export type SignatureFailure = (typeof SIGNATURE_FAILURES)[number];
 
 /** Summary of applied delays in milliseconds (0 values included). */
 export interface WsDelaySummary {
@@ -42,9 +56,12 @@ export interface WsEndpointTruth {
   pongs_sent: number;
   /** Pings left unanswered because the session was stalled or half-open. */
   pings_unanswered: number;
-  /** Application pings: Genesys `{"message":"ping"}`, every message sent to `ws_echo`. */
+  /**
+   * Application pings: Genesys `{"message":"ping"}`, AudioHook `ping`, every message sent to
+   * `ws_echo`.
+   */
   app_pings: number;
-  /** Application pongs: Genesys `pong` frames, echoed messages. */
+  /** Application pongs: Genesys `pong` frames, AudioHook `pong`, echoed messages. */
   app_pongs: number;
   app_pings_unanswered: number;
   /** Genesys heartbeats; Engine.IO v4 server pings for `cognigy_socket`. */
@@ -59,13 +76,141 @@ export interface WsEndpointTruth {
   channels_expired?: number;
   /** Genesys: successful subscription changes (REST `PUT`/`POST`, socket `subscribe`). */
   subscriptions?: number;
-  /** Genesys: messages answered `{"result":"400"}` (not JSON, unknown). */
+  /**
+   * Genesys: messages answered `{"result":"400"}` (not JSON, unknown). Audio endpoints: text
+   * messages that were not valid JSON, had a bad envelope or an unexpected type.
+   */
   bad_messages?: number;
   /** Cognigy: `processInput` events received. */
   inputs?: number;
   /** Cognigy: `output` events sent, errors included. */
   outputs?: number;
+
+  // Audio endpoints (`audiohook`, `listen`). Every frame is also in `GET /-/sim/audio/frames`.
+  /**
+   * Audio: streams opened: AudioHook `opened` sent with a media item, jambonz metadata accepted.
+   * Connection probes are counted in `connection_probes` instead.
+   */
+  streams_opened?: number;
+  /** Audio: binary frames received from the client, early ones included. */
+  frames_received?: number;
+  /** Audio: binary frames before AudioHook `opened` or before the jambonz metadata. */
+  early_audio?: number;
+  /** Audio: frames (jambonz `playAudio` messages included) written back to the client. */
+  frames_sent?: number;
+  /** Audio: frames dropped by `frame_loss_rate`. */
+  frames_dropped?: number;
+  /** Audio: frames losses started (each drops `frame_loss_burst` frames, or fewer at the end). */
+  frame_loss_bursts?: number;
+  /** Audio: frames whose drawn `frame_delay` was above 0. */
+  frames_delayed?: number;
+  /**
+   * Audio: frames never written although not dropped: the session ended, was stalled or had
+   * closed (AudioHook `closed`), or the client sent `killAudio`, before their send time.
+   */
+  frames_unsent?: number;
+  /** Audio: drawn `frame_delay` of every frame not dropped, 0 values included. */
+  frame_delay_ms?: WsDelaySummary;
+  /** Audio: bot turns answered (bursts, streamed audio, `playAudio`) after caller silence. */
+  bot_turns?: number;
+  /** AudioHook: handshakes refused (401) by signature check, by reason. */
+  signature_failures?: Record<SignatureFailure, number>;
+  /** AudioHook: `open`s answered with an empty media list (zero conversation and participant). */
+  connection_probes?: number;
+  /** AudioHook: `close` transactions completed (`closed` sent). */
+  close_transactions?: number;
+  /** AudioHook: client messages whose `seq` was not the previous one plus 1. */
+  seq_violations?: number;
+  /** AudioHook: `event` messages sent (transcripts). */
+  events_sent?: number;
+  /** AudioHook: `disconnect` messages sent, whatever the reason. */
+  disconnects_sent?: number;
+  /** AudioHook: `open` whose organization id differs from the handshake header. */
+  unauthorized_opens?: number;
+  /** AudioHook: text messages above 64 KiB, answered `disconnect {reason:"error"}`. */
+  oversize_messages?: number;
+  /** AudioHook: client `paused`, `resumed`, `discarded`, `update` and `error` messages. */
+  paused?: number;
+  resumed?: number;
+  discarded?: number;
+  updates?: number;
+  client_errors?: number;
+  /** jambonz: `playAudio` messages sent, and `playDone` received. */
+  play_audio_sent?: number;
+  play_done_received?: number;
+  /** jambonz: turns not answered because 10 `playAudio` were waiting for `playDone`. */
+  play_audio_skipped?: number;
+  /** jambonz: client `mark`s answered with `playout` (or `cleared` by `clearMarks`). */
+  marks_played?: number;
+  marks_cleared?: number;
+  /** jambonz: `killAudio` received from the client; `killAudio` sent by the action. */
+  kill_audio_received?: number;
+  kill_audio_sent?: number;
+  /** jambonz: `disconnect` received from the client (the server then closes with 1000). */
+  client_disconnects?: number;
 }
+
+/** Counters every audio endpoint (`audiohook`, `listen`) has. */
+type AudioField =
+  | 'streams_opened'
+  | 'frames_received'
+  | 'early_audio'
+  | 'frames_sent'
+  | 'frames_dropped'
+  | 'frame_loss_bursts'
+  | 'frames_delayed'
+  | 'frames_unsent'
+  | 'frame_delay_ms'
+  | 'bot_turns'
+  | 'bad_messages';
+
+/** Ground truth of the AudioHook endpoint: every audio and AudioHook field is present. */
+export type AudiohookTruth = WsEndpointTruth &
+  Required<
+    Pick<
+      WsEndpointTruth,
+      | AudioField
+      | 'signature_failures'
+      | 'connection_probes'
+      | 'close_transactions'
+      | 'seq_violations'
+      | 'events_sent'
+      | 'disconnects_sent'
+      | 'unauthorized_opens'
+      | 'oversize_messages'
+      | 'paused'
+      | 'resumed'
+      | 'discarded'
+      | 'updates'
+      | 'client_errors'
+    >
+  >;
+
+/** Ground truth of the jambonz `listen` endpoint: every audio and `listen` field is present. */
+export type ListenTruth = WsEndpointTruth &
+  Required<
+    Pick<
+      WsEndpointTruth,
+      | AudioField
+      | 'play_audio_sent'
+      | 'play_done_received'
+      | 'play_audio_skipped'
+      | 'marks_played'
+      | 'marks_cleared'
+      | 'kill_audio_received'
+      | 'kill_audio_sent'
+      | 'client_disconnects'
+    >
+  >;
+
+/** Ground truth of every WebSocket endpoint, typed per endpoint. */
+export type WsEndpointTruths = {
+  [K in WsEndpointKey]: K extends 'audiohook'
+    ? AudiohookTruth
+    : K extends 'listen'
+      ? ListenTruth
+      : WsEndpointTruth;
+};
 
 function emptySummary(): WsDelaySummary {
   return { count: 0, sum: 0, min: 0, max: 0 };
@@ -78,7 +223,18 @@ export function emptyWsEndpoint(key: WsEndpointKey, sessionsOpen = 0): WsEndpoin
     sessions_opened: 0,
     sessions_open: sessionsOpen,
     closes: { client_closed: {}, server_closed: {} },
-    injected: { drop: 0, close_1011: 0, maintenance: 0, stall: 0, refused_handshake: 0 },
+    injected: {
+      drop: 0,
+      close_1011: 0,
+      maintenance: 0,
+      stall: 0,
+      refused_handshake: 0,
+      disconnect_error: 0,
+      error_429: 0,
+      skip_seq: 0,
+      reconnect: 0,
+      kill_audio: 0,
+    },
     pings_received: 0,
     pongs_sent: 0,
     pings_unanswered: 0,
@@ -98,6 +254,50 @@ export function emptyWsEndpoint(key: WsEndpointKey, sessionsOpen = 0): WsEndpoin
     });
   }
   if (key === 'cognigy_socket') Object.assign(truth, { inputs: 0, outputs: 0 });
+  if (key === 'audiohook' || key === 'listen') {
+    Object.assign(truth, {
+      streams_opened: 0,
+      frames_received: 0,
+      early_audio: 0,
+      frames_sent: 0,
+      frames_dropped: 0,
+      frame_loss_bursts: 0,
+      frames_delayed: 0,
+      frames_unsent: 0,
+      frame_delay_ms: emptySummary(),
+      bot_turns: 0,
+      bad_messages: 0,
+    });
+  }
+  if (key === 'audiohook') {
+    Object.assign(truth, {
+      signature_failures: Object.fromEntries(SIGNATURE_FAILURES.map((reason) => [reason, 0])),
+      connection_probes: 0,
+      close_transactions: 0,
+      seq_violations: 0,
+      events_sent: 0,
+      disconnects_sent: 0,
+      unauthorized_opens: 0,
+      oversize_messages: 0,
+      paused: 0,
+      resumed: 0,
+      discarded: 0,
+      updates: 0,
+      client_errors: 0,
+    });
+  }
+  if (key === 'listen') {
+    Object.assign(truth, {
+      play_audio_sent: 0,
+      play_done_received: 0,
+      play_audio_skipped: 0,
+      marks_played: 0,
+      marks_cleared: 0,
+      kill_audio_received: 0,
+      kill_audio_sent: 0,
+      client_disconnects: 0,
+    });
+  }
   return truth;
 }
 
