@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import {
+  DEFAULT_AUDIOHOOK_KEYS,
   DEFAULT_COGNIGY_URL_TOKEN,
   DEFAULT_SIMULATOR_CLIENTS,
   startSimulator,
@@ -33,6 +34,8 @@ export const DEMO_FAULTS: FaultsPatch = {
       maintenance_every_ms: 150_000,
       maintenance_grace_ms: 5_000,
     },
+    audiohook: { frame_delay: { fixed_ms: 5, random_ms: 15 }, frame_loss_rate: 0.01 },
+    listen: { frame_delay: { fixed_ms: 5, random_ms: 15 } },
     cognigy_socket: {
       latency: { fixed_ms: 300, random_ms: 600 },
       close_1011_every_ms: 180_000,
@@ -70,6 +73,9 @@ export async function startDemo(options: {
   process.env.CXPROBE_DEMO_GENESYS_SECRET ??= secret('genesys');
   process.env.CXPROBE_DEMO_CXONE_SECRET ??= secret('cxone');
   process.env.CXPROBE_DEMO_COGNIGY_URL_TOKEN ??= DEFAULT_COGNIGY_URL_TOKEN;
+  const [audiohookKey, audiohookSecret] = Object.entries(DEFAULT_AUDIOHOOK_KEYS)[0] ?? ['', ''];
+  process.env.CXPROBE_DEMO_AUDIOHOOK_API_KEY ??= audiohookKey;
+  process.env.CXPROBE_DEMO_AUDIOHOOK_SECRET ??= audiohookSecret;
   let exporter: RunningExporter;
   try {
     exporter = await startExporter({

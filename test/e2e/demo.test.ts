@@ -3,13 +3,18 @@ import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_COGNIGY_URL_TOKEN, DEFAULT_SIMULATOR_CLIENTS } from '../../src/simulator/index.ts';
+import {
+  DEFAULT_AUDIOHOOK_KEYS,
+  DEFAULT_COGNIGY_URL_TOKEN,
+  DEFAULT_SIMULATOR_CLIENTS,
+} from '../../src/simulator/index.ts';
 import { eventually, parseSamples, sampleValue } from '../helpers/metrics-text.ts';
 
 const ROOT = path.join(import.meta.dirname, '../..');
 const SECRETS = [
   ...DEFAULT_SIMULATOR_CLIENTS.map((client) => client.clientSecret),
   DEFAULT_COGNIGY_URL_TOKEN,
+  ...Object.entries(DEFAULT_AUDIOHOOK_KEYS).flat(),
 ];
 
 /**
@@ -120,6 +125,30 @@ describe('cxprobe demo (child process)', () => {
     });
     expect(((await action.json()) as { applied: number }).applied).toBe(1);
     await eventually(async () => (await drops()) === before + 1, 10_000, 'the drop counted');
+  });
+
+  it('streams audio: per-frame deviation histograms and an E-model MOS appear', async () => {
+    const text = await eventually(
+      async () => {
+        const current = await metricsText();
+        return sampleValue(current, 'cxprobe_audio_mos', { target: 'audiohook-echo' }) !== undefined
+          ? current
+          : undefined;
+      },
+      20_000,
+      'a MOS for the AudioHook stream',
+    );
+    expect(
+      parseSamples(text).some(
+        (sample) =>
+          sample.name === 'cxprobe_audio_interarrival_deviation_seconds_bucket' &&
+          sample.labels.target === 'audiohook-echo' &&
+          sample.value > 0,
+      ),
+    ).toBe(true);
+    const mos = sampleValue(text, 'cxprobe_audio_mos', { target: 'audiohook-echo' }) ?? 0;
+    expect(mos).toBeGreaterThan(1);
+    expect(mos).toBeLessThanOrEqual(4.5);
   });
 
   it('passes promtool check metrics without a single remark', async () => {
