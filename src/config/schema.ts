@@ -452,6 +452,7 @@ const audiohookTarget = z
     ping: pingSchema
       .optional()
       .meta({ description: 'Protocol ping cadence and pong timeout (5s, 5s)' }),
+    control_ping: pingSchema.optional().meta({ description: 'RFC 6455 pings too (default off)' }),
     open_timeout: positiveDuration
       .optional()
       .meta({ description: 'Wait this long for opened (5s)' }),

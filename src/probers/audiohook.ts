@@ -150,6 +150,7 @@ export function createAudiohookProtocol(
           pingIntervalMs: target.ping?.interval ?? DEFAULTS.ping.interval,
           pingTimeoutMs: target.ping?.timeout ?? DEFAULTS.ping.timeout,
           closeTimeoutMs: target.close_timeout ?? DEFAULTS.closeTimeoutMs,
+          controlPing: target.control_ping,
           sessionLengthMs: probe ? 0 : (target.session_length ?? DEFAULTS.sessionLengthMs),
           nextSessionInMs: () => Math.max(0, interval - (performance.now() - sessionStarted)),
         },

@@ -22,6 +22,7 @@ targets:
     session_length: ${sessionLength}
     frame_duration: 20ms
     ping: { interval: 300ms, timeout: 2s }
+    control_ping: { interval: 300ms, timeout: 2s }
 ${extra}`;
 }
 
@@ -56,6 +57,7 @@ describe('kind: audiohook against the simulator', () => {
     expect(end).toMatchObject({ reason: 'completed', abnormal: false });
     expect(end.nextInMs).toBeGreaterThan(5_000);
     expect(recorder.of('ping').some(([layer]) => layer === 'application')).toBe(true);
+    expect(recorder.of('ping').some(([layer]) => layer === 'control')).toBe(true);
     expect(recorder.ofAudio('frameSent').length).toBeGreaterThan(40);
     expect(recorder.ofAudio('frameReceived').length).toBeGreaterThan(40);
     expect(recorder.ofAudio('violation')).toEqual([]);

@@ -1,4 +1,5 @@
 import type WebSocket from 'ws';
+import { controlPinger } from '../session/pingers.ts';
 import { SocketSession } from '../session/socket-session.ts';
 import { rawText } from '../session/steps.ts';
 import type { SessionContext, SessionEnd } from '../session/types.ts';
@@ -18,6 +19,8 @@ export interface ClientSessionOptions {
   closeTimeoutMs: number;
   /** Stream this long, then run the close transaction; 0 closes at once (connection probe). */
   sessionLengthMs: number;
+  /** RFC 6455 pings besides the protocol's own, when configured. */
+  controlPing?: { interval: number; timeout: number } | undefined;
   /** Pause before the next session once this one completed normally. */
   nextSessionInMs: () => number;
 }
@@ -66,6 +69,26 @@ export class AudiohookClientSession extends SocketSession {
     this.pingTimer = setTimeout(() => {
       this.ping();
     }, FIRST_PING_MS);
+    const control = options.controlPing;
+    if (control !== undefined && control.interval > 0) {
+      const pinger = controlPinger(
+        socket,
+        { intervalMs: control.interval, timeoutMs: control.timeout },
+        context.events,
+        () => {
+          this.finish({
+            code: 1006,
+            reason: 'ping_timeout',
+            abnormal: true,
+            message: 'control ping timed out',
+          });
+        },
+      );
+      pinger.start();
+      this.onEnd(() => {
+        pinger.stop();
+      });
+    }
     outbound?.start();
     this.lengthTimer = setTimeout(() => {
       this.closeTransaction('end', {
