@@ -20,6 +20,9 @@ describe('README configuration example', () => {
     expect(sessions).toBeDefined();
     const merged = parse(example ?? '') as { targets: unknown[] };
     merged.targets.push(...(parse(sessions ?? '') as { targets: unknown[] }).targets);
+    const audio = /Audio streams:\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(audio).toBeDefined();
+    merged.targets.push(...(parse(audio ?? '') as { targets: unknown[] }).targets);
     await writeFile(path.join(dir, 'cxprobe.yml'), stringify(merged));
     const config = await loadConfigFile(path.join(dir, 'cxprobe.yml'), {
       GENESYS_CLIENT_SECRET: 'a',
@@ -27,6 +30,9 @@ describe('README configuration example', () => {
       COGNIGY_URL_TOKEN: 'c',
       BOT_VERIFY_TOKEN: 'd',
       COGNIGY_SOCKET_URL_TOKEN: 'e',
+      AUDIOHOOK_API_KEY: 'f',
+      AUDIOHOOK_SECRET: 'Zw==',
+      LISTEN_PASSWORD: 'h',
     });
     expect(config.targets.map((target) => target.kind)).toEqual([
       'genesys-rest',
@@ -37,6 +43,8 @@ describe('README configuration example', () => {
       'websocket',
       'genesys-notifications',
       'cognigy-socket',
+      'audiohook',
+      'voicegateway-listen',
     ]);
     expect(config.credentials.cxone?.client_secret).toBe('cxone-secret');
   });
