@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
 import type { Target } from '../config/load.ts';
 import { normaliseAuthority, signAudiohookRequest } from '../auth/audiohook-signature.ts';
-import { createInbound, createOutbound, type AudioFormat } from './audio/streams.ts';
+import { createAudioPipes, type AudioFormat } from './audio/streams.ts';
 import { AudiohookClientSession } from './audiohook/client-session.ts';
 import { isRecord, NULL_UUID, parseServerMessage, type MediaItem } from './audiohook/messages.ts';
 import type { ProberDeps } from './deps.ts';
@@ -116,30 +116,15 @@ export function createAudiohookProtocol(
         selected === undefined
           ? undefined
           : { codec: selected.format, channels: selected.channels.length, rate: RATE };
-      const outbound =
+      const pipes =
         format === undefined
           ? undefined
-          : createOutbound({
+          : createAudioPipes({
               format,
               frameMs,
-              audio: target.audio,
+              target,
               events: context.audio,
-              tagFrames: target.echo === true,
-              send: (frame) => {
-                if (socket.readyState === socket.OPEN) socket.send(frame);
-              },
-            });
-      const inbound =
-        format === undefined
-          ? undefined
-          : createInbound({
-              format,
-              frameMs,
-              playoutMs: target.playout_buffer ?? 60,
-              silenceDbfs: target.silence_threshold_dbfs ?? -40,
-              events: context.audio,
-              lastUtteranceEnd: () => outbound?.lastUtteranceEnd(),
-              tagged: target.echo === true,
+              socket,
               rttSeconds: () => holder.session?.rttSeconds,
             });
       holder.session = new AudiohookClientSession(
@@ -155,8 +140,8 @@ export function createAudiohookProtocol(
           nextSessionInMs: () => Math.max(0, interval - (performance.now() - sessionStarted)),
         },
         { clientSeq: openSeq, serverSeq: opened.seq },
-        outbound,
-        inbound,
+        pipes?.outbound,
+        pipes?.inbound,
       );
       return holder.session;
     },

@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
 import type { Target } from '../config/load.ts';
-import { createInbound, createOutbound, type AudioFormat } from './audio/streams.ts';
+import {
+  createAudioPipes,
+  type AudioFormat,
+  type InboundAudio,
+  type OutboundAudio,
+} from './audio/streams.ts';
 import { isRecord } from './audiohook/messages.ts';
 import type { ProberDeps } from './deps.ts';
-import { controlPinger } from './session/pingers.ts';
+import { startControlPings } from './session/pingers.ts';
 import { SocketSession } from './session/socket-session.ts';
 import { rawText } from './session/steps.ts';
 import type { SessionContext, SessionEnd, SessionProtocol } from './session/types.ts';
@@ -65,24 +70,12 @@ export function createListenProtocol(target: ListenTarget, deps: ProberDeps): Se
 
       const format: AudioFormat = { codec: 'L16', channels, rate };
       const frameMs = target.frame_duration ?? DEFAULTS.frameMs;
-      const outbound = createOutbound({
+      const { outbound, inbound } = createAudioPipes({
         format,
         frameMs,
-        audio: target.audio,
+        target,
         events: context.audio,
-        tagFrames: target.echo === true,
-        send: (frame) => {
-          if (socket.readyState === socket.OPEN) socket.send(frame);
-        },
-      });
-      const inbound = createInbound({
-        format,
-        frameMs,
-        playoutMs: target.playout_buffer ?? 60,
-        silenceDbfs: target.silence_threshold_dbfs ?? -40,
-        events: context.audio,
-        lastUtteranceEnd: () => outbound.lastUtteranceEnd(),
-        tagged: target.echo === true,
+        socket,
       });
       return new ListenSession(socket, context, {
         sessionLengthMs: target.session_length ?? DEFAULTS.sessionLengthMs,
@@ -100,8 +93,8 @@ interface ListenSessionOptions {
   sessionLengthMs: number;
   nextSessionInMs: () => number;
   ping: { interval: number; timeout: number } | undefined;
-  outbound: ReturnType<typeof createOutbound>;
-  inbound: ReturnType<typeof createInbound>;
+  outbound: OutboundAudio;
+  inbound: InboundAudio;
   rate: number;
 }
 
@@ -145,29 +138,9 @@ class ListenSession extends SocketSession {
         { code: 1000, reason: 'call ended' },
       );
     }, options.sessionLengthMs);
-    let stopPinger: (() => void) | undefined;
-    if (options.ping !== undefined && options.ping.interval > 0) {
-      const pinger = controlPinger(
-        socket,
-        { intervalMs: options.ping.interval, timeoutMs: options.ping.timeout },
-        context.events,
-        () => {
-          this.finish({
-            code: 1006,
-            reason: 'ping_timeout',
-            abnormal: true,
-            message: 'control ping timed out',
-          });
-        },
-      );
-      pinger.start();
-      stopPinger = () => {
-        pinger.stop();
-      };
-    }
+    startControlPings(this, options.ping, context.events);
     this.onEnd(() => {
       clearTimeout(length);
-      stopPinger?.();
       for (const play of this.plays) clearTimeout(play);
       outbound.stop();
       inbound.close(undefined);

@@ -2,47 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { parseConfig } from '../../src/config/load.ts';
-import { createTargetProber } from '../../src/probers/index.ts';
 import type { ProberDeps } from '../../src/probers/deps.ts';
-import { SessionRunner } from '../../src/probers/session/session-runner.ts';
-import type { SessionEnd, SessionEvents } from '../../src/probers/session/types.ts';
+import type { SessionEnd } from '../../src/probers/session/types.ts';
 import { eventually } from '../helpers/metrics-text.ts';
-
-/** Everything a session reported, in order. */
-function recordingEvents() {
-  const log: { type: string; detail: unknown }[] = [];
-  const push =
-    (type: string) =>
-    (...args: unknown[]) => {
-      log.push({ type, detail: args });
-    };
-  const events: SessionEvents = {
-    connected: push('connected'),
-    connectFailed: push('connectFailed'),
-    ping: push('ping'),
-    pingLost: push('pingLost'),
-    heartbeat: push('heartbeat'),
-    heartbeatMissed: push('heartbeatMissed'),
-    turn: push('turn'),
-    healthy: push('healthy'),
-    closed: push('closed'),
-    reconnecting: push('reconnecting'),
-  };
-  const of = (type: string) =>
-    log.filter((entry) => entry.type === type).map((entry) => entry.detail as unknown[]);
-  return { events, of };
-}
-
-const silentAudio = {
-  frameSent: () => undefined,
-  frameReceived: () => undefined,
-  loss: () => undefined,
-  turnLatency: () => undefined,
-  eventLatency: () => undefined,
-  quality: () => undefined,
-  violation: () => undefined,
-};
+import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
 
 interface TestServer {
   url: string;
@@ -94,25 +57,12 @@ const deps = (token?: { value: () => string; invalidated: string[] }): ProberDep
   readCa: () => Promise.resolve(undefined),
 });
 
-async function runnerFor(
+function runnerFor(
   yaml: string,
   recorder: ReturnType<typeof recordingEvents>,
   prober: ProberDeps = deps(),
 ) {
-  const config = await parseConfig(yaml, 'ws.yml', {});
-  const target = config.targets[0];
-  if (target === undefined) throw new Error('no target');
-  const built = createTargetProber(target, config, prober);
-  if (built.mode !== 'session') throw new Error('not a session kind');
-  const runner = new SessionRunner(
-    built.protocol,
-    recorder.events,
-    silentAudio,
-    () => ({ info: () => undefined, error: () => undefined, flush: () => undefined }),
-    { initialMs: 50, maxMs: 200, stableAfterMs: 60_000 },
-  );
-  runner.start();
-  return runner;
+  return startSessionTarget(yaml, recorder, prober);
 }
 
 const target = (url: string, extra = '') => `

@@ -324,3 +324,45 @@ export function createInbound(options: {
     },
   };
 }
+
+/** The `audio`-related fields every streaming target has. */
+export interface AudioTargetSettings {
+  audio?: AudioSourceConfig | undefined;
+  echo?: boolean | undefined;
+  playout_buffer?: number | undefined;
+  silence_threshold_dbfs?: number | undefined;
+}
+
+/** Both directions of a streaming session, wired to each other for turn latency. */
+export function createAudioPipes(options: {
+  format: AudioFormat;
+  frameMs: number;
+  target: AudioTargetSettings;
+  events: AudioEvents;
+  socket: { readyState: number; OPEN: number; send: (data: Buffer) => void };
+  rttSeconds?: () => number | undefined;
+}): { outbound: OutboundAudio; inbound: InboundAudio } {
+  const { format, frameMs, target, events, socket } = options;
+  const echo = target.echo === true;
+  const outbound = createOutbound({
+    format,
+    frameMs,
+    audio: target.audio,
+    events,
+    tagFrames: echo,
+    send: (frame) => {
+      if (socket.readyState === socket.OPEN) socket.send(frame);
+    },
+  });
+  const inbound = createInbound({
+    format,
+    frameMs,
+    playoutMs: target.playout_buffer ?? 60,
+    silenceDbfs: target.silence_threshold_dbfs ?? -40,
+    events,
+    lastUtteranceEnd: () => outbound.lastUtteranceEnd(),
+    tagged: echo,
+    ...(options.rttSeconds === undefined ? {} : { rttSeconds: options.rttSeconds }),
+  });
+  return { outbound, inbound };
+}

@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import { controlPinger } from '../session/pingers.ts';
+import { startControlPings } from '../session/pingers.ts';
 import { SocketSession } from '../session/socket-session.ts';
 import { rawText } from '../session/steps.ts';
 import type { SessionContext, SessionEnd } from '../session/types.ts';
@@ -69,26 +69,7 @@ export class AudiohookClientSession extends SocketSession {
     this.pingTimer = setTimeout(() => {
       this.ping();
     }, FIRST_PING_MS);
-    const control = options.controlPing;
-    if (control !== undefined && control.interval > 0) {
-      const pinger = controlPinger(
-        socket,
-        { intervalMs: control.interval, timeoutMs: control.timeout },
-        context.events,
-        () => {
-          this.finish({
-            code: 1006,
-            reason: 'ping_timeout',
-            abnormal: true,
-            message: 'control ping timed out',
-          });
-        },
-      );
-      pinger.start();
-      this.onEnd(() => {
-        pinger.stop();
-      });
-    }
+    startControlPings(this, options.controlPing, context.events);
     outbound?.start();
     this.lengthTimer = setTimeout(() => {
       this.closeTransaction('end', {

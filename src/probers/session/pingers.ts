@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import type { PingLayer, SessionEvents } from './types.ts';
+import type { PingLayer, SessionEnd, SessionEvents } from './types.ts';
 
 export interface PingSettings {
   intervalMs: number;
@@ -99,4 +99,37 @@ export function controlPinger(
     pinger.pong(data.toString());
   });
   return pinger;
+}
+
+/**
+ * Optional RFC 6455 pings on a session: a ping unanswered within its timeout ends the session as
+ * `ping_timeout` (half-open). Stopped with the session.
+ */
+export function startControlPings(
+  session: {
+    socket: WebSocket;
+    finish: (end: SessionEnd) => void;
+    onEnd: (cleanup: () => void) => void;
+  },
+  settings: { interval: number; timeout: number } | undefined,
+  events: SessionEvents,
+): void {
+  if (settings === undefined || settings.interval <= 0) return;
+  const pinger = controlPinger(
+    session.socket,
+    { intervalMs: settings.interval, timeoutMs: settings.timeout },
+    events,
+    () => {
+      session.finish({
+        code: 1006,
+        reason: 'ping_timeout',
+        abnormal: true,
+        message: 'control ping timed out',
+      });
+    },
+  );
+  pinger.start();
+  session.onEnd(() => {
+    pinger.stop();
+  });
 }
