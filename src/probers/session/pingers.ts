@@ -28,11 +28,17 @@ export class Pinger {
     private readonly idPrefix: string = 'cxp',
   ) {}
 
+  /**
+   * Starts pinging after a random fraction of the interval: sessions that connect together (a
+   * start-up, a mass reconnect) would otherwise ping in lockstep and measure their own burst.
+   */
   start(): void {
-    this.timer = setInterval(() => {
+    this.timer = setTimeout(() => {
       this.ping();
-    }, this.settings.intervalMs);
-    this.ping();
+      this.timer = setInterval(() => {
+        this.ping();
+      }, this.settings.intervalMs);
+    }, Math.random() * this.settings.intervalMs);
   }
 
   stop(): void {
