@@ -545,3 +545,172 @@ export function numberFlag(name: string, fallback: number): number {
   const parsed = arg === undefined ? Number.NaN : Number(arg.slice(prefix.length));
   return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Histograms
+
+/** One cumulative bucket: observations ≤ `le` (Infinity for `+Inf`). */
+export interface Bucket {
+  le: number;
+  count: number;
+}
+
+/** Cumulative buckets of histogram `name`, summed by `le` over the series matching `where`. */
+export function histogramBuckets(
+  samples: readonly Sample[],
+  name: string,
+  where: Record<string, string> = {},
+): Bucket[] {
+  const byLe = new Map<number, number>();
+  for (const sample of samples) {
+    if (sample.name !== `${name}_bucket`) continue;
+    if (!Object.entries(where).every(([key, value]) => sample.labels[key] === value)) continue;
+    const le = sample.labels.le === '+Inf' ? Infinity : Number(sample.labels.le);
+    byLe.set(le, (byLe.get(le) ?? 0) + sample.value);
+  }
+  return [...byLe].map(([le, count]) => ({ le, count })).sort((a, b) => a.le - b.le);
+}
+
+/** `after − before`, bucket by bucket (the increase over a window, as `increase()` would give). */
+export function bucketDelta(after: readonly Bucket[], before: readonly Bucket[]): Bucket[] {
+  const earlier = new Map(before.map((bucket) => [bucket.le, bucket.count]));
+  return after.map(({ le, count }) => ({ le, count: count - (earlier.get(le) ?? 0) }));
+}
+
+/** Raw values as cumulative buckets with the given upper bounds (and `+Inf`). */
+export function bucketize(values: readonly number[], bounds: readonly number[]): Bucket[] {
+  const sorted = [...bounds].sort((a, b) => a - b);
+  const counts = new Array<number>(sorted.length + 1).fill(0);
+  for (const value of values) {
+    let index = sorted.findIndex((bound) => value <= bound);
+    if (index === -1) index = sorted.length;
+    counts[index] = (counts[index] ?? 0) + 1;
+  }
+  let cumulative = 0;
+  return [...sorted, Infinity].map((le, index) => {
+    cumulative += counts[index] ?? 0;
+    return { le, count: cumulative };
+  });
+}
+
+/**
+ * PromQL's `histogram_quantile(q, …)` on cumulative buckets: linear interpolation inside the
+ * bucket that holds rank q·count, from the previous bound (0 for the first bucket); the
+ * highest finite bound when the rank falls in `+Inf`. NaN without observations.
+ */
+export function histogramQuantile(q: number, buckets: readonly Bucket[]): number {
+  const last = buckets[buckets.length - 1];
+  if (buckets.length < 2 || last?.le !== Infinity || last.count <= 0) return Number.NaN;
+  const rank = q * last.count;
+  const index = buckets.findIndex((bucket) => bucket.count >= rank);
+  if (index === buckets.length - 1) return buckets[buckets.length - 2]?.le ?? Number.NaN;
+  const bucket = buckets[index];
+  if (bucket === undefined) return Number.NaN;
+  if (index === 0 && bucket.le <= 0) return bucket.le;
+  const previous = index === 0 ? { le: 0, count: 0 } : (buckets[index - 1] ?? { le: 0, count: 0 });
+  const inBucket = bucket.count - previous.count;
+  if (inBucket <= 0) return bucket.le;
+  return previous.le + (bucket.le - previous.le) * ((rank - previous.count) / inBucket);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open files
+
+/** Soft and hard limits on open files of this process, from /proc/self/limits. */
+export function openFileLimits(): { soft: number; hard: number } {
+  try {
+    const line = /^Max open files\s+(\S+)\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    const parse = (value: string | undefined) =>
+      value === 'unlimited' ? Infinity : Number(value ?? Number.NaN);
+    return { soft: parse(line?.[1]), hard: parse(line?.[2]) };
+  } catch {
+    return { soft: Number.NaN, hard: Number.NaN };
+  }
+}
+
+/**
+ * Throws unless this process — and so every child it spawns — may open `needed` files. Node
+ * raises its own soft limit to the hard limit at start-up (checked: `ulimit -Sn 1024` in the
+ * shell still gives node 20000 here, and its children inherit that), so a `bash -c 'ulimit -n
+ * …'` wrapper cannot help; only the hard limit counts (`ulimit -Hn` as root, `docker run
+ * --ulimit nofile=…`, systemd `LimitNOFILE=`).
+ */
+export function checkOpenFileLimit(needed: number): { soft: number; hard: number } {
+  const limits = openFileLimits();
+  if (Number.isFinite(limits.soft) && limits.soft < needed)
+    throw new Error(
+      `open-file limit ${String(limits.soft)} (hard ${String(limits.hard)}) is below the ${String(needed)} this bench needs: raise the hard limit and run again`,
+    );
+  return limits;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes driven over IPC
+
+export interface IpcChild {
+  pid: number;
+  /** Sends `message` with a fresh `id`; resolves with the child's reply carrying that `id`. */
+  ask<T>(message: Record<string, unknown>, timeoutMs?: number): Promise<T>;
+  /** Everything written to stdout/stderr so far (start and end), for error messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `node <args>` with an IPC channel (structured-clone serialisation, so large arrays of numbers
+ * travel cheaply): the child answers each `{ id, … }` message with `{ id, … }`. Killed on exit
+ * like the other children.
+ */
+export function spawnIpcChild(args: readonly string[]): IpcChild {
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'advanced',
+  });
+  children.add(child);
+  if (child.pid === undefined) throw new Error(`could not start node ${args.join(' ')}`);
+  let head = '';
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    if (head.length < 20_000) head += text;
+    else tail = (tail + text).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const output = () => (tail === '' ? head : `${head}\n…\n${tail}`);
+  const waiting = new Map<number, (reply: unknown) => void>();
+  child.on('message', (reply: { id?: number }) => {
+    if (reply.id === undefined) return;
+    waiting.get(reply.id)?.(reply);
+    waiting.delete(reply.id);
+  });
+  const exited = once(child, 'exit');
+  let nextId = 1;
+  return {
+    pid: child.pid,
+    output,
+    ask: <T>(message: Record<string, unknown>, timeoutMs = 60_000) =>
+      new Promise<T>((resolve, reject) => {
+        const id = nextId++;
+        const timer = setTimeout(() => {
+          waiting.delete(id);
+          reject(new Error(`child ${String(child.pid)} did not answer:\n${output()}`));
+        }, timeoutMs);
+        waiting.set(id, (reply) => {
+          clearTimeout(timer);
+          resolve(reply as T);
+        });
+        child.send({ ...message, id });
+      }),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      children.delete(child);
+    },
+  };
+}

@@ -1,5 +1,6 @@
 /**
- * Runs every benchmark in sequence (fidelity, cost, exposition) and prints a summary to paste
+ * Runs every benchmark in sequence (HTTP fidelity, cost, exposition, then WebSocket fidelity
+ * and footprint) and prints a summary to paste
  * into BENCHMARKS.md. Each bench bounds its own duration and only uses loopback; a bench that
  * crashes (not one that is slow: timings are never asserted) makes the exit code 1.
  *
@@ -8,7 +9,9 @@
 import { runCost, type CostResult } from './http-cost.ts';
 import { runFidelity, type FidelityResult } from './http-fidelity.ts';
 import { runExposition, type ExpositionResult } from './exposition.ts';
-import { describeMachine, fmtBytes, fmtMs, machine, table } from './lib.ts';
+import { runWsFidelity, type WsFidelityResult } from './ws-fidelity.ts';
+import { eventLoopDelayMs, runWsFootprint, type WsFootprintResult } from './ws-footprint.ts';
+import { describeMachine, checkOpenFileLimit, fmtBytes, fmtMs, machine, table } from './lib.ts';
 
 /** Far above what any bench needs (each is about two minutes); only a hang reaches it. */
 const BENCH_LIMIT_MS = 5 * 60_000;
@@ -32,14 +35,24 @@ async function bounded<T>(name: string, run: () => Promise<T>): Promise<T | unde
   }
 }
 
+// The WebSocket benches hold 2,000 connections per process: fail now rather than in 5 minutes.
+checkOpenFileLimit(2_200);
+
 const fidelity = await bounded('http-fidelity', () => runFidelity());
 const cost = await bounded('http-cost', () => runCost());
 const exposition = await bounded('exposition', () => runExposition());
+const wsFidelity = await bounded('ws-fidelity', () => runWsFidelity());
+const wsFootprint = await bounded('ws-footprint', () => runWsFootprint());
 
 console.log('# Summary');
 console.log(describeMachine(machine()));
 console.log('');
-console.log(table(['benchmark', 'figure', 'value'], summaryRows(fidelity, cost, exposition)));
+console.log(
+  table(
+    ['benchmark', 'figure', 'value'],
+    [...summaryRows(fidelity, cost, exposition), ...wsSummaryRows(wsFidelity, wsFootprint)],
+  ),
+);
 
 function summaryRows(
   fidelityResult: FidelityResult | undefined,
@@ -108,6 +121,65 @@ function summaryRows(
         'exposition',
         'synthetic (every series) render, text / OpenMetrics',
         `${fmtMs(synthetic.prometheus.time.median)} / ${fmtMs(synthetic.openMetrics.time.median)} ms, ${fmtBytes(synthetic.prometheus.bytes)}`,
+      ],
+    );
+  }
+  return rows;
+}
+
+function wsSummaryRows(
+  fidelityResult: WsFidelityResult | undefined,
+  footprintResult: WsFootprintResult | undefined,
+): string[][] {
+  const rows: string[][] = [];
+  const pair = (p50: number, p95: number) => `${fmtMs(p50)} / ${fmtMs(p95)} ms`;
+  for (const result of fidelityResult?.configurations ?? []) {
+    const at = `${String(result.connections)} conn`;
+    rows.push(
+      [
+        'ws-fidelity',
+        `${at}: applied pong delay p50 / p95`,
+        pair(result.exact.applied.median, result.exact.applied.p95),
+      ],
+      [
+        'ws-fidelity',
+        `${at}: raw ws client p50 / p95`,
+        pair(result.raw.rtt.median, result.raw.rtt.p95),
+      ],
+      [
+        'ws-fidelity',
+        `${at}: cxprobe code path, exact p50 / p95`,
+        pair(result.exact.rtt.median, result.exact.rtt.p95),
+      ],
+      [
+        'ws-fidelity',
+        `${at}: exporter histogram_quantile p50 / p95`,
+        pair(result.exporter.interpolated.p50, result.exporter.interpolated.p95),
+      ],
+    );
+  }
+  if (footprintResult !== undefined) {
+    const worstP99 = Math.max(...footprintResult.eventLoopP99Ms);
+    rows.push(
+      [
+        'ws-footprint',
+        `CPU, ${String(footprintResult.targets)} sessions pinging every 1 s (goal ≤ 50 %)`,
+        `${(footprintResult.cpuShare * 100).toFixed(1)} % of a core`,
+      ],
+      [
+        'ws-footprint',
+        'RSS unscraped / peak scraped every 15 s (goal ≤ 300 MB)',
+        `${fmtBytes(Math.max(...footprintResult.quietRssBytes))} / ${fmtBytes(footprintResult.windowPeakRssBytes)}`,
+      ],
+      [
+        'ws-footprint',
+        'event-loop delay p99, worst 15 s window − 10 ms timer (goal ≤ 10 ms)',
+        `${fmtMs(eventLoopDelayMs(worstP99))} ms`,
+      ],
+      [
+        'ws-footprint',
+        'GET /metrics median, size',
+        `${fmtMs(footprintResult.scrape.time.median)} ms, ${fmtBytes(footprintResult.scrape.bytes)}`,
       ],
     );
   }
