@@ -5,6 +5,7 @@ import { ConfigError } from '../config/errors.ts';
 import { Exporter } from '../exporter/exporter.ts';
 import { createMetrics } from '../metrics/catalogue.ts';
 import { createApp } from '../server/app.ts';
+import { startTracing, type Tracing, type TracingOptions } from '../tracing/setup.ts';
 import { parseListenAddress } from './listen-address.ts';
 import { BUILD } from './version.ts';
 
@@ -12,20 +13,43 @@ export interface RunningExporter {
   exporter: Exporter;
   server: Server;
   address: AddressInfo;
-  /** Stops probing, then closes the HTTP server. Idempotent. */
+  /** OpenTelemetry tracing, enabled when the OTEL_* environment configures it. */
+  tracing: Tracing;
+  /** Stops probing, flushes the traces, then closes the HTTP server. Idempotent. */
   stop: () => Promise<void>;
 }
 
-/** Starts the exporter: loads the config (throws ConfigError), schedules targets, serves HTTP. */
+/**
+ * Starts the exporter: starts tracing if the environment asks for it, loads the config (throws
+ * ConfigError), schedules targets, serves HTTP.
+ */
 export async function startExporter(options: {
   configFile: string;
   listenAddress: string;
   logger: Logger;
+  /** Tracing set-up; by default from the process's OTEL_* variables. */
+  tracing?: TracingOptions;
 }): Promise<RunningExporter> {
   const { logger } = options;
   const listen = parseListenAddress(options.listenAddress);
+  // Before the first probe, so every probe is traced.
+  const tracing = startTracing({ logger, ...options.tracing });
+  try {
+    return await serve(options.configFile, listen, logger, tracing);
+  } catch (error) {
+    await tracing.shutdown();
+    throw error;
+  }
+}
+
+async function serve(
+  configFile: string,
+  listen: ReturnType<typeof parseListenAddress>,
+  logger: Logger,
+  tracing: Tracing,
+): Promise<RunningExporter> {
   const metrics = createMetrics(BUILD);
-  const exporter = new Exporter(options.configFile, metrics, logger);
+  const exporter = new Exporter(configFile, metrics, logger);
   let ready = false;
   await exporter.start();
   const app = createApp({
@@ -36,14 +60,19 @@ export async function startExporter(options: {
     isReady: () => ready,
   });
   const server = createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // Without a host Node listens on every interface, IPv6 and IPv4 where the host has them.
-    server.listen({ port: listen.port, host: listen.host }, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      // Without a host Node listens on every interface, IPv6 and IPv4 where the host has them.
+      server.listen({ port: listen.port, host: listen.host }, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await exporter.stop();
+    throw error;
+  }
   ready = true;
   const address = server.address() as AddressInfo;
   logger.info(
@@ -60,10 +89,13 @@ export async function startExporter(options: {
     exporter,
     server,
     address,
+    tracing,
     stop: () =>
       (stopping ??= (async () => {
         ready = false;
+        // Stop probing (sessions end, their spans with them), flush the traces, close HTTP.
         await exporter.stop();
+        await tracing.shutdown();
         server.closeIdleConnections();
         await new Promise<void>((resolve) =>
           server.close(() => {

@@ -14,6 +14,8 @@ import type { ProbeResult } from '../probers/types.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { ProbeHistory } from '../server/history.ts';
 import { runProbe } from './probe-runner.ts';
+import { targetAttributes } from '../tracing/attributes.ts';
+import { traceSession } from '../tracing/session-tracing.ts';
 
 /** The live state of one target, for the landing page. */
 export interface TargetState {
@@ -201,14 +203,20 @@ export class Exporter {
       readCa: (file) => (file === undefined ? Promise.resolve(undefined) : this.readCa(file)),
     };
     const built = createTargetProber(target, config, deps);
+    // Computed from the config with its redactor: no secret reaches a span attribute.
+    const traceAttributes = targetAttributes(target, config, this.redactorFn);
     if (built.mode === 'session') {
-      const { events, audio, state } = createSessionRecorder(target, this.metrics);
+      const recorder = createSessionRecorder(target, this.metrics);
+      const { state } = recorder;
+      const traced = traceSession(target, traceAttributes, recorder);
       const runner = new SessionRunner(
         built.protocol,
-        events,
-        audio,
+        traced.events,
+        traced.audio,
         () => createSessionLog(target, this.history, this.logger, this.redactor),
         built.backoff,
+        Math.random,
+        traced.lifecycle,
       );
       this.active.set(target.name, {
         target,
@@ -245,6 +253,7 @@ export class Exporter {
             history: this.history,
             logger: this.logger,
             redactor: this.redactor,
+            traceAttributes,
           },
           active.last,
         );

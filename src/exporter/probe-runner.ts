@@ -1,9 +1,12 @@
+import type { Attributes } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Target } from '../config/load.ts';
 import type { Redactor } from '../config/redact.ts';
 import type { MetricsRecorder } from '../metrics/recorder.ts';
 import type { Prober, ProbeLog, ProbeResult } from '../probers/types.ts';
 import type { ProbeHistory, ProbeLogLine } from '../server/history.ts';
+import { CXPROBE_ATTR } from '../tracing/attributes.ts';
+import { ProbeSpan } from '../tracing/probe-span.ts';
 
 /** A prober that ignores its abort signal still gets this long past the timeout. */
 const ABANDON_GRACE_MS = 1_000;
@@ -13,6 +16,8 @@ export interface ProbeRunnerDeps {
   history: ProbeHistory;
   logger: Logger;
   redactor: () => Redactor;
+  /** The target's span attributes (`targetAttributes`); its name and kind when absent. */
+  traceAttributes?: Attributes;
 }
 
 /**
@@ -41,6 +46,14 @@ export async function runProbe(
     },
   };
   const signal = AbortSignal.any([stopSignal, AbortSignal.timeout(target.timeout)]);
+  // The span only ever sees the result's codes and numbers, never its message.
+  const span = new ProbeSpan(
+    target,
+    deps.traceAttributes ?? {
+      [CXPROBE_ATTR.target]: target.name,
+      [CXPROBE_ATTR.kind]: target.kind,
+    },
+  );
   log.info('beginning probe', { timeout_seconds: target.timeout / 1000 });
 
   let result: ProbeResult;
@@ -72,7 +85,10 @@ export async function runProbe(
     clearTimeout(abandonTimer);
   }
   // A run cut short by shutdown or reload says nothing about the target.
-  if (stopSignal.aborted) return undefined;
+  if (stopSignal.aborted) {
+    span.cancel();
+    return undefined;
+  }
 
   // The cycle's duration includes what the prober did around the request (e.g. fetching a
   // token); the request itself is the `total` phase.
@@ -89,7 +105,12 @@ export async function runProbe(
   );
   for (const line of lines) line.message = redact(line.message);
 
-  deps.recorder.record(target, result);
+  span.finish(result);
+  // Observations made inside the span carry it as their exemplar.
+  span.recording(() => {
+    deps.recorder.record(target, result);
+  });
+  span.end();
   deps.history.add({ target: target.name, kind: target.kind, startedAt, result, lines });
   logTransition(logger, previous, result);
   return result;

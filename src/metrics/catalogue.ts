@@ -110,6 +110,7 @@ export function createMetrics(build: { version: string; revision: string }) {
       labelNames: ['target', 'phase'] as const,
       buckets: HTTP_DURATION_BUCKETS,
       registers,
+      enableExemplars: true,
     }),
     httpPhase: new Gauge({
       name: `${NAMESPACE}_http_phase_duration_seconds`,
@@ -159,6 +160,7 @@ export function createMetrics(build: { version: string; revision: string }) {
       labelNames: ['target'] as const,
       buckets: BOT_TURN_BUCKETS,
       registers,
+      enableExemplars: true,
     }),
     botTurnsOverBudget: new Counter({
       name: `${NAMESPACE}_bot_turns_over_budget_total`,
@@ -174,9 +176,16 @@ export function createMetrics(build: { version: string; revision: string }) {
     }),
     wsConnectDuration: new Histogram({
       name: `${NAMESPACE}_ws_connect_duration_seconds`,
-      help: 'Session connect time by phase (dns, tcp, tls, upgrade, protocol_open).',
+      help: 'Time to a usable session (phase="protocol_open": DNS to the protocol\'s own open handshake); per-phase detail in cxprobe_ws_connect_phase_seconds.',
       labelNames: ['target', 'phase'] as const,
       buckets: WS_CONNECT_BUCKETS,
+      registers,
+      enableExemplars: true,
+    }),
+    wsConnectPhase: new Gauge({
+      name: `${NAMESPACE}_ws_connect_phase_seconds`,
+      help: 'Each phase of the last session connect (dns, tcp, tls, upgrade, protocol_open).',
+      labelNames: ['target', 'phase'] as const,
       registers,
     }),
     wsConnectFailures: new Counter({
@@ -191,6 +200,7 @@ export function createMetrics(build: { version: string; revision: string }) {
       labelNames: ['target', 'layer'] as const,
       buckets: PING_RTT_BUCKETS,
       registers,
+      enableExemplars: true,
     }),
     wsPingsLost: new Counter({
       name: `${NAMESPACE}_ws_pings_lost_total`,
@@ -248,6 +258,7 @@ export function createMetrics(build: { version: string; revision: string }) {
       labelNames: ['target', 'direction'] as const,
       buckets: AUDIO_DEVIATION_BUCKETS,
       registers,
+      enableExemplars: true,
     }),
     audioJitter: new Gauge({
       name: `${NAMESPACE}_audio_jitter_seconds`,
@@ -292,6 +303,7 @@ export function createMetrics(build: { version: string; revision: string }) {
       labelNames: ['target'] as const,
       buckets: TURN_LATENCY_BUCKETS,
       registers,
+      enableExemplars: true,
     }),
     audioEventLatency: new Histogram({
       name: `${NAMESPACE}_audio_event_latency_seconds`,
@@ -324,6 +336,7 @@ export function createMetrics(build: { version: string; revision: string }) {
       labelNames: ['target'] as const,
       buckets: BOT_TURN_BUCKETS,
       registers,
+      enableExemplars: true,
     }),
     configReloadSuccess: new Gauge({
       name: `${NAMESPACE}_config_last_reload_successful`,

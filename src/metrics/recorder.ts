@@ -1,6 +1,7 @@
 import type { Target } from '../config/load.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import type { ProbeResult } from '../probers/types.ts';
+import { observe } from '../tracing/exemplars.ts';
 import type { Metrics } from './catalogue.ts';
 
 /** Status codes kept as their own label value; anything else is counted as `other`. */
@@ -62,6 +63,7 @@ export class MetricsRecorder {
       this.metrics.botTurnBudget,
       this.metrics.botFirstResponse,
       this.metrics.wsConnectDuration,
+      this.metrics.wsConnectPhase,
       this.metrics.wsConnectFailures,
       this.metrics.wsPingRtt,
       this.metrics.wsPingsLost,
@@ -105,7 +107,7 @@ export class MetricsRecorder {
     for (const [phase, seconds] of Object.entries(result.phases ?? {})) {
       const phaseLabels = { target: target.name, phase };
       metrics.httpPhase.set(phaseLabels, seconds);
-      if (this.histogramPhases.has(phase)) metrics.httpDuration.observe(phaseLabels, seconds);
+      if (this.histogramPhases.has(phase)) observe(metrics.httpDuration, phaseLabels, seconds);
     }
     if (result.httpStatus !== undefined) {
       const code = String(result.httpStatus);
@@ -126,7 +128,7 @@ export class MetricsRecorder {
       metrics.tlsCertExpiry.set({ target: target.name }, result.certExpiresAt);
     if (isBotTarget(target) && result.botTurnSeconds !== undefined) {
       if (result.success)
-        metrics.botTurnDuration.observe({ target: target.name }, result.botTurnSeconds);
+        observe(metrics.botTurnDuration, { target: target.name }, result.botTurnSeconds);
       if (result.botTurnSeconds * 1000 > budgetMs(target))
         metrics.botTurnsOverBudget.inc({ target: target.name });
     }

@@ -13,6 +13,17 @@ import {
 const PLANNED_RECONNECT_SPREAD_MS = 250;
 
 /**
+ * Hooks around the runner's own lifecycle, beyond what {@link SessionEvents} report: the
+ * exporter traces connect attempts with them (the events say how each attempt ended).
+ */
+export interface SessionLifecycle {
+  /** A connect attempt is about to start (`protocol.open`). */
+  attemptStarting: () => void;
+  /** The runner has stopped: nothing more will be reported. */
+  stopped: () => void;
+}
+
+/**
  * Keeps one persistent session of a target alive: connect → live → (drop → back-off →
  * reconnect)*. Every close and every reconnect is reported exactly once, with its reason.
  */
@@ -31,6 +42,7 @@ export class SessionRunner {
     },
     backoff: BackoffSettings,
     private readonly random: () => number = Math.random,
+    private readonly lifecycle?: SessionLifecycle,
   ) {
     this.backoff = new Backoff(backoff, random);
   }
@@ -44,6 +56,7 @@ export class SessionRunner {
     this.controller.abort(new Error('target stopped'));
     this.current?.close();
     await this.loop;
+    this.lifecycle?.stopped();
   }
 
   private async run(): Promise<void> {
@@ -52,6 +65,7 @@ export class SessionRunner {
       const log = this.newLog();
       const attemptStarted = performance.now();
       let session: OpenSession;
+      this.lifecycle?.attemptStarting();
       try {
         session = await this.protocol.open({ events: this.events, audio: this.audio, log, signal });
       } catch (error) {
