@@ -128,7 +128,8 @@ export function createSessionRecorder(
       });
       metrics.wsSessionDuration.observe({ target: name }, sessionSeconds);
       metrics.wsConnected.set({ target: name }, 0);
-      if (end.reason !== 'shutdown') setSuccess(0);
+      // A session that ran its course (audio kinds between scheduled sessions) is not a failure.
+      if (end.abnormal) setSuccess(0);
       state.connected = false;
       state.connectedSince = undefined;
       state.closes++;
