@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark in sequence (HTTP fidelity, cost, exposition, then WebSocket fidelity
- * and footprint) and prints a summary to paste
+ * and footprint, then audio fidelity and scale) and prints a summary to paste
  * into BENCHMARKS.md. Each bench bounds its own duration and only uses loopback; a bench that
  * crashes (not one that is slow: timings are never asserted) makes the exit code 1.
  *
@@ -11,6 +11,8 @@ import { runFidelity, type FidelityResult } from './http-fidelity.ts';
 import { runExposition, type ExpositionResult } from './exposition.ts';
 import { runWsFidelity, type WsFidelityResult } from './ws-fidelity.ts';
 import { eventLoopDelayMs, runWsFootprint, type WsFootprintResult } from './ws-footprint.ts';
+import { runAudioFidelity, type AudioFidelityResult } from './audio-fidelity.ts';
+import { runAudioScale, type AudioScaleResult } from './audio-scale.ts';
 import { describeMachine, checkOpenFileLimit, fmtBytes, fmtMs, machine, table } from './lib.ts';
 
 /** Far above what any bench needs (each is about two minutes); only a hang reaches it. */
@@ -43,6 +45,8 @@ const cost = await bounded('http-cost', () => runCost());
 const exposition = await bounded('exposition', () => runExposition());
 const wsFidelity = await bounded('ws-fidelity', () => runWsFidelity());
 const wsFootprint = await bounded('ws-footprint', () => runWsFootprint());
+const audioFidelity = await bounded('audio-fidelity', () => runAudioFidelity());
+const audioScale = await bounded('audio-scale', () => runAudioScale());
 
 console.log('# Summary');
 console.log(describeMachine(machine()));
@@ -50,7 +54,11 @@ console.log('');
 console.log(
   table(
     ['benchmark', 'figure', 'value'],
-    [...summaryRows(fidelity, cost, exposition), ...wsSummaryRows(wsFidelity, wsFootprint)],
+    [
+      ...summaryRows(fidelity, cost, exposition),
+      ...wsSummaryRows(wsFidelity, wsFootprint),
+      ...audioSummaryRows(audioFidelity, audioScale),
+    ],
   ),
 );
 
@@ -182,6 +190,44 @@ function wsSummaryRows(
         `${fmtMs(footprintResult.scrape.time.median)} ms, ${fmtBytes(footprintResult.scrape.bytes)}`,
       ],
     );
+  }
+  return rows;
+}
+
+function audioSummaryRows(
+  fidelityResult: AudioFidelityResult | undefined,
+  scaleResult: AudioScaleResult | undefined,
+): string[][] {
+  const rows: string[][] = [];
+  const pct = (ratio: number) => `${(ratio * 100).toFixed(2)} %`;
+  if (fidelityResult !== undefined) {
+    const sessions = [...fidelityResult.jitter, ...fidelityResult.loss];
+    const worstFinal = Math.max(...sessions.map((session) => Math.abs(session.finalJ.relative)));
+    const worstMean = Math.max(...sessions.map((session) => Math.abs(session.meanJ.relative)));
+    const loss = fidelityResult.lossTotals;
+    rows.push(
+      [
+        'audio-fidelity',
+        `reported J vs truth, worst of ${String(sessions.length)} sessions: final / mean (goal ≤ 5 %)`,
+        `${pct(worstFinal)} / ${pct(worstMean)}`,
+      ],
+      [
+        'audio-fidelity',
+        `loss reported / simulator, ${String(loss.received + loss.oursLost)} frames (goal ±0.2 pp)`,
+        `${pct(loss.oursRatio)} / ${pct(loss.truthRatio)}`,
+      ],
+    );
+  }
+  for (const variant of scaleResult?.variants ?? []) {
+    const lag =
+      variant.lateness === undefined
+        ? `histogram p99 ${fmtMs(variant.bucketP99Ms)} ms`
+        : `p50 ${fmtMs(variant.lateness.median)} / p99 ${fmtMs(variant.lateness.p99)} ms`;
+    rows.push([
+      'audio-scale',
+      `${String(scaleResult?.streams ?? 0)} streams, ${variant.variant}: sender lag (goal p99 ≤ 2 ms), ≤ 2 ms, CPU, RSS`,
+      `${lag}, ${pct(variant.shareWithinGoal)}, ${(variant.cpuShare * 100).toFixed(1)} %, ${fmtBytes(variant.rssBytes)}`,
+    ]);
   }
   return rows;
 }

@@ -212,6 +212,8 @@ export function createInbound(options: {
   rttSeconds?: () => number | undefined;
   /** Frames carry position tags (see {@link writeTag}): loss is counted exactly. */
   tagged?: boolean;
+  /** Tagged streams: how many samples we have sent, so frames lost at the end are counted too. */
+  sentSamples?: () => number;
 }): InboundAudio {
   const { format, events } = options;
   const frameBytes = bytesPerSample(format.codec) * format.channels;
@@ -220,6 +222,7 @@ export function createInbound(options: {
   let playout = new PlayoutBuffer({ sampleRate: format.rate, depthMs: options.playoutMs });
   let reported: PlayoutStats | undefined;
   const totals = { lost: 0, late: 0, expected: 0, burstWeighted: 0 };
+  let sawTaggedFrame = false;
   const vad = new VoiceActivityDetector({
     sampleRate: format.rate,
     thresholdDbfs: options.silenceDbfs,
@@ -287,6 +290,17 @@ export function createInbound(options: {
       lastArrivalMs = nowMs;
       const samples = data.length / frameBytes;
       const startSample = options.tagged === true ? readTag(data) : undefined;
+      if (startSample !== undefined && !sawTaggedFrame) {
+        sawTaggedFrame = true;
+        // The buffer starts at the first frame that arrives; frames dropped before it are
+        // still frames we sent, so count them here.
+        const leading = Math.round(startSample / samples);
+        if (leading > 0) {
+          totals.lost += leading;
+          totals.expected += leading;
+          events.loss({ lost: leading, late: 0, gaps: 1, gapSeconds: startSample / format.rate });
+        }
+      }
       const sample =
         startSample === undefined
           ? jitter.onFrame(nowMs / 1000, samples)
@@ -319,6 +333,10 @@ export function createInbound(options: {
       if (loud.onFrame(samples).loud) turn(performance.now());
     },
     close(rtt) {
+      // Echoes of everything we sent arrive before the session ends (the server answers in
+      // order), so what is still missing at the end was lost.
+      if (sawTaggedFrame && options.sentSamples !== undefined)
+        playout.finish(options.sentSamples());
       reportLoss();
       quality(rtt ?? options.rttSeconds?.());
     },
@@ -362,6 +380,7 @@ export function createAudioPipes(options: {
     events,
     lastUtteranceEnd: () => outbound.lastUtteranceEnd(),
     tagged: echo,
+    sentSamples: () => Math.round(outbound.positionSeconds * format.rate),
     ...(options.rttSeconds === undefined ? {} : { rttSeconds: options.rttSeconds }),
   });
   return { outbound, inbound };
