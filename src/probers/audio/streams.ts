@@ -192,6 +192,8 @@ export interface InboundAudio {
 
 /** A silence longer than this between frames starts a new talk spurt (bots stream in bursts). */
 const SPURT_GAP_FLOOR_MS = 1_000;
+/** Media at the very end of a stream not yet echoed when it closes is not counted as lost. */
+const IN_FLIGHT_AT_CLOSE_S = 0.25;
 /** Quality is re-estimated this often while a session runs. */
 const QUALITY_EVERY_MS = 5_000;
 
@@ -333,10 +335,12 @@ export function createInbound(options: {
       if (loud.onFrame(samples).loud) turn(performance.now());
     },
     close(rtt) {
-      // Echoes of everything we sent arrive before the session ends (the server answers in
-      // order), so what is still missing at the end was lost.
-      if (sawTaggedFrame && options.sentSamples !== undefined)
-        playout.finish(options.sentSamples());
+      // Frames missing at the end were lost too, except the last moments of the stream: their
+      // echoes may still be in flight when the session closes, and that is no loss.
+      if (sawTaggedFrame && options.sentSamples !== undefined) {
+        const inFlight = Math.round(format.rate * IN_FLIGHT_AT_CLOSE_S);
+        playout.finish(Math.max(0, options.sentSamples() - inFlight));
+      }
       reportLoss();
       quality(rtt ?? options.rttSeconds?.());
     },
