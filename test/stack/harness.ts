@@ -1,0 +1,511 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+
+/**
+ * The pieces of a monitoring stack for the stack tests: real Prometheus and Alertmanager child
+ * processes (the Debian binaries) and a loopback webhook receiver standing in for the pager.
+ */
+
+/** Binaries the stack tests run; the Debian packages `prometheus` and `prometheus-alertmanager`. */
+export const STACK_BINARIES = ['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool'];
+
+/** Full path of `name` on the PATH, or undefined. */
+export function findBinary(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Throws a message that says what to install when a stack binary is missing. */
+export function requireStackBinaries(): void {
+  const missing = STACK_BINARIES.filter((name) => findBinary(name) === undefined);
+  if (missing.length > 0) {
+    throw new Error(
+      `The stack tests need ${missing.join(', ')} on the PATH. Install the Debian packages ` +
+        '`prometheus` and `prometheus-alertmanager` (apt-get install prometheus ' +
+        'prometheus-alertmanager); CI installs them in .ci/run.',
+    );
+  }
+}
+
+/** A free loopback TCP port (bound, then released: a small race, acceptable in tests). */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns something other than undefined/false; throws after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  what: string,
+  pollMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      const detail = last instanceof Error ? `: ${last.message}` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+    }
+    await sleep(pollMs);
+  }
+}
+
+/** A child process whose output is kept (the tail) for failure messages. */
+export class ManagedProcess {
+  readonly child: ChildProcess;
+  #output = '';
+
+  constructor(
+    readonly name: string,
+    command: string,
+    args: string[],
+    cwd: string,
+  ) {
+    this.child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (chunk: Buffer) => {
+      this.#output = (this.#output + chunk.toString()).slice(-64_000);
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    // A missing binary surfaces here; waitReady reports it with the output.
+    this.child.on('error', (error) => {
+      this.#output += `\n[spawn error] ${error.message}`;
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last 64 kB of stdout and stderr. */
+  get output(): string {
+    return this.#output;
+  }
+
+  /** Waits until `url` answers 200; fails early, with the output, if the process exits. */
+  async waitReady(url: string, timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      async () => {
+        if (!this.running)
+          throw new Error(`${this.name} exited (${this.describeExit()}):\n${this.#output}`);
+        const response = await fetch(url).catch(() => undefined);
+        return response?.status === 200;
+      },
+      timeoutMs,
+      `${this.name} to be ready at ${url}`,
+    ).catch((error: unknown) => {
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)}\n--- ${this.name} output ---\n${this.#output}`,
+      );
+    });
+  }
+
+  /** Waits until the output matches `pattern`; fails early, with the output, if the process exits. */
+  async waitForOutput(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
+    return waitFor(
+      () => {
+        const match = pattern.exec(this.#output);
+        if (match === null && !this.running)
+          throw new Error(`${this.name} exited (${this.describeExit()}):\n${this.#output}`);
+        return match ?? undefined;
+      },
+      timeoutMs,
+      `${this.name} to print ${String(pattern)}`,
+      100,
+    ).catch((error: unknown) => {
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)}\n--- ${this.name} output ---\n${this.#output}`,
+      );
+    });
+  }
+
+  /** SIGTERM by PID, then SIGKILL if it has not exited within `graceMs`. Harmless if gone. */
+  async stop(graceMs = 5_000): Promise<void> {
+    const pid = this.child.pid;
+    if (pid === undefined || !this.running) return;
+    const exited = once(this.child, 'exit');
+    process.kill(pid, 'SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        resolve('timeout');
+      }, graceMs);
+    });
+    const outcome = await Promise.race([exited, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout' && this.child.exitCode === null && this.child.signalCode === null) {
+      process.kill(pid, 'SIGKILL');
+      await exited;
+    }
+  }
+
+  private describeExit(): string {
+    return this.child.signalCode !== null
+      ? `signal ${this.child.signalCode}`
+      : `code ${String(this.child.exitCode)}`;
+  }
+}
+
+const ROOT = path.join(import.meta.dirname, '../..');
+
+/** A cxprobe exporter running as a child process (`cxprobe run`). */
+export interface RunningExporterProcess {
+  /** `host:port` for Prometheus. */
+  address: string;
+  url: string;
+  process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `cxprobe run` on an ephemeral loopback port, in its own process: its event loop (and so
+ * its timing measurements) is not shared with the test's simulators, and it can be stopped like
+ * a real exporter going down.
+ */
+export async function startExporterProcess(options: {
+  name: string;
+  configFile: string;
+}): Promise<RunningExporterProcess> {
+  const child = new ManagedProcess(
+    options.name,
+    process.execPath,
+    [
+      path.join(ROOT, 'bin/cxprobe.js'),
+      'run',
+      `--config.file=${options.configFile}`,
+      '--web.listen-address=127.0.0.1:0',
+      '--log.level=info',
+    ],
+    ROOT,
+  );
+  try {
+    const match = await child.waitForOutput(
+      /address=(127\.0\.0\.1:\d+)\b.*msg="cxprobe listening"/,
+    );
+    const address = match[1] ?? '';
+    const url = `http://${address}`;
+    await child.waitReady(`${url}/-/ready`);
+    return { address, url, process: child, stop: () => child.stop() };
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+}
+
+/** One alert as Alertmanager's webhook delivered it, with the receiver and arrival time. */
+export interface ReceivedAlert {
+  receiver: string;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  /** Date.now() when the webhook got it. */
+  receivedAt: number;
+}
+
+interface WebhookPayload {
+  receiver: string;
+  status: string;
+  alerts: {
+    status: 'firing' | 'resolved';
+    labels: Record<string, string>;
+    annotations?: Record<string, string>;
+    startsAt: string;
+    endsAt: string;
+  }[];
+}
+
+/** A loopback webhook receiver that records every alert group Alertmanager POSTs. */
+export interface WebhookReceiver {
+  /** URL to put in `webhook_configs`. */
+  url: string;
+  /** Every raw payload, in arrival order. */
+  readonly payloads: readonly WebhookPayload[];
+  /** Every alert of every payload, in arrival order. */
+  readonly alerts: readonly ReceivedAlert[];
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const payloads: WebhookPayload[] = [];
+  const alerts: ReceivedAlert[] = [];
+  const server: Server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method !== 'POST') {
+        res.writeHead(405).end();
+        return;
+      }
+      try {
+        const payload = JSON.parse(Buffer.concat(chunks).toString()) as WebhookPayload;
+        payloads.push(payload);
+        const receivedAt = Date.now();
+        for (const alert of payload.alerts) {
+          alerts.push({
+            receiver: payload.receiver,
+            status: alert.status,
+            labels: alert.labels,
+            annotations: alert.annotations ?? {},
+            startsAt: alert.startsAt,
+            endsAt: alert.endsAt,
+            receivedAt,
+          });
+        }
+        res.writeHead(200).end();
+      } catch {
+        res.writeHead(400).end();
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/alerts`,
+    payloads,
+    alerts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The URL of the committed Alertmanager config's webhook receiver. */
+export const COMMITTED_WEBHOOK_URL = 'http://webhook:9095/alerts';
+
+type YamlMap = Record<string, unknown>;
+
+const isMap = (value: unknown): value is YamlMap =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Rewrites an Alertmanager config for the stack test: every webhook URL pointing at
+ * {@link COMMITTED_WEBHOOK_URL} goes to `webhookUrl`, and every route gets short
+ * group_wait / group_interval / repeat_interval so alerts arrive within seconds. Routing
+ * (receivers per severity, matchers, inhibit rules) stays as committed.
+ *
+ * @throws when the config has no webhook receiver with the committed URL.
+ */
+export function rewriteAlertmanagerConfig(
+  yamlText: string,
+  webhookUrl: string,
+  timing = { group_wait: '1s', group_interval: '2s', repeat_interval: '1h' },
+): string {
+  const config = parse(yamlText) as unknown;
+  if (!isMap(config)) throw new Error('alertmanager.yml is not a YAML map');
+  let rewritten = 0;
+  const receivers = Array.isArray(config.receivers) ? (config.receivers as unknown[]) : [];
+  for (const receiver of receivers) {
+    if (!isMap(receiver) || !Array.isArray(receiver.webhook_configs)) continue;
+    for (const webhook of receiver.webhook_configs as unknown[]) {
+      if (isMap(webhook) && webhook.url === COMMITTED_WEBHOOK_URL) {
+        webhook.url = webhookUrl;
+        rewritten++;
+      }
+    }
+  }
+  if (rewritten === 0)
+    throw new Error(`alertmanager.yml has no webhook receiver with url ${COMMITTED_WEBHOOK_URL}`);
+  const visit = (route: unknown, root: boolean) => {
+    if (!isMap(route)) return;
+    for (const [key, value] of Object.entries(timing)) {
+      if (root || key in route) route[key] = value;
+    }
+    if (Array.isArray(route.routes))
+      for (const child of route.routes as unknown[]) visit(child, false);
+  };
+  visit(config.route, true);
+  return stringify(config);
+}
+
+/** Receiver names that send to the webhook (after {@link rewriteAlertmanagerConfig}). */
+export function webhookReceivers(yamlText: string, webhookUrl: string): string[] {
+  const config = parse(yamlText) as unknown;
+  if (!isMap(config) || !Array.isArray(config.receivers)) return [];
+  return (config.receivers as unknown[]).flatMap((receiver) =>
+    isMap(receiver) &&
+    typeof receiver.name === 'string' &&
+    Array.isArray(receiver.webhook_configs) &&
+    (receiver.webhook_configs as unknown[]).some(
+      (webhook) => isMap(webhook) && webhook.url === webhookUrl,
+    )
+      ? [receiver.name]
+      : [],
+  );
+}
+
+/** A running Alertmanager. */
+export interface RunningAlertmanager {
+  url: string;
+  process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+export async function startAlertmanager(options: {
+  dir: string;
+  configYaml: string;
+}): Promise<RunningAlertmanager> {
+  const configFile = path.join(options.dir, 'alertmanager.yml');
+  await writeFile(configFile, options.configYaml);
+  const port = await freePort();
+  const child = new ManagedProcess(
+    'alertmanager',
+    'prometheus-alertmanager',
+    [
+      `--config.file=${configFile}`,
+      `--storage.path=${path.join(options.dir, 'alertmanager-data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      // Empty: no cluster listener, no gossip port to collide with.
+      '--cluster.listen-address=',
+      '--log.level=info',
+    ],
+    options.dir,
+  );
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await child.waitReady(`${url}/-/ready`);
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  return { url, process: child, stop: () => child.stop() };
+}
+
+/** One series of an instant vector. */
+export interface VectorSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** A running Prometheus. */
+export interface RunningPrometheus {
+  url: string;
+  process: ManagedProcess;
+  /** Instant query; throws on an API error (bad PromQL included), with the error text. */
+  query(expr: string): Promise<VectorSample[]>;
+  /** Writes the file_sd file Prometheus scrapes job `cxprobe` from. */
+  setScrapeTargets(targets: string[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const SCRAPE_JOB = 'cxprobe';
+
+/**
+ * Starts Prometheus: scrape and evaluation every second, job {@link SCRAPE_JOB} from a file_sd
+ * file (so targets can come and go at run time), the given rule files, alerting to Alertmanager.
+ */
+export async function startPrometheus(options: {
+  dir: string;
+  ruleFiles: string[];
+  alertmanagerUrl: string;
+  scrapeTargets: string[];
+}): Promise<RunningPrometheus> {
+  const sdFile = path.join(options.dir, 'cxprobe-targets.json');
+  const setScrapeTargets = async (targets: string[]) => {
+    // Written whole then renamed would be safer against a half-read file; Prometheus re-reads on
+    // the next change or refresh anyway, and a parse error keeps the previous targets.
+    await writeFile(sdFile, JSON.stringify([{ targets, labels: {} }]));
+  };
+  await setScrapeTargets(options.scrapeTargets);
+  const configFile = path.join(options.dir, 'prometheus.yml');
+  await writeFile(
+    configFile,
+    stringify({
+      global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+      rule_files: options.ruleFiles,
+      alerting: {
+        alertmanagers: [{ static_configs: [{ targets: [new URL(options.alertmanagerUrl).host] }] }],
+      },
+      scrape_configs: [
+        {
+          job_name: SCRAPE_JOB,
+          file_sd_configs: [{ files: [sdFile], refresh_interval: '1s' }],
+        },
+      ],
+    }),
+  );
+  const port = await freePort();
+  const child = new ManagedProcess(
+    'prometheus',
+    'prometheus',
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${path.join(options.dir, 'prometheus-data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--storage.tsdb.retention.time=1d',
+      // Re-send firing alerts often, so Alertmanager never times them out between evaluations.
+      '--rules.alert.resend-delay=2s',
+      '--log.level=info',
+    ],
+    options.dir,
+  );
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await child.waitReady(`${url}/-/ready`);
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  return {
+    url,
+    process: child,
+    async query(expr) {
+      const response = await fetch(
+        `${url}/api/v1/query?${new URLSearchParams({ query: expr }).toString()}`,
+      );
+      const body = (await response.json()) as {
+        status: string;
+        error?: string;
+        data?: { resultType: string; result: VectorSample[] | [number, string] };
+      };
+      if (body.status !== 'success' || body.data === undefined)
+        throw new Error(`query ${expr} failed: ${body.error ?? response.statusText}`);
+      const { resultType, result } = body.data;
+      if (resultType === 'vector') return result as VectorSample[];
+      // A scalar (e.g. `time()`) counts as one sample without labels.
+      if (resultType === 'scalar') return [{ metric: {}, value: result as [number, string] }];
+      throw new Error(`query ${expr} returned a ${resultType}`);
+    },
+    setScrapeTargets,
+    stop: () => child.stop(),
+  };
+}
