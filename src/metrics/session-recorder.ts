@@ -1,4 +1,5 @@
 import type { Target } from '../config/load.ts';
+import { DEFAULTS } from '../config/schema.ts';
 import type { AudioEvents, SessionEnd, SessionEvents } from '../probers/session/types.ts';
 import { closeCodeLabel } from '../probers/session/close-codes.ts';
 import { observe } from '../tracing/exemplars.ts';
@@ -112,7 +113,8 @@ export function createSessionRecorder(
       if (firstResponseSeconds !== undefined)
         observe(metrics.botFirstResponse, { target: name }, firstResponseSeconds);
       if (ok) observe(metrics.botTurnDuration, { target: name }, turnSeconds);
-      const budget = 'budget' in target && target.budget !== undefined ? target.budget : 30_000;
+      const budget =
+        'budget' in target && target.budget !== undefined ? target.budget : DEFAULTS.botBudgetMs;
       if (turnSeconds * 1000 > budget) metrics.botTurnsOverBudget.inc({ target: name });
       metrics.probesTotal.inc({ ...labels, result: ok ? 'success' : reason });
     },

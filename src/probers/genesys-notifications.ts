@@ -4,7 +4,7 @@ import { requestWithCredential } from './http/authorized-request.ts';
 import { parseJsonBody } from './http/expectations.ts';
 import type { ProberDeps } from './deps.ts';
 import { isObject } from './bot-turn.ts';
-import { controlPinger, Pinger } from './session/pingers.ts';
+import { Pinger, startControlPings } from './session/pingers.ts';
 import { SocketSession } from './session/socket-session.ts';
 import { rawText } from './session/steps.ts';
 import { ConnectError, type SessionContext, type SessionProtocol } from './session/types.ts';
@@ -136,25 +136,7 @@ export function createGenesysNotificationsProtocol(
       session.onEnd(() => {
         appPinger.stop();
       });
-      if (target.control_ping !== undefined && target.control_ping.interval > 0) {
-        const control = controlPinger(
-          socket,
-          { intervalMs: target.control_ping.interval, timeoutMs: target.control_ping.timeout },
-          context.events,
-          () => {
-            session.finish({
-              code: 1006,
-              reason: 'ping_timeout',
-              abnormal: true,
-              message: 'control ping timed out',
-            });
-          },
-        );
-        control.start();
-        session.onEnd(() => {
-          control.stop();
-        });
-      }
+      startControlPings(session, target.control_ping, context.events);
 
       const heartbeatMs = target.heartbeat_interval ?? DEFAULT_HEARTBEAT_MS;
       let lastHeartbeat = performance.now();

@@ -1,3 +1,5 @@
+import { formatIsoDuration, parseIsoDuration } from '../../audio/duration.ts';
+
 /**
  * The AudioHook protocol envelope (version "2"): every text message carries the session id, its
  * type, a per-direction sequence number starting at 1, and the last sequence number seen from
@@ -49,17 +51,19 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Seconds as an ISO-8601 duration, as AudioHook writes positions and RTTs: `PT12.4S`. */
+/** Seconds as AudioHook writes positions and RTTs (`PT12.4S`); negatives clamp to 0. */
 export function isoSeconds(seconds: number): string {
-  return `PT${Number(Math.max(0, seconds).toFixed(3))}S`;
+  return formatIsoDuration(Math.max(0, seconds));
 }
 
-/** `PT1M2.5S` / `PT0.012S` → seconds; undefined when malformed. */
+/** A `PT…S` field from the server in seconds; undefined when absent or malformed. */
 export function parseIsoSeconds(text: unknown): number | undefined {
   if (typeof text !== 'string') return undefined;
-  const match = /^PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$/.exec(text);
-  if (match === null || text === 'PT') return undefined;
-  return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
+  try {
+    return parseIsoDuration(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A media offer or selection. */
