@@ -10,11 +10,11 @@ import {
 } from '../auth/audiohook-signature.ts';
 import type { SignatureFailure } from './ws-truth.ts';
 
-/** Oldest accepted signature: `created` at most this many seconds ago (protocols.md §3.3). */
+/** Oldest accepted signature: `created` at most this many seconds ago (docs/protocols.md §3.3). */
 export const MAX_SIGNATURE_AGE_S = 10;
 /** Clock skew tolerated for a `created` in the future, seconds. */
 export const MAX_SIGNATURE_SKEW_S = 5;
-/** Shortest accepted nonce, characters (protocols.md §3.3). */
+/** Shortest accepted nonce, characters (docs/protocols.md §3.3). */
 export const MIN_NONCE_LENGTH = 22;
 
 /** An RFC 8941 bare item, as far as signatures need. */
@@ -218,7 +218,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /**
- * Checks an AudioHook upgrade request like the reference server (protocols.md §3.3): the
+ * Checks an AudioHook upgrade request like the reference server (docs/protocols.md §3.3): the
  * AudioHook headers and `X-API-KEY` are present; the `Signature-Input` covers the request
  * target, the authority and those four headers, with `keyid` equal to the API key,
  * `alg="hmac-sha256"` (when given), `created` at most {@link MAX_SIGNATURE_AGE_S} old,

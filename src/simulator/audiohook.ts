@@ -23,12 +23,12 @@ import { refuseUpgrade, type UpgradeRoute } from './ws-upgrade.ts';
 
 const KEY = 'audiohook';
 
-/** Monitor (transcription) route: no audio back, transcript `event`s (protocols.md §3.1). */
+/** Monitor (transcription) route: no audio back, transcript `event`s (docs/protocols.md §3.1). */
 export const AUDIOHOOK_PATH = '/api/v1/audiohook/ws';
-/** Audio Connector (bot) route: audio back (protocols.md §3.11). */
+/** Audio Connector (bot) route: audio back (docs/protocols.md §3.11). */
 export const AUDIO_CONNECTOR_PATH = '/api/v1/audioconnector/ws';
 
-/** A failed handshake is answered no sooner than this after it arrived (protocols.md §3.3). */
+/** A failed handshake is answered no sooner than this after it arrived (docs/protocols.md §3.3). */
 export const HANDSHAKE_FAILURE_DELAY_MS = 500;
 /** Largest text message accepted; larger ones get `disconnect {reason:"error"}`. */
 export const MAX_TEXT_BYTES = 64 * 1024;
@@ -66,7 +66,7 @@ interface ClientMessage {
 }
 
 /**
- * The AudioHook / Audio Connector server (`audiohook`, protocols.md §3): verifies the handshake
+ * The AudioHook / Audio Connector server (`audiohook`, docs/protocols.md §3): verifies the handshake
  * signature like the reference server, runs the version-2 protocol (open, ping, close, pause
  * notices, update) and, on the Audio Connector route, sends audio back through the frame faults.
  */
@@ -299,7 +299,7 @@ class AudiohookSession {
       case 'error':
         this.#count('client_errors');
         return;
-      // Audio Connector client notices (protocols.md §3.11): nothing to answer.
+      // Audio Connector client notices (docs/protocols.md §3.11): nothing to answer.
       case 'dtmf':
       case 'playback_started':
       case 'playback_completed':
@@ -386,7 +386,7 @@ class AudiohookSession {
       return;
     }
     this.#state = 'closing';
-    // No audio after close (protocols.md §3.6).
+    // No audio after close (docs/protocols.md §3.6).
     this.#sender.stop();
     this.#reply(() => {
       this.#state = 'closed';

@@ -54,7 +54,7 @@ function drop(socket: Socket): void {
 }
 
 /**
- * The Cognigy Socket.IO endpoint (`cognigy_socket`, protocols.md §5.2): Socket.IO v4 with
+ * The Cognigy Socket.IO endpoint (`cognigy_socket`, docs/protocols.md §5.2): Socket.IO v4 with
  * Engine.IO v3 clients allowed, `endpoint-ready` after connect, `processInput` answered by
  * `output` then `finalPing` after a `latency` draw.
  */

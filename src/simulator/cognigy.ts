@@ -31,7 +31,7 @@ function handleMessage(ctx: SimulatorContext, { req, body }: EndpointRequest): R
     return cognigyError(400, 'at least one of text or data is required');
   }
   const answer = text === undefined ? 'I received your data.' : `You said: ${text}`;
-  // One output per turn; the top-level text and data concatenate the outputs (protocols.md §5.1).
+  // One output per turn; the top-level text and data concatenate the outputs (docs/protocols.md §5.1).
   return jsonReply(200, {
     text: answer,
     data: {},
@@ -49,7 +49,7 @@ function handleMessage(ctx: SimulatorContext, { req, body }: EndpointRequest): R
   });
 }
 
-/** `POST /cognigy/:urlToken`: a Cognigy REST endpoint (protocols.md §5.1). */
+/** `POST /cognigy/:urlToken`: a Cognigy REST endpoint (docs/protocols.md §5.1). */
 export function cognigyRouter(ctx: SimulatorContext): Router {
   const spec: EndpointSpec = {
     key: 'cognigy_rest',

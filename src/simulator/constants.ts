@@ -51,7 +51,7 @@ export function isAudioEndpointKey(value: unknown): value is AudioEndpointKey {
 
 /**
  * AudioHook API keys accepted when none are configured: the sample credentials of the
- * reference implementation (protocols.md §3.2), API key → base64 client secret.
+ * reference implementation (docs/protocols.md §3.2), API key → base64 client secret.
  */
 export const DEFAULT_AUDIOHOOK_KEYS: Readonly<Record<string, string>> = Object.freeze({
   SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh: 'TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU=',
@@ -92,19 +92,19 @@ export const DEFAULT_COGNIGY_URL_TOKEN =
 export const SIMULATOR_DEFAULTS = Object.freeze({
   host: '127.0.0.1',
   port: 0,
-  /** Seconds; believed Genesys default lifetime (protocols.md §1.1). */
+  /** Seconds; believed Genesys default lifetime (docs/protocols.md §1.1). */
   tokenTtlSeconds: 86_400,
-  /** Requests per minute per OAuth client (protocols.md §1.5). */
+  /** Requests per minute per OAuth client (docs/protocols.md §1.5). */
   rateLimitPerMinute: 300,
-  /** Seconds a Genesys notification channel lives (protocols.md §2.4). */
+  /** Seconds a Genesys notification channel lives (docs/protocols.md §2.4). */
   channelTtlSeconds: 86_400,
-  /** Genesys notification heartbeat period, ms (protocols.md §2.3). */
+  /** Genesys notification heartbeat period, ms (docs/protocols.md §2.3). */
   heartbeatIntervalMs: 30_000,
-  /** Channels per Genesys client before the oldest is evicted (protocols.md §2.4). */
+  /** Channels per Genesys client before the oldest is evicted (docs/protocols.md §2.4). */
   maxChannelsPerClient: 20,
-  /** Topics per Genesys channel (protocols.md §2.4). */
+  /** Topics per Genesys channel (docs/protocols.md §2.4). */
   maxTopicsPerChannel: 1_000,
-  /** Socket.IO path of the Cognigy endpoint (protocols.md §5.2). */
+  /** Socket.IO path of the Cognigy endpoint (docs/protocols.md §5.2). */
   cognigySocketPath: '/socket.io',
   /** Engine.IO ping interval and timeout of the Cognigy endpoint, ms (Socket.IO defaults). */
   socketIoPingIntervalMs: 25_000,

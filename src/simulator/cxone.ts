@@ -6,7 +6,7 @@ import { endpointHandlers, type EndpointSpec } from './exchange.ts';
 import { clientCredentialsGrant, oauthFaultReply } from './oauth.ts';
 import { isRecord, jsonObject, jsonReply, type EndpointRequest, type Reply } from './reply.ts';
 
-/** `userInputType` values of `ExternalIntegrationBotExchangeRequest` (protocols.md §6). */
+/** `userInputType` values of `ExternalIntegrationBotExchangeRequest` (docs/protocols.md §6). */
 export const CXONE_USER_INPUT_TYPES = [
   'NO_INPUT',
   'TEXT',
@@ -109,7 +109,7 @@ function handleExchange(ctx: SimulatorContext, { req, body }: EndpointRequest): 
 
 /**
  * NICE CXone: `POST /cxone/oauth/token` (client credentials by Basic auth or form fields) and
- * `POST /cxone/exchange`, a custom virtual-agent exchange endpoint (protocols.md §6).
+ * `POST /cxone/exchange`, a custom virtual-agent exchange endpoint (docs/protocols.md §6).
  */
 export function cxoneRouter(ctx: SimulatorContext): Router {
   const oauth: EndpointSpec = {

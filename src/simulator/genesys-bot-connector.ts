@@ -10,7 +10,7 @@ function botError(status: number, message: string): Reply {
 
 /**
  * Answers one utterance the way a "bring your own bot" behind Genesys Bot Connector would
- * (protocols.md §4.1): an echo, and `COMPLETE` when the user says exactly `goodbye`.
+ * (docs/protocols.md §4.1): an echo, and `COMPLETE` when the user says exactly `goodbye`.
  */
 function handleUtterance({ body }: EndpointRequest): Reply {
   const request = jsonObject(body);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 /** Why a channel went away. */
 export type ChannelRemoval = 'evicted' | 'expired';
 
-/** A Genesys notification channel (protocols.md §2.2). */
+/** A Genesys notification channel (docs/protocols.md §2.2). */
 export interface Channel {
   /** `streaming-0-<random>`; also the credential of the WebSocket URL. */
   readonly id: string;

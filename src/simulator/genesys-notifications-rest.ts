@@ -50,7 +50,7 @@ function listing(topics: Iterable<string>): Reply {
 }
 
 /**
- * Genesys Notifications REST API (`genesys_channels`, protocols.md §2.1): channel creation
+ * Genesys Notifications REST API (`genesys_channels`, docs/protocols.md §2.1): channel creation
  * and the four subscription calls. All need a live Genesys token and count against the
  * per-client API limit.
  */

@@ -9,7 +9,7 @@ import { refuseUpgrade, type UpgradeRoute } from './ws-upgrade.ts';
 
 const KEY = 'genesys_notifications';
 
-/** Server frames of the Notifications socket (protocols.md §2.3). */
+/** Server frames of the Notifications socket (docs/protocols.md §2.3). */
 const FRAMES = {
   heartbeat: { topicName: 'channel.metadata', eventBody: { message: 'WebSocket Heartbeat' } },
   pong: { topicName: 'channel.metadata', eventBody: { message: 'pong' } },
@@ -88,7 +88,7 @@ export class GenesysNotifications {
   }
 
   #connect(channel: Channel, ws: WebSocket): void {
-    // One connection per channel (protocols.md §2.4): a new one replaces the old.
+    // One connection per channel (docs/protocols.md §2.4): a new one replaces the old.
     const previous = this.#connections.get(channel.id);
     if (previous !== undefined) this.#hub.serverClose(previous.session, 1001, 'replaced');
     const send = (frame: unknown): void => {

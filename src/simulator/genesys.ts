@@ -19,7 +19,7 @@ const ERROR_CODES: Record<number, string> = {
 };
 
 /**
- * Genesys API error answer (protocols.md §1.5). `contextId` repeats the correlation id, as
+ * Genesys API error answer (docs/protocols.md §1.5). `contextId` repeats the correlation id, as
  * Genesys does, so a probe log line can be matched to the simulator's.
  */
 export function genesysError(
@@ -31,7 +31,7 @@ export function genesysError(
   return jsonReply(status, { message, code, status, contextId, details: [], errors: [] });
 }
 
-/** Every Genesys API answer carries this header (protocols.md §1.2). */
+/** Every Genesys API answer carries this header (docs/protocols.md §1.2). */
 function correlationHeader(exchangeId: string): Record<string, string> {
   return { 'inin-correlation-id': exchangeId };
 }

@@ -22,13 +22,13 @@ const KEY = 'listen';
 
 /** Path of the jambonz `listen` WebSocket endpoint. */
 export const LISTEN_PATH = '/listen';
-/** The subprotocol jambonz offers and the server must accept (protocols.md §5.4). */
+/** The subprotocol jambonz offers and the server must accept (docs/protocols.md §5.4). */
 export const LISTEN_SUBPROTOCOL = 'audio.jambonz.org';
-/** Sample rates the metadata may name (protocols.md §5.4). */
+/** Sample rates the metadata may name (docs/protocols.md §5.4). */
 export const LISTEN_SAMPLE_RATES: readonly number[] = [8000, 16000, 24000, 32000, 48000, 64000];
 /** Modes of `?mode=`: echo frames, stream a burst after silence, or answer with `playAudio`. */
 export const LISTEN_MODES = ['echo', 'stream', 'play'] as const;
-/** At most this many `playAudio` may wait for their `playDone` (protocols.md §5.4). */
+/** At most this many `playAudio` may wait for their `playDone` (docs/protocols.md §5.4). */
 export const MAX_QUEUED_PLAYS = 10;
 const MIN_FRAME_MS = 10;
 const MAX_FRAME_MS = 1_000;
@@ -55,7 +55,7 @@ interface SessionSetup {
 }
 
 /**
- * The jambonz / Cognigy Voice Gateway `listen` server (`listen`, protocols.md §5.4): accepts
+ * The jambonz / Cognigy Voice Gateway `listen` server (`listen`, docs/protocols.md §5.4): accepts
  * the `audio.jambonz.org` subprotocol, takes the metadata text frame, then L16 frames, and
  * answers by mode: `echo` (bidirectional streaming of every frame), `stream` (an L16 burst
  * after caller silence) or `play` (`playAudio` after caller silence, then `playDone` expected).

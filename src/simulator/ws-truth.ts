@@ -5,7 +5,7 @@ import type { ProtocolAction } from './ws-session.ts';
 export type WsInjectedFault =
   'drop' | 'close_1011' | 'maintenance' | 'stall' | 'refused_handshake' | ProtocolAction;
 
-/** Why an AudioHook handshake signature was refused (protocols.md §3.3). */
+/** Why an AudioHook handshake signature was refused (docs/protocols.md §3.3). */
 export const SIGNATURE_FAILURES = [
   'missing_header',
   'bad_signature',

@@ -16,7 +16,7 @@ const METADATA = {
   mixType: 'mono',
   metadata: { probe: true },
 };
-/** 20 ms of L16 at 8 kHz, the usual jambonz frame (protocols.md §8). */
+/** 20 ms of L16 at 8 kHz, the usual jambonz frame (docs/protocols.md §8). */
 const SAMPLES = 160;
 
 describe('jambonz listen endpoint', () => {
