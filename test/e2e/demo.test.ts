@@ -9,6 +9,7 @@ import {
   DEFAULT_SIMULATOR_CLIENTS,
 } from '../../src/simulator/index.ts';
 import { eventually, parseSamples, sampleValue } from '../helpers/metrics-text.ts';
+import { itWithTools } from '../helpers/external-tools.ts';
 
 const ROOT = path.join(import.meta.dirname, '../..');
 const SECRETS = [
@@ -151,7 +152,7 @@ describe('cxprobe demo (child process)', () => {
     expect(mos).toBeLessThanOrEqual(4.5);
   });
 
-  it('passes promtool check metrics without a single remark', async () => {
+  itWithTools(['promtool'])('passes promtool check metrics without a single remark', async () => {
     const text = await metricsText();
     const child = execFile('promtool', ['check', 'metrics']);
     let output = '';

@@ -13,6 +13,7 @@ import {
   substituteVariables,
 } from '../../src/mixin/index.ts';
 import { bareMetrics, catalogueEntry, run, selectors } from './helpers.ts';
+import { itWithTools } from '../helpers/external-tools.ts';
 
 /** The dashboard-linter rules of dashboards-alerts.md §8.3, re-created on the generated JSON. */
 
@@ -253,37 +254,40 @@ describe('dashboardQueries', () => {
     expect(substituted.every((query) => !query.expr.includes('$'))).toBe(true);
   });
 
-  it('gives valid PromQL for every query and variable once substituted (checked by promtool)', async () => {
-    const exprs: { name: string; expr: string }[] = [];
-    for (const [file, dashboard] of dashboards) {
-      for (const { panel, expr } of dashboardQueries(dashboard, STACK_TEST_VARIABLES)) {
-        exprs.push({ name: `${file} / ${panel}`, expr });
+  itWithTools(['promtool'])(
+    'gives valid PromQL for every query and variable once substituted (checked by promtool)',
+    async () => {
+      const exprs: { name: string; expr: string }[] = [];
+      for (const [file, dashboard] of dashboards) {
+        for (const { panel, expr } of dashboardQueries(dashboard, STACK_TEST_VARIABLES)) {
+          exprs.push({ name: `${file} / ${panel}`, expr });
+        }
+        for (const variable of dashboard.templating.list.slice(1)) {
+          const selector = /^label_values\((.*), \w+\)$/.exec(variable.query ?? '')?.[1] ?? '';
+          exprs.push({ name: `${file} $${variable.name}`, expr: substituteVariables(selector) });
+        }
       }
-      for (const variable of dashboard.templating.list.slice(1)) {
-        const selector = /^label_values\((.*), \w+\)$/.exec(variable.query ?? '')?.[1] ?? '';
-        exprs.push({ name: `${file} $${variable.name}`, expr: substituteVariables(selector) });
+      // promtool parses every recording rule's expression: a cheap offline PromQL parser.
+      const rules = {
+        groups: [
+          {
+            name: 'dashboard-queries',
+            rules: exprs.map((query, index) => ({
+              record: `dashboard:query_${String(index)}:check`,
+              expr: query.expr,
+            })),
+          },
+        ],
+      };
+      const dir = await mkdtemp(path.join(tmpdir(), 'cxprobe-dash-'));
+      try {
+        await writeFile(path.join(dir, 'queries.yml'), stringify(rules));
+        const result = await run('promtool', ['check', 'rules', path.join(dir, 'queries.yml')]);
+        expect(result.code, result.output).toBe(0);
+        expect(result.output).toContain(`SUCCESS: ${String(exprs.length)} rules found`);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
       }
-    }
-    // promtool parses every recording rule's expression: a cheap offline PromQL parser.
-    const rules = {
-      groups: [
-        {
-          name: 'dashboard-queries',
-          rules: exprs.map((query, index) => ({
-            record: `dashboard:query_${String(index)}:check`,
-            expr: query.expr,
-          })),
-        },
-      ],
-    };
-    const dir = await mkdtemp(path.join(tmpdir(), 'cxprobe-dash-'));
-    try {
-      await writeFile(path.join(dir, 'queries.yml'), stringify(rules));
-      const result = await run('promtool', ['check', 'rules', path.join(dir, 'queries.yml')]);
-      expect(result.code, result.output).toBe(0);
-      expect(result.output).toContain(`SUCCESS: ${String(exprs.length)} rules found`);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });

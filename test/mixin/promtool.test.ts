@@ -10,6 +10,7 @@ import {
   renderRules,
   stackTestConfig,
 } from '../../src/mixin/index.ts';
+import { describeWithTools, itWithTools } from '../helpers/external-tools.ts';
 import { ROOT, run } from './helpers.ts';
 
 /**
@@ -18,6 +19,8 @@ import { ROOT, run } from './helpers.ts';
  */
 
 const TESTS_DIR = 'prometheus/tests';
+const withPromtool = itWithTools(['promtool']);
+const withAmtool = itWithTools(['amtool']);
 
 interface AlertTest {
   alertname: string;
@@ -37,20 +40,23 @@ async function testFiles(): Promise<string[]> {
 }
 
 describe('promtool', () => {
-  it('check rules: the recording rules and alerts are valid, without lint findings', async () => {
-    const result = await run('promtool', [
-      'check',
-      'rules',
-      '--lint=all',
-      '--lint-fatal',
-      'prometheus/rules.yml',
-      'prometheus/alerts.yml',
-    ]);
-    expect(result.output).toMatch(/SUCCESS: 13 rules found/);
-    expect(result.code, result.output).toBe(0);
-  });
+  withPromtool(
+    'check rules: the recording rules and alerts are valid, without lint findings',
+    async () => {
+      const result = await run('promtool', [
+        'check',
+        'rules',
+        '--lint=all',
+        '--lint-fatal',
+        'prometheus/rules.yml',
+        'prometheus/alerts.yml',
+      ]);
+      expect(result.output).toMatch(/SUCCESS: 13 rules found/);
+      expect(result.code, result.output).toBe(0);
+    },
+  );
 
-  it('test rules: every case in prometheus/tests passes', async () => {
+  withPromtool('test rules: every case in prometheus/tests passes', async () => {
     const files = await testFiles();
     expect(files.length).toBeGreaterThan(0);
     const result = await run('promtool', ['test', 'rules', ...files]);
@@ -83,13 +89,13 @@ describe('promtool', () => {
     expect([...fires, ...silent].filter((name) => !known.has(name))).toEqual([]);
   });
 
-  it('check config: prometheus/prometheus.yml and the rule files it loads', async () => {
+  withPromtool('check config: prometheus/prometheus.yml and the rule files it loads', async () => {
     const result = await run('promtool', ['check', 'config', 'prometheus/prometheus.yml']);
     expect(result.code, result.output).toBe(0);
     expect(result.output).toMatch(/2 rule files found/);
   });
 
-  describe('the stack-test variant', () => {
+  describeWithTools(['promtool'])('the stack-test variant', () => {
     let dir: string;
 
     beforeAll(async () => {
@@ -117,35 +123,38 @@ describe('promtool', () => {
 });
 
 describe('amtool', () => {
-  it('check-config: prometheus/alertmanager.yml is valid', async () => {
+  withAmtool('check-config: prometheus/alertmanager.yml is valid', async () => {
     const result = await run('amtool', ['check-config', 'prometheus/alertmanager.yml']);
     expect(result.code, result.output).toBe(0);
     expect(result.output).toMatch(/3 inhibit rules/);
   });
 
-  it('check-config: the commented PagerDuty and Slack examples are valid once uncommented', async () => {
-    const text = await readFile(path.join(ROOT, 'prometheus/alertmanager.yml'), 'utf8');
-    const uncommented = text
-      .split('\n')
-      .map((line) =>
-        /^ {4}# (pagerduty|slack)_configs:/.test(line) || /^ {4}# {2}/.test(line)
-          ? line.replace(/^( {4})# /, '$1')
-          : line,
-      )
-      .join('\n');
-    expect(uncommented).toMatch(/^ {4}pagerduty_configs:/m);
-    expect(uncommented).toMatch(/^ {4}slack_configs:/m);
-    const dir = await mkdtemp(path.join(tmpdir(), 'cxprobe-am-'));
-    try {
-      await writeFile(path.join(dir, 'alertmanager.yml'), uncommented);
-      const result = await run('amtool', ['check-config', path.join(dir, 'alertmanager.yml')]);
-      expect(result.code, result.output).toBe(0);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+  withAmtool(
+    'check-config: the commented PagerDuty and Slack examples are valid once uncommented',
+    async () => {
+      const text = await readFile(path.join(ROOT, 'prometheus/alertmanager.yml'), 'utf8');
+      const uncommented = text
+        .split('\n')
+        .map((line) =>
+          /^ {4}# (pagerduty|slack)_configs:/.test(line) || /^ {4}# {2}/.test(line)
+            ? line.replace(/^( {4})# /, '$1')
+            : line,
+        )
+        .join('\n');
+      expect(uncommented).toMatch(/^ {4}pagerduty_configs:/m);
+      expect(uncommented).toMatch(/^ {4}slack_configs:/m);
+      const dir = await mkdtemp(path.join(tmpdir(), 'cxprobe-am-'));
+      try {
+        await writeFile(path.join(dir, 'alertmanager.yml'), uncommented);
+        const result = await run('amtool', ['check-config', path.join(dir, 'alertmanager.yml')]);
+        expect(result.code, result.output).toBe(0);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
-  it.each([
+  withAmtool.each([
     [['severity=critical', 'alertname=CxprobeProbeFailing', 'target=genesys-api'], 'page'],
     [['severity=warning', 'alertname=CxprobeWebSocketDropRateHigh'], 'ticket'],
     [['severity=info', 'alertname=CxprobeSomethingElse'], 'default'],

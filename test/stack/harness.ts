@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { accessSync, constants as fsConstants } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
+import { installHint, missingTools } from '../helpers/external-tools.ts';
 
 /**
  * The pieces of a monitoring stack for the stack tests: real Prometheus and Alertmanager child
@@ -13,31 +13,20 @@ import { parse, stringify } from 'yaml';
  */
 
 /** Binaries the stack tests run; the Debian packages `prometheus` and `prometheus-alertmanager`. */
-export const STACK_BINARIES = ['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool'];
-
-/** Full path of `name` on the PATH, or undefined. */
-export function findBinary(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
+export const STACK_BINARIES = [
+  'prometheus',
+  'promtool',
+  'prometheus-alertmanager',
+  'amtool',
+] as const;
 
 /** Throws a message that says what to install when a stack binary is missing. */
 export function requireStackBinaries(): void {
-  const missing = STACK_BINARIES.filter((name) => findBinary(name) === undefined);
+  const missing = missingTools(STACK_BINARIES);
   if (missing.length > 0) {
     throw new Error(
-      `The stack tests need ${missing.join(', ')} on the PATH. Install the Debian packages ` +
-        '`prometheus` and `prometheus-alertmanager` (apt-get install prometheus ' +
-        'prometheus-alertmanager); CI installs them in .ci/run.',
+      `The stack tests need ${missing.join(', ')} on the PATH: ${installHint(missing)}; ` +
+        'CI installs them in .ci/run.',
     );
   }
 }

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
   STACK_TEST_VARIABLES,
@@ -15,6 +15,7 @@ import {
   stackTestConfig,
 } from '../../src/mixin/index.ts';
 import type { RunningSimulator } from '../../src/simulator/index.ts';
+import { describeWithTools } from '../helpers/external-tools.ts';
 import {
   exporterConfig,
   sacrificialExporterConfig,
@@ -27,6 +28,7 @@ import {
 import {
   SCRAPE_JOB,
   requireStackBinaries,
+  STACK_BINARIES,
   rewriteAlertmanagerConfig,
   startAlertmanager,
   startExporterProcess,
@@ -80,7 +82,7 @@ const describeLabels = (labels: Labels) =>
     .map(([key, value]) => `${key}="${value}"`)
     .join(', ')}}`;
 
-describe('stack: cxprobe → Prometheus → Alertmanager → webhook', () => {
+describeWithTools(STACK_BINARIES)('stack: cxprobe → Prometheus → Alertmanager → webhook', () => {
   let dir: string | undefined;
   let sims: Record<SimulatorName, RunningSimulator> | undefined;
   let certServer: CertServer | undefined;
