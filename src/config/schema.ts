@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDurationMs } from './duration.ts';
+import { durationTooLong, parseDurationMs } from './duration.ts';
 import { GENESYS_REGIONS } from '../auth/genesys-regions.ts';
 
 /**
@@ -18,9 +18,17 @@ export const duration = z
       ctx.addIssue({ code: 'custom', message: DURATION_HINT });
       return z.NEVER;
     }
+    const tooLong = durationTooLong(ms);
+    if (tooLong !== undefined) {
+      ctx.addIssue({ code: 'custom', message: tooLong });
+      return z.NEVER;
+    }
     return ms;
   })
-  .meta({ description: 'Duration such as "500ms", "15s", "1m30s"', examples: ['15s'] });
+  .meta({
+    description: 'Duration such as "500ms", "15s", "1m30s", "1d" (at most 24d20h31m23s647ms)',
+    examples: ['15s'],
+  });
 
 const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than 0s');
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { clampDelayMs, MAX_PEER_DEFERRAL_MS, MAX_TIMER_MS } from './delay.ts';
 
 /** A job the scheduler runs every `intervalMs`. */
 export interface ScheduledJob {
@@ -69,11 +70,18 @@ export class Scheduler {
   }
 
   private arm(running: Running): void {
-    const delay = Math.max(0, running.nextAtMs - this.now());
+    const remaining = running.nextAtMs - this.now();
+    // A run further away than one timer can wait is reached in steps: never by a 1 ms overflow.
+    if (remaining > MAX_TIMER_MS) {
+      running.timer = setTimeout(() => {
+        this.arm(running);
+      }, MAX_TIMER_MS);
+      return;
+    }
     running.timer = setTimeout(() => {
       running.timer = undefined;
       running.inflight = this.runOnce(running);
-    }, delay);
+    }, clampDelayMs(remaining));
   }
 
   private async runOnce(running: Running): Promise<void> {
@@ -89,7 +97,10 @@ export class Scheduler {
     const now = this.now();
     let next = running.nextAtMs + job.intervalMs;
     if (next <= now) next += Math.ceil((now - next) / job.intervalMs) * job.intervalMs;
-    if (notBeforeMs !== undefined && notBeforeMs > next) next = notBeforeMs;
+    // The peer's deferral (Retry-After) may push the next run out, but only so far.
+    if (notBeforeMs !== undefined && notBeforeMs > next) {
+      next = Math.max(next, Math.min(notBeforeMs, now + MAX_PEER_DEFERRAL_MS));
+    }
     running.nextAtMs = next;
     this.arm(running);
   }

@@ -8,7 +8,7 @@ describe('parseRetryAfterMs', () => {
     ['7', 7_000],
     ['0', 0],
     [' 120 ', 120_000],
-    ['86400', 86_400_000],
+    ['3600', 3_600_000],
   ])('delay-seconds %j → %i ms', (header, ms) => {
     expect(parseRetryAfterMs(header, NOW)).toBe(ms);
   });
@@ -29,6 +29,13 @@ describe('parseRetryAfterMs', () => {
     'ignores an absent or unreadable header %j',
     (header) => {
       expect(parseRetryAfterMs(header, NOW)).toBeUndefined();
+    },
+  );
+
+  it.each(['86400', '99999999999', String(2 ** 53), 'Fri, 31 Dec 9999 23:59:59 GMT'])(
+    'caps an absurd deferral %j at an hour, never past the timer limit',
+    (header) => {
+      expect(parseRetryAfterMs(header, NOW)).toBe(3_600_000);
     },
   );
 

@@ -89,6 +89,25 @@ describe('Scheduler', () => {
     await scheduler.stop();
   });
 
+  it('caps a deferral past the timer limit at an hour instead of overflowing into 1 ms', async () => {
+    const scheduler = new Scheduler();
+    const starts: number[] = [];
+    await scheduler.add(
+      job('absurd', 1_000, () => {
+        starts.push(Date.now());
+        return Promise.resolve(
+          starts.length === 1 ? { notBeforeMs: Date.now() + 1e15 } : undefined,
+        );
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(starts).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(starts).toHaveLength(2);
+    expect((starts[1] ?? 0) - (starts[0] ?? 0)).toBeLessThanOrEqual(3_601_000);
+    await scheduler.stop();
+  });
+
   it('keeps scheduling after a run throws', async () => {
     const scheduler = new Scheduler();
     let runs = 0;

@@ -1,4 +1,5 @@
 import type { ProbeLog } from '../types.ts';
+import { clampDelayMs } from '../../scheduler/delay.ts';
 import { Backoff, type BackoffSettings } from './backoff.ts';
 import {
   ConnectError,
@@ -102,9 +103,10 @@ export class SessionRunner {
       log.flush(!end.abnormal, end.reason, lived / 1000);
       if (isAborted(signal) || end.reason === 'shutdown') return;
       this.backoff.sessionEnded(lived);
+      // Never handed to setTimeout unbounded: past 2^31-1 ms Node fires at once, a flood.
       const delay =
-        end.nextInMs !== undefined
-          ? end.nextInMs
+        end.nextInMs !== undefined && Number.isFinite(end.nextInMs)
+          ? clampDelayMs(end.nextInMs)
           : end.immediate === true
             ? Math.floor(this.random() * PLANNED_RECONNECT_SPREAD_MS)
             : this.backoff.next();
