@@ -7,6 +7,9 @@ import { GENESYS_REGIONS } from '../auth/genesys-regions.ts';
  * editors and the TypeScript types know about the config comes from here.
  */
 
+/** No target may ask cxprobe to hold more than this much of one response in memory. */
+const MAX_BODY_BYTES_LIMIT = 64 * 1_048_576;
+
 const DURATION_HINT = 'expected a duration like "15s"';
 
 /** A duration in text ("15s", "1m30s", "250ms"), parsed to milliseconds. */
@@ -198,6 +201,10 @@ const httpTarget = z.strictObject({
   credential: nonEmpty.optional().meta({ description: 'Sends "Authorization: Bearer <token>"' }),
   expect: expectSchema.optional(),
   follow_redirects: z.boolean().optional(),
+  max_body_bytes: z.number().int().min(1).max(MAX_BODY_BYTES_LIMIT).optional().meta({
+    description:
+      'Largest response body read, after decompression (default 1 MiB); a larger one fails with body_too_large',
+  }),
   max_redirects: z.number().int().min(0).max(50).optional(),
   tls: tlsSchema.optional(),
 });
@@ -586,6 +593,8 @@ export const DEFAULTS = {
   refreshBeforeMs: 60_000,
   botBudgetMs: 30_000,
   maxRedirects: 10,
+  /** Response bodies are read up to this many bytes, after decompression. */
+  maxBodyBytes: 1_048_576,
   genesysRestPath: '/api/v2/tokens/me',
   /** Histograms cost 19 series per phase and target; these two answer "is it slow?". */
   httpPhaseHistograms: ['first_byte', 'total'] as const,

@@ -1,4 +1,5 @@
 import type { Target } from '../config/load.ts';
+import { DEFAULTS } from '../config/schema.ts';
 import { checkExpectations } from './http/expectations.ts';
 import { requestWithCredential } from './http/authorized-request.ts';
 import { exchangeToResult } from './http/to-result.ts';
@@ -20,7 +21,8 @@ export function createHttpProber(target: HttpTarget, deps: ProberDeps): Prober {
           headers: target.headers ?? {},
           ...(target.body === undefined ? {} : { body: target.body }),
           followRedirects: target.follow_redirects ?? true,
-          maxRedirects: target.max_redirects ?? 10,
+          maxRedirects: target.max_redirects ?? DEFAULTS.maxRedirects,
+          maxBodyBytes: target.max_body_bytes ?? DEFAULTS.maxBodyBytes,
           insecureSkipVerify: target.tls?.insecure_skip_verify ?? false,
           ...(ca === undefined ? {} : { ca }),
         },

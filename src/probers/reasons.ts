@@ -17,6 +17,7 @@ export const REASONS = {
   auth_failed: 'no OAuth token could be obtained for the credential',
   invalid_json: 'the body was not the JSON the protocol requires',
   body_mismatch: 'the body did not match body_regex',
+  body_too_large: 'the response body (decompressed) exceeded max_body_bytes',
   json_mismatch: 'a JSON field expectation failed',
   bot_failed: 'the bot answered with an error or a FAILED state',
   internal: 'a bug in cxprobe; see the logs',

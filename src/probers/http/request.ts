@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { TLSSocket, type PeerCertificate, type DetailedPeerCertificate } from 'node:tls';
 import got, { type Method, type Response } from 'got';
+import { DEFAULTS } from '../../config/schema.ts';
 import type { HttpPhase } from '../../metrics/catalogue.ts';
 import type { FailureReason } from '../reasons.ts';
 import { classifyRequestError, errorCode } from './classify-error.ts';
@@ -26,6 +27,8 @@ export interface HttpRequestSpec {
   insecureSkipVerify?: boolean;
   /** PEM bundle to trust instead of the system store. */
   ca?: string;
+  /** Largest body read, counted after decompression (default `DEFAULTS.maxBodyBytes`). */
+  maxBodyBytes?: number;
 }
 
 interface ExchangeCommon {
@@ -65,7 +68,7 @@ export async function performRequest(
     retry: { limit: 0 },
     throwHttpErrors: false,
     followRedirect: spec.followRedirects ?? true,
-    maxRedirects: spec.maxRedirects ?? 10,
+    maxRedirects: spec.maxRedirects ?? DEFAULTS.maxRedirects,
     decompress: true,
     https: {
       rejectUnauthorized: spec.insecureSkipVerify !== true,
@@ -80,6 +83,19 @@ export async function performRequest(
         certExpiresAt = earliestExpiry(socket.getPeerCertificate(true));
       });
     });
+  });
+  // A huge body, or a small gzip bomb, must not take the exporter's memory: got counts the body
+  // after decompression as it downloads, so the request is cut as soon as it passes the cap.
+  const maxBodyBytes = spec.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
+  const body = { tooLarge: false };
+  const cut = () => {
+    body.tooLarge = true;
+    request.cancel();
+  };
+  void request.on('downloadProgress', (progress: { transferred: number; total?: number }) => {
+    // `total` is the declared Content-Length: refused before a byte of it is read.
+    const declared = progress.total ?? 0;
+    if (!body.tooLarge && (progress.transferred > maxBodyBytes || declared > maxBodyBytes)) cut();
   });
   try {
     const response = await request;
@@ -97,8 +113,14 @@ export async function performRequest(
     const code = errorCode(error);
     return {
       ok: false,
-      reason: signal.aborted ? 'timeout' : classifyRequestError(error),
-      message: `${code === undefined ? '' : `${code}: `}${error instanceof Error ? error.message : String(error)}`,
+      reason: body.tooLarge
+        ? 'body_too_large'
+        : signal.aborted
+          ? 'timeout'
+          : classifyRequestError(error),
+      message: body.tooLarge
+        ? `the response body passed max_body_bytes (${String(maxBodyBytes)} bytes, decompressed)`
+        : `${code === undefined ? '' : `${code}: `}${error instanceof Error ? error.message : String(error)}`,
       phases: timings === undefined ? {} : toPhases(timings.phases),
       totalSeconds: (performance.now() - started) / 1000,
       ...(certExpiresAt === undefined ? {} : { certExpiresAt }),
