@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics/catalogue.ts';
 import { Exposition } from '../metrics/exposition.ts';
 import { renderConfig } from './config-page.ts';
 import { renderLanding } from './landing.ts';
+import { crossSiteWriteReason, securityHeaders } from './security.ts';
 
 export interface AppOptions {
   exporter: Exporter;
@@ -21,6 +22,7 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(securityHeaders);
 
   const exposition = new Exposition(metrics.registries);
   app.get('/metrics', async (request, response) => {
@@ -38,7 +40,12 @@ export function createApp(options: AppOptions): Express {
     else response.status(503).type('text/plain').send('Not ready\n');
   });
 
-  app.post('/-/reload', async (_request, response) => {
+  app.post('/-/reload', async (request, response) => {
+    const refused = crossSiteWriteReason(request);
+    if (refused !== undefined) {
+      response.status(403).type('text/plain').send(`Reload refused: ${refused}.\n`);
+      return;
+    }
     const outcome = await exporter.reload();
     if (outcome.ok) response.type('text/plain').send('Reloaded\n');
     else

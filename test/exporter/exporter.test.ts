@@ -172,6 +172,34 @@ describe('exporter (in process, against the simulator)', () => {
     expect(get.status).toBe(405);
   });
 
+  it('refuses reloads a foreign page could forge, and forbids framing and script', async () => {
+    const reloadsBefore = sampleValue(await metricsText(), 'cxprobe_config_reloads_total', {
+      result: 'success',
+    });
+    const forged: Record<string, string>[] = [
+      { origin: 'http://evil.example' },
+      { 'sec-fetch-site': 'cross-site' },
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      { 'content-type': 'multipart/form-data; boundary=x' },
+      { 'content-type': 'text/plain' },
+    ];
+    for (const headers of forged) {
+      const response = await fetch(`${base}/-/reload`, { method: 'POST', headers });
+      expect(response.status, JSON.stringify(headers)).toBe(403);
+      expect(await response.text()).toMatch(/^Reload refused: /);
+    }
+    expect(
+      sampleValue(await metricsText(), 'cxprobe_config_reloads_total', { result: 'success' }),
+    ).toBe(reloadsBefore);
+    // Same origin (what a browser on the landing page itself would send) still works.
+    const own = await fetch(`${base}/-/reload`, { method: 'POST', headers: { origin: base } });
+    expect(own.status).toBe(200);
+    const page = await fetch(`${base}/`);
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+
   it('escapes remote text on the landing page and serves probe logs as plain text', async () => {
     const page = await (await fetch(`${base}/`)).text();
     expect(page).toContain('hostile');
