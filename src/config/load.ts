@@ -11,9 +11,12 @@ import {
   type Node,
 } from 'yaml';
 import type { z } from 'zod';
+import { createRedactor, secretsInUrl } from './redact.ts';
 import {
   configSchema,
+  CREDENTIAL_TYPES,
   DEFAULTS,
+  TARGET_KINDS,
   type RawConfig,
   type RawCredential,
   type RawTarget,
@@ -74,17 +77,62 @@ export async function parseConfig(
   if (syntaxProblems.length > 0) throw new ConfigError(syntaxProblems.slice(0, 1));
 
   const secrets = new Set<string>();
-  const problems = substituteEnvironment(doc, env, at, secrets);
-  if (problems.length > 0) throw new ConfigError(problems);
+  // Every problem in one pass: an unset variable must not hide the schema errors after it.
+  const envProblems = substituteEnvironment(doc, env, at, secrets);
+  const fail = (problems: ConfigProblem[]) =>
+    new ConfigError(redactProblems(problems, doc, secrets));
 
-  const parsed = configSchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success)
-    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, doc, at)));
-
+  let tree: unknown;
+  try {
+    // Aliases are expanded here: a "billion laughs" document or an unresolved alias is a
+    // located config error, never a stack trace or an exhausted heap.
+    tree = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    throw fail([
+      ...envProblems,
+      { file, message: `cannot expand YAML aliases: ${describe(error)}` },
+    ]);
+  }
+  const parsed = configSchema.safeParse(tree);
+  if (!parsed.success) {
+    const unset = new Set(envProblems.map((problem) => problem.path));
+    const schemaProblems = parsed.error.issues
+      .map((issue) => describeIssue(issue, doc, at))
+      // A field whose variable is unset is already reported; its literal "${X}" is no news.
+      .filter((problem) => !unset.has(problem.path));
+    throw fail([...envProblems, ...schemaProblems]);
+  }
   const config = parsed.data;
   const fileProblems = await resolveSecretFiles(config, path.dirname(file), doc, at);
-  if (fileProblems.length > 0) throw new ConfigError(fileProblems);
+  if (envProblems.length > 0 || fileProblems.length > 0)
+    throw fail([...envProblems, ...fileProblems]);
   return deepFreeze(applyDefaults(config, file, secrets));
+}
+
+/** Aliases one config may expand; configs use a handful, an attack uses thousands. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * Error messages may quote a value (a URL with a token, say), and a failed reload's error is
+ * shown on /-/reload and in the log while the *old* config's redactor is in force: so the loader
+ * scrubs its own messages with every secret the new text names.
+ */
+function redactProblems(
+  problems: ConfigProblem[],
+  doc: Document,
+  secrets: ReadonlySet<string>,
+): ConfigProblem[] {
+  const candidates = new Set(secrets);
+  visit(doc, {
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && isScalar(pair.value) && typeof pair.value.value === 'string') {
+        if (SECRET_FIELDS.has(String(pair.key.value))) candidates.add(pair.value.value);
+        for (const secret of secretsInUrl(pair.value.value)) candidates.add(secret);
+      }
+    },
+  });
+  const redact = createRedactor([...candidates]);
+  return problems.map((problem) => ({ ...problem, message: redact(problem.message) }));
 }
 
 /**
@@ -177,10 +225,7 @@ function describeIssue(
   ) {
     const discriminator = issuePath[0] === 'credentials' ? 'type' : 'kind';
     if (issuePath.at(-1) === discriminator) issuePath.pop();
-    const options =
-      discriminator === 'type'
-        ? 'genesys, cxone, generic'
-        : 'http, genesys-rest, cognigy-rest, genesys-bot-connector, cxone-exchange';
+    const options = (discriminator === 'type' ? CREDENTIAL_TYPES : TARGET_KINDS).join(', ');
     return {
       ...at(nodeAt(doc, [...issuePath, discriminator])?.range?.[0] ?? node?.range?.[0]),
       path: formatPath([...issuePath, discriminator]),
@@ -345,8 +390,11 @@ export const SECRET_FIELDS = new Set(['client_secret', 'url_token', 'api_key', '
 function collectSecrets(value: unknown, secrets: Set<string>): void {
   if (value === null || typeof value !== 'object') return;
   for (const [key, child] of Object.entries(value)) {
-    if (SECRET_FIELDS.has(key) && typeof child === 'string') secrets.add(child);
-    else collectSecrets(child, secrets);
+    if (typeof child === 'string') {
+      if (SECRET_FIELDS.has(key)) secrets.add(child);
+      // A token in a URL's query (or its userinfo) is as secret as one in a field of its own.
+      for (const secret of secretsInUrl(child)) secrets.add(secret);
+    } else collectSecrets(child, secrets);
   }
 }
 

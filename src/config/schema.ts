@@ -35,6 +35,15 @@ export const duration = z
 
 const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than 0s');
 
+/** A JavaScript regular expression, compiled at load time so a typo is a config error. */
+const regexPattern = z.string().superRefine((pattern, ctx) => {
+  try {
+    new RegExp(pattern);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${String(error)}` });
+  }
+});
+
 const nonEmpty = z.string().min(1, 'must not be empty');
 
 const httpUrl = z
@@ -123,45 +132,26 @@ export const credentialSchema = z.discriminatedUnion('type', [
   rfc6749Credential('generic'),
 ]);
 
+/** Every credential type, in schema order. */
+export const CREDENTIAL_TYPES = credentialSchema.options.map((option) => option.shape.type.value);
+
 const jsonExpectation = z.strictObject({
   path: nonEmpty.meta({
     description: 'Dot path into the JSON body, e.g. "status" or "items.0.id"',
   }),
   equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
-  matches: z.string().optional(),
+  matches: regexPattern.optional(),
 });
 
-const expectSchema = z
-  .strictObject({
-    status: z
-      .array(z.number().int().min(100).max(599))
-      .min(1)
-      .optional()
-      .meta({ description: 'Accepted status codes (default: any 2xx)' }),
-    body_regex: z.string().optional(),
-    json: z.array(jsonExpectation).optional(),
-  })
-  .superRefine((value, ctx) => {
-    const patterns: [string | undefined, (string | number)[]][] = [
-      [value.body_regex, ['body_regex']],
-      ...(value.json ?? []).map((item, index): [string | undefined, (string | number)[]] => [
-        item.matches,
-        ['json', index, 'matches'],
-      ]),
-    ];
-    for (const [pattern, path] of patterns) {
-      if (pattern === undefined) continue;
-      try {
-        new RegExp(pattern);
-      } catch (error) {
-        ctx.addIssue({
-          code: 'custom',
-          path,
-          message: `invalid regular expression: ${String(error)}`,
-        });
-      }
-    }
-  });
+const expectSchema = z.strictObject({
+  status: z
+    .array(z.number().int().min(100).max(599))
+    .min(1)
+    .optional()
+    .meta({ description: 'Accepted status codes (default: any 2xx)' }),
+  body_regex: regexPattern.optional(),
+  json: z.array(jsonExpectation).optional(),
+});
 
 const tlsSchema = z.strictObject({
   insecure_skip_verify: z.boolean().optional(),
@@ -304,8 +294,7 @@ const appPingSchema = z
       .string()
       .optional()
       .meta({ description: 'Dot path of the reply field that carries the id back' }),
-    match_regex: z
-      .string()
+    match_regex: regexPattern
       .optional()
       .meta({ description: 'Regex a reply must match; capture group 1, if any, is the id' }),
   })
@@ -317,22 +306,11 @@ const appPingSchema = z
         message: 'give match_json or match_regex',
       });
     }
-    if (value.match_regex !== undefined) {
-      try {
-        new RegExp(value.match_regex);
-      } catch (error) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['match_regex'],
-          message: `invalid regular expression: ${String(error)}`,
-        });
-      }
-    }
   });
 
 const stepSchema = z.union([
   z.strictObject({ send: z.string() }),
-  z.strictObject({ expect: z.string(), timeout: positiveDuration.optional() }),
+  z.strictObject({ expect: regexPattern, timeout: positiveDuration.optional() }),
 ]);
 
 const websocketTarget = z.strictObject({
@@ -513,6 +491,9 @@ export const targetSchema = z.discriminatedUnion('kind', [
   botConnectorTarget,
   cxoneExchangeTarget,
 ]);
+
+/** Every target kind, in schema order: error messages list them from here. */
+export const TARGET_KINDS = targetSchema.options.map((option) => option.shape.kind.value);
 
 const globalSchema = z.strictObject({
   interval: positiveDuration.optional().meta({ description: 'Default probe interval (30s)' }),
