@@ -7,6 +7,8 @@ import { genesysUrls } from './genesys-regions.ts';
 /** Where the token source reports what it did; the exporter turns this into metrics. */
 export interface TokenEvents {
   tokenRequested(credential: string, result: 'success' | FailureReason, expiresAtMs?: number): void;
+  /** A token was issued to us: a secret from now on, wherever a peer may echo it back. */
+  tokenIssued?(credential: string, token: string): void;
 }
 
 /** No token could be had. `reason` is a catalogue code; `message` never contains the secret. */
@@ -76,6 +78,7 @@ export class TokenSource {
   private async fetchToken(): Promise<CachedToken> {
     try {
       const token = await this.request();
+      this.events.tokenIssued?.(this.name, token.value);
       this.cached = token;
       this.lastFailure = undefined;
       this.events.tokenRequested(this.name, 'success', token.expiresAtMs);

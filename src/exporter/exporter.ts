@@ -53,6 +53,8 @@ export class Exporter {
   private readonly caFiles = new Map<string, Promise<string>>();
   private current: Config | undefined;
   private redactorFn: Redactor = createRedactor([]);
+  /** The latest tokens issued per credential (current and previous): secrets the config can't know. */
+  private readonly issuedTokens = new Map<string, string[]>();
   private reloading: Promise<ReloadOutcome> | undefined;
   private stopped = false;
 
@@ -135,7 +137,7 @@ export class Exporter {
 
   private async apply(config: Config): Promise<void> {
     this.current = config;
-    this.redactorFn = createRedactor(config.secrets);
+    this.rebuildRedactor();
     this.history.setLimit(config.global.historyLimit);
     this.recorder.setHistogramPhases(config.global.httpPhaseHistograms);
     const changedCredentials = this.applyCredentials(config);
@@ -165,6 +167,12 @@ export class Exporter {
     this.recorder.setTargetCounts(config.targets);
   }
 
+  /** Scrubs the config's secrets and the tokens issued to us (a target may echo one back). */
+  private rebuildRedactor(): void {
+    const issued = [...this.issuedTokens.values()].flat();
+    this.redactorFn = createRedactor([...(this.current?.secrets ?? []), ...issued]);
+  }
+
   /** Keeps token sources (and their cached tokens) whose credential did not change. */
   private applyCredentials(config: Config): Set<string> {
     const changed = new Set<string>();
@@ -173,6 +181,11 @@ export class Exporter {
       tokenRequested: (credential, result, expiresAtMs) => {
         this.metrics.oauthTokenRequests.inc({ credential, result });
         this.metrics.oauthTokenExpiry.set({ credential }, (expiresAtMs ?? 0) / 1000);
+      },
+      tokenIssued: (credential, token) => {
+        const kept = [token, ...(this.issuedTokens.get(credential) ?? [])].slice(0, 2);
+        this.issuedTokens.set(credential, kept);
+        this.rebuildRedactor();
       },
     };
     for (const [name, credential] of Object.entries(config.credentials)) {

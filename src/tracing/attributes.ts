@@ -8,7 +8,12 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { genesysUrls } from '../auth/genesys-regions.ts';
 import type { Config, Target } from '../config/load.ts';
-import { isSensitiveHeader, REDACTED, type Redactor } from '../config/redact.ts';
+import {
+  isSecretQueryParam,
+  isSensitiveHeader,
+  REDACTED,
+  type Redactor,
+} from '../config/redact.ts';
 import { DEFAULTS } from '../config/schema.ts';
 
 /**
@@ -64,10 +69,6 @@ export function phaseAttribute(phase: string): string {
   return `${CXPROBE_ATTR.phasePrefix}${phase}_seconds`;
 }
 
-/** Query parameters whose values are credentials, beyond what `isSensitiveHeader` catches. */
-const SECRET_PARAMS =
-  /^(?:access_token|id_token|refresh_token|code|key|sig|signature|x-amz-signature|awsaccesskeyid|x-goog-signature|urltoken|url_token)$/i;
-
 /** What a URL contributes to a span: `url.full` without secrets, `server.address` and port. */
 export function urlAttributes(raw: string, redact: Redactor): Attributes {
   let url: URL;
@@ -79,7 +80,7 @@ export function urlAttributes(raw: string, redact: Redactor): Attributes {
   // Rebuilt without userinfo or fragment, and with no credential in the query string.
   const query = [...url.searchParams]
     .map(([name, value]) =>
-      SECRET_PARAMS.test(name) || isSensitiveHeader(name)
+      isSecretQueryParam(name) || isSensitiveHeader(name)
         ? `${encodeURIComponent(name)}=${REDACTED}`
         : `${encodeURIComponent(name)}=${encodeURIComponent(value)}`,
     )

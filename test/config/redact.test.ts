@@ -21,8 +21,41 @@ describe('redactor', () => {
     );
   });
 
-  it('ignores values too short to be secrets, so ordinary text survives', () => {
-    expect(createRedactor(['ab'])('tab cab')).toBe('tab cab');
+  it('scrubs a short secret where it stands alone, and leaves words that merely contain it', () => {
+    const short = createRedactor(['ab']);
+    expect(short('tab cab')).toBe('tab cab');
+    expect(short('password=ab;')).toBe(`password=${REDACTED};`);
+    expect(short('{"secret":"ab"}')).toBe(`{"secret":"${REDACTED}"}`);
+  });
+
+  it('scrubs a secret with quotes or backslashes in its JSON- and logfmt-escaped form', () => {
+    const secret = 'q"uo\\te\u0001';
+    const line = JSON.stringify({ msg: `got ${secret}` });
+    expect(line).not.toContain(secret);
+    expect(createRedactor([secret])(line)).toBe(JSON.stringify({ msg: `got ${REDACTED}` }));
+  });
+
+  it('scrubs a secret reflected inside base64 Basic credentials, at any alignment', () => {
+    const secret = 'client-secret-value';
+    const redactSecret = createRedactor([secret]);
+    for (const id of ['a', 'ab', 'abc']) {
+      const basic = Buffer.from(`${id}:${secret}`).toString('base64');
+      // Reflected without the "Basic" scheme word, e.g. in an echoed body.
+      const scrubbed = redactSecret(`{"echo":"${basic}"}`);
+      expect(scrubbed, id).toContain(REDACTED);
+      // What is left cannot decode back to the secret.
+      const left = scrubbed
+        .replace(/.*"echo":"|".*/g, '')
+        .split(REDACTED)
+        .join('');
+      expect(Buffer.from(left, 'base64').toString('latin1'), id).not.toContain(secret.slice(3));
+    }
+  });
+
+  it('hides every secret query parameter of the one list', () => {
+    for (const name of ['auth', 'id_token', 'code', 'refresh_token', 'x-amz-signature']) {
+      expect(redact(`https://h/p?${name}=abc123&x=1`)).toBe(`https://h/p?${name}=${REDACTED}&x=1`);
+    }
   });
 
   it('knows which header names carry credentials', () => {
