@@ -47,20 +47,8 @@ function isGuardable(transport: unknown): transport is GuardableTransport {
 /** Message of the `connect_error` a refused open packet turns into. */
 export const INVALID_OPEN_PACKET = 'invalid Engine.IO open packet';
 
-/**
- * engine.io-client `JSON.parse`s the open packet inside its transport's data handler, so
- * `0{bad` from a server throws out of a `ws` or HTTP callback and crashes the process
- * (docs/protocols.md §5.2). This validates the open packet before engine.io-client sees it and
- * turns a bad one into a transport error, which socket.io-client reports as `connect_error`
- * with the message {@link INVALID_OPEN_PACKET}.
- *
- * Call it right after `io()` (autoConnect): the engine and its first transport exist, and no
- * byte has arrived yet. Only the first transport carries the open packet.
- *
- * @returns false when this socket.io-client version lacks the expected internals.
- */
-export function guardEngineOpen(socket: Socket): boolean {
-  const transport = (socket.io.engine as unknown as { transport?: unknown } | undefined)?.transport;
+/** Validates every `open` packet `transport` hands to the engine; false if it cannot. */
+function guardTransport(transport: unknown): boolean {
   if (!isGuardable(transport)) return false;
   const onPacket = transport.onPacket.bind(transport);
   transport.onPacket = (packet) => {
@@ -73,5 +61,30 @@ export function guardEngineOpen(socket: Socket): boolean {
     }
     onPacket(packet);
   };
+  return true;
+}
+
+/**
+ * engine.io-client `JSON.parse`s the open packet inside its transport's data handler, so
+ * `0{bad` from a server throws out of a `ws` or HTTP callback and crashes the process
+ * (docs/protocols.md §5.2). This validates open packets before engine.io-client sees them and
+ * turns a bad one into a transport error, which socket.io-client reports as `connect_error`
+ * with the message {@link INVALID_OPEN_PACKET} (or, on an established session, as a
+ * `transport error` disconnect).
+ *
+ * Call it right after `io()` (autoConnect): the engine and its first transport exist, and no
+ * byte has arrived yet. A transport the engine upgrades to is guarded as well, before it
+ * becomes the engine's transport.
+ *
+ * @returns false when this socket.io-client version lacks the expected internals.
+ */
+export function guardEngineOpen(socket: Socket): boolean {
+  const engine = socket.io.engine as unknown as
+    | { transport?: unknown; on?: (event: string, listener: (transport: unknown) => void) => void }
+    | undefined;
+  if (engine === undefined || !guardTransport(engine.transport)) return false;
+  engine.on?.('upgrading', (transport) => {
+    guardTransport(transport);
+  });
   return true;
 }

@@ -109,6 +109,14 @@ export function classifyDisconnect(reason: Socket.DisconnectReason, details?: un
       };
     case 'transport close':
     case 'transport error': {
+      if ((details as { message?: unknown } | null | undefined)?.message === INVALID_OPEN_PACKET) {
+        return {
+          code: 1002,
+          reason: 'protocol_error',
+          abnormal: true,
+          message: INVALID_OPEN_PACKET,
+        };
+      }
       const code = closeCodeOf(details) ?? 1006;
       const message = `${reason} (${code})`;
       if (code === 1006) return { code, reason: 'abnormal_closure', abnormal: true, message };

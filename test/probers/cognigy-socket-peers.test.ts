@@ -70,6 +70,63 @@ async function rawEngineIoPeer(frames: string[]): Promise<Peer & { connections: 
   };
 }
 
+const OPEN = {
+  sid: 'hand-driven',
+  upgrades: ['websocket'],
+  pingInterval: 25_000,
+  pingTimeout: 20_000,
+  maxPayload: 1_000_000,
+};
+
+/**
+ * A hand-written Engine.IO v4 server: long polling answers `pollingOpen` to the handshake, then
+ * the Socket.IO CONNECT and `endpoint-ready`, then noops; a websocket upgrade probe is answered
+ * and, once upgraded, the socket receives `afterUpgrade`.
+ */
+async function handEngineIoPeer(
+  pollingOpen: string,
+  afterUpgrade: string[] = [],
+): Promise<Peer & { upgraded: () => boolean }> {
+  let polls = 0;
+  let upgraded = false;
+  const http = createServer((req, res) => {
+    if (req.method === 'POST') {
+      req.resume();
+      res.end('ok');
+      return;
+    }
+    polls += 1;
+    if (polls === 1) res.end(pollingOpen);
+    else if (polls === 2) res.end('40{"sid":"socket"}\x1e42["endpoint-ready"]');
+    // Further polls: a noop after a while, so the client can pause polling for the upgrade.
+    else setTimeout(() => res.end('6'), 50);
+  });
+  const wss = new WebSocketServer({ server: http, path: '/socket.io/' });
+  wss.on('connection', (ws: WebSocket) => {
+    ws.on('message', (data: Buffer) => {
+      const text = data.toString('utf8');
+      if (text === '2probe') ws.send('3probe');
+      if (text === '5') {
+        upgraded = true;
+        for (const frame of afterUpgrade) ws.send(frame);
+      }
+    });
+  });
+  const url = await listen(http);
+  return {
+    url,
+    upgraded: () => upgraded,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      await new Promise((resolve) => {
+        wss.close(resolve);
+      });
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    },
+  };
+}
+
 describe('kind: cognigy-socket against hand-driven peers', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
@@ -239,4 +296,23 @@ ${extra}`;
       expect(running.connections()).toBeGreaterThanOrEqual(2);
     },
   );
+  it('ends the attempt on a bad open packet over long polling too', async () => {
+    const running = await peer(handEngineIoPeer('0{bad'));
+    const recorder = await start(running.url, '    transports: [polling, websocket]');
+    await until(() => recorder.of('connectFailed').length >= 1, 'a refused attempt');
+    expect(recorder.of('connectFailed')[0]?.[0]).toBe('protocol_error');
+  });
+
+  it('ends the session, not the process, on an open packet after the websocket upgrade', async () => {
+    const running = await peer(handEngineIoPeer(`0${JSON.stringify(OPEN)}`, ['0{bad']));
+    const recorder = await start(running.url, '    transports: [polling, websocket]');
+    await until(() => recorder.of('closed').length >= 1, 'the session to end');
+    expect(running.upgraded()).toBe(true);
+    expect(recorder.of('connected')).toHaveLength(1);
+    expect(recorder.of('closed')[0]?.[0]).toMatchObject({
+      code: 1002,
+      reason: 'protocol_error',
+      abnormal: true,
+    });
+  });
 });
