@@ -38,6 +38,9 @@ export interface WsEndpointTruth {
     /**
      * Refused handshakes by HTTP status (`"401"`, `"404"`, …); `connect_error` counts
      * Socket.IO connections rejected by the middleware (unknown URL token).
+     * Cognigy also: `bad_query` (no `userId` / `sessionId`), and in inner-handshake mode
+     * `bad_handshake` (malformed ack), `handshake_timeout` (no ack), `connect_error` (unknown
+     * token in the ack).
      */
     refused: Record<string, number>;
   };
