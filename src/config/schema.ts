@@ -367,11 +367,25 @@ const cognigySocketTarget = z
       .array(z.enum(['websocket', 'polling']))
       .min(1)
       .optional()
-      .meta({ description: 'Socket.IO transports (default polling then websocket, as Cognigy)' }),
+      .meta({
+        description:
+          'Socket.IO transports (default [websocket], as @cognigy/socket-client in Node; polling is an option)',
+      }),
     wait_for_ready: z
       .boolean()
       .optional()
       .meta({ description: 'Wait for endpoint-ready (Cognigy.AI >= 4.79) before the first turn' }),
+    inner_handshake: z.boolean().optional().meta({
+      description:
+        'Send the session ids in a handshake ack instead of the query (enableInnerSocketHandshake; default false)',
+    }),
+    emit_with_ack: z.boolean().optional().meta({
+      description:
+        'Ask the endpoint to emit outputs with an ack callback (default true, as the client library)',
+    }),
+    passthrough_ip: z.string().min(1).max(64).optional().meta({
+      description: 'processInput passthroughIP (default null, as the client library)',
+    }),
   })
   .superRefine(requireOneSecret('url_token'));
 

@@ -3,6 +3,12 @@ import { io, type Socket } from 'socket.io-client';
 import type { Target } from '../config/load.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import { isObject } from './bot-turn.ts';
+import { guardEngineOpen } from './cognigy-engine-guard.ts';
+import {
+  classifyConnectError,
+  classifyDisconnect,
+  type SocketConnectError,
+} from './cognigy-socket-errors.ts';
 import {
   ConnectError,
   type OpenSession,
@@ -14,13 +20,17 @@ import {
 type CognigySocketTarget = Extract<Target, { kind: 'cognigy-socket' }>;
 
 /**
- * `kind: cognigy-socket` — a Cognigy Socket.IO endpoint session, with the real socket.io-client:
- * connect with `sessionId`, `urlToken` and `userId` in the query, time `endpoint-ready`, then
- * every interval send `processInput` and time the first `output` and the `finalPing` (the end of
- * the bot turn). Socket.IO's own reconnection is off: the session runner reconnects, counted.
+ * `kind: cognigy-socket` — a Cognigy Socket.IO endpoint session, with the real socket.io-client,
+ * speaking as `@cognigy/socket-client` does (docs/protocols.md §5.2): websocket-only by default
+ * (what the client library picks in Node), the session ids in the query — or, with
+ * `inner_handshake`, in the ack of the server's `handshake` event — then `endpoint-ready`, then
+ * every interval a `processInput`, timing the first `output` and the `finalPing` (the end of the
+ * bot turn). Socket.IO's own reconnection is off: the session runner reconnects, counted.
  */
 export function createCognigySocketProtocol(target: CognigySocketTarget): SessionProtocol {
   const userId = target.user_id ?? 'cxprobe-synthetic-user';
+  const urlToken = target.url_token ?? '';
+  const emitWithAck = target.emit_with_ack ?? true;
   const { origin, path } = socketAddress(target.url);
   return {
     async open(context) {
@@ -28,19 +38,39 @@ export function createCognigySocketProtocol(target: CognigySocketTarget): Sessio
       const started = performance.now();
       const socket = io(origin, {
         path,
-        query: {
-          sessionId,
-          urlToken: target.url_token ?? '',
-          userId,
-          testMode: 'false',
-          emitWithAck: 'false',
-        },
-        transports: target.transports ?? ['polling', 'websocket'],
+        // The client library URI-encodes each value itself before socket.io-client encodes the
+        // query again; the endpoint decodes both.
+        query:
+          target.inner_handshake === true
+            ? { handshake: 'true' }
+            : {
+                sessionId: encodeURIComponent(sessionId),
+                urlToken: encodeURIComponent(urlToken),
+                userId: encodeURIComponent(userId),
+                testMode: 'false',
+                emitWithAck: emitWithAck ? 'true' : 'false',
+              },
+        transports: target.transports ?? ['websocket'],
         reconnection: false,
         forceNew: true,
         timeout: target.timeout,
         extraHeaders: { 'user-agent': 'cxprobe' },
       });
+      // A garbage open packet must end this attempt, not the process.
+      guardEngineOpen(socket);
+      if (target.inner_handshake === true) {
+        socket.once('handshake', (ack: unknown) => {
+          if (typeof ack === 'function') {
+            (ack as (options: Record<string, unknown>) => void)({
+              userId,
+              sessionId,
+              urlToken,
+              testMode: false,
+              emitWithAck,
+            });
+          }
+        });
+      }
       // Listen for endpoint-ready before connecting: the server sends it right behind the
       // CONNECT packet, often in the same read.
       const ready =
@@ -52,7 +82,7 @@ export function createCognigySocketProtocol(target: CognigySocketTarget): Sessio
       const readyAfter = ready === undefined ? connectedAfter : await ready;
       context.events.connected({ upgrade: connectedAfter, protocol_open: readyAfter });
       context.events.healthy(true, 'endpoint ready');
-      return new CognigySession(socket, target, context, { userId, sessionId });
+      return new CognigySession(socket, target, context, { userId, sessionId, urlToken });
     },
   };
 }
@@ -90,15 +120,8 @@ function waitForConnect(
       socket.off('connect_error');
       resolve((performance.now() - started) / 1000);
     });
-    socket.once('connect_error', (error: Error & { description?: unknown; context?: unknown }) => {
-      const status = httpStatusOf(error);
-      fail(
-        new ConnectError(
-          status === 401 || status === 403 ? 'unauthorized' : 'connect_error',
-          `connect_error: ${error.message}`,
-          status,
-        ),
-      );
+    socket.once('connect_error', (error: SocketConnectError) => {
+      fail(classifyConnectError(error));
     });
     context.signal.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => {
@@ -120,6 +143,7 @@ function waitForReady(
       signal.removeEventListener('abort', onAbort);
       socket.off('endpoint-ready', onReady);
       socket.off('connect_error', onConnectError);
+      socket.off('disconnect', onDisconnect);
     };
     const fail = (error: ConnectError) => {
       cleanup();
@@ -135,6 +159,11 @@ function waitForReady(
       cleanup();
       reject(new ConnectError('connect_error', 'not connected'));
     };
+    // Connected, then dropped before the endpoint was ready (e.g. a refused inner handshake).
+    const onDisconnect = (reason: string) => {
+      cleanup();
+      reject(new ConnectError('connect_error', `disconnected before endpoint-ready (${reason})`));
+    };
     const onAbort = () => {
       fail(new ConnectError('timeout', 'connect aborted'));
     };
@@ -148,15 +177,9 @@ function waitForReady(
     }, target.timeout);
     socket.once('endpoint-ready', onReady);
     socket.once('connect_error', onConnectError);
+    socket.once('disconnect', onDisconnect);
     signal.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/** engine.io reports a refused polling handshake with the HTTP status in `description`. */
-function httpStatusOf(error: { description?: unknown; context?: unknown }): number | undefined {
-  if (typeof error.description === 'number') return error.description;
-  const context = error.context as { status?: unknown } | undefined;
-  return typeof context?.status === 'number' ? context.status : undefined;
 }
 
 /** One connected Cognigy session running bot turns on its interval. */
@@ -166,26 +189,30 @@ class CognigySession implements OpenSession {
   private verdict: SessionEnd | undefined;
   private readonly turnTimer: NodeJS.Timeout;
   private turn:
-    | { started: number; firstOutput: number | undefined; failed: boolean; timeout: NodeJS.Timeout }
-    | undefined;
+    { started: number; firstOutput: number | undefined; timeout: NodeJS.Timeout } | undefined;
 
   constructor(
     private readonly socket: Socket,
     private readonly target: CognigySocketTarget,
     private readonly context: SessionContext,
-    private readonly ids: { userId: string; sessionId: string },
+    private readonly ids: { userId: string; sessionId: string; urlToken: string },
   ) {
     this.ended = new Promise((resolve) => {
       this.resolveEnded = resolve;
     });
-    socket.on('output', (payload: unknown) => {
+    // With emitWithAck the endpoint passes an ack callback as the last argument and rejects
+    // the event after about 2 s without it (docs/protocols.md §5.2): ack at once, as the
+    // client library does.
+    socket.on('output', (payload: unknown, ack?: unknown) => {
+      acknowledge(ack);
       this.onOutput(payload);
     });
-    socket.on('finalPing', () => {
+    socket.on('finalPing', (_payload: unknown, ack?: unknown) => {
+      acknowledge(ack);
       this.finishTurn(true);
     });
-    socket.on('disconnect', (reason) => {
-      this.end(this.verdict ?? classifyDisconnect(reason));
+    socket.on('disconnect', (reason, details) => {
+      this.end(this.verdict ?? classifyDisconnect(reason, details));
     });
     // The loader fills in global.interval (30 s by default) when the target sets none.
     this.turnTimer = setInterval(() => {
@@ -212,7 +239,6 @@ class CognigySession implements OpenSession {
     this.turn = {
       started: performance.now(),
       firstOutput: undefined,
-      failed: false,
       timeout: setTimeout(
         () => {
           this.finishTurn(false, 'timeout');
@@ -220,13 +246,14 @@ class CognigySession implements OpenSession {
         Math.max(budget, this.target.timeout),
       ),
     };
+    // Field for field what @cognigy/socket-client's sendMessage sends (docs/protocols.md §5.2).
     this.socket.emit('processInput', {
-      URLToken: this.target.url_token,
+      URLToken: this.ids.urlToken,
       userId: this.ids.userId,
       sessionId: this.ids.sessionId,
       channel: 'socket-client',
       source: 'device',
-      passthroughIP: '127.0.0.1',
+      passthroughIP: this.target.passthrough_ip ?? null,
       resetFlow: false,
       text: this.target.text ?? DEFAULTS.botText,
       data: { cxprobe: true },
@@ -237,9 +264,14 @@ class CognigySession implements OpenSession {
     const turn = this.turn;
     if (turn === undefined) return;
     turn.firstOutput ??= performance.now();
-    if (isObject(payload) && payload.type === 'error') turn.failed = true;
+    const type = isObject(payload) ? payload.type : undefined;
+    if (type === 'output') return;
     // v3 environments mark the end of a turn inside `output` rather than as its own event.
-    if (isObject(payload) && payload.type === 'finalPing') this.finishTurn(true);
+    if (type === 'finalPing') this.finishTurn(true);
+    // The endpoint reported an error: no finalPing is coming for it, so the turn fails now
+    // rather than after the budget.
+    else if (type === 'error') this.finishTurn(false, 'bot_failed');
+    else this.finishTurn(false, 'invalid_json');
   }
 
   private finishTurn(completed: boolean, reason = 'bot_failed'): void {
@@ -250,15 +282,10 @@ class CognigySession implements OpenSession {
     const now = performance.now();
     const first =
       turn.firstOutput === undefined ? undefined : (turn.firstOutput - turn.started) / 1000;
-    const ok = completed && !turn.failed;
-    this.context.events.turn(
-      first,
-      (now - turn.started) / 1000,
-      ok,
-      ok ? 'success' : completed ? 'bot_failed' : reason,
-    );
+    const ok = completed;
+    this.context.events.turn(first, (now - turn.started) / 1000, ok, ok ? 'success' : reason);
     this.context.events.healthy(ok, ok ? 'turn completed' : reason);
-    if (!ok) this.context.log.error(`bot turn failed (${completed ? 'bot_failed' : reason})`);
+    if (!ok) this.context.log.error(`bot turn failed (${reason})`);
   }
 
   private end(end: SessionEnd): void {
@@ -270,34 +297,7 @@ class CognigySession implements OpenSession {
   }
 }
 
-/** Socket.IO disconnect reasons → close classes. Every disconnect we did not ask for is abnormal. */
-function classifyDisconnect(reason: Socket.DisconnectReason): SessionEnd {
-  switch (reason) {
-    case 'io client disconnect':
-      return { code: 1000, reason: 'shutdown', abnormal: false, message: reason };
-    case 'io server disconnect':
-      return {
-        code: 1000,
-        reason: 'server_close',
-        abnormal: true,
-        message: 'the server disconnected the socket',
-      };
-    case 'ping timeout':
-      return {
-        code: 1006,
-        reason: 'ping_timeout',
-        abnormal: true,
-        message: 'Engine.IO ping timeout',
-      };
-    case 'parse error':
-      return {
-        code: 1002,
-        reason: 'protocol_error',
-        abnormal: true,
-        message: 'Socket.IO parse error',
-      };
-    case 'transport close':
-    case 'transport error':
-      return { code: 1006, reason: 'abnormal_closure', abnormal: true, message: reason };
-  }
+/** Calls a Socket.IO ack callback if the server passed one. */
+function acknowledge(ack: unknown): void {
+  if (typeof ack === 'function') (ack as () => void)();
 }

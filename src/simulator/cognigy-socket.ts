@@ -1,8 +1,14 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { SimulatorContext } from './context.ts';
+import { answerInput } from './cognigy-input.ts';
+import {
+  idsFromHandshake,
+  idsFromQuery,
+  type CognigySessionIds,
+  type IdsResult,
+} from './cognigy-session-ids.ts';
 import { engineStallSwitch } from './engine-io-stall.ts';
-import { isRecord } from './reply.ts';
 import type { WsHub } from './ws-hub.ts';
 import type { SessionTransport } from './ws-session.ts';
 import type { UpgradeRoute } from './ws-upgrade.ts';
@@ -15,6 +21,8 @@ export interface CognigySocketOptions {
   path: string;
   pingIntervalMs: number;
   pingTimeoutMs: number;
+  /** Wait for the `handshake` ack and, with `emitWithAck`, each output ack (docs §5.2). */
+  ackTimeoutMs: number;
 }
 
 /** What engine.io's transports keep of their connection, read to cut it. */
@@ -55,13 +63,17 @@ function drop(socket: Socket): void {
 
 /**
  * The Cognigy Socket.IO endpoint (`cognigy_socket`, docs/protocols.md §5.2): Socket.IO v4 with
- * Engine.IO v3 clients allowed, `endpoint-ready` after connect, `processInput` answered by
- * `output` then `finalPing` after a `latency` draw.
+ * Engine.IO v3 clients allowed (`@cognigy/socket-client` 4.x) as well as v4 ones (5.x). A
+ * connect names its session in the query, or with `handshake=true` answers the server's
+ * `handshake` event with its ids; a bad URL token gets `connect_error`. Then `endpoint-ready`;
+ * each valid `processInput` is answered by `output` then `finalPing` after a `latency` draw,
+ * with an ack callback when the client asked for `emitWithAck`. Every rejection is counted.
  */
 export class CognigySocket {
   readonly #ctx: SimulatorContext;
   readonly #hub: WsHub;
   readonly #path: string;
+  readonly #ackTimeoutMs: number;
   readonly #io: Server;
   #attached = false;
 
@@ -69,6 +81,7 @@ export class CognigySocket {
     this.#ctx = ctx;
     this.#hub = hub;
     this.#path = options.path.replace(/\/+$/, '');
+    this.#ackTimeoutMs = options.ackTimeoutMs;
     this.#io = new Server({
       path: this.#path,
       allowEIO3: true,
@@ -78,17 +91,29 @@ export class CognigySocket {
       // Upgrades on other paths belong to the simulator's own router, not to engine.io.
       destroyUpgrade: false,
     });
+    const knownToken = (token: string): boolean => ctx.cognigyUrlTokens.has(token);
     this.#io.use((socket, next) => {
-      const { urlToken } = socket.handshake.query;
-      if (typeof urlToken !== 'string' || !ctx.cognigyUrlTokens.has(urlToken)) {
-        ctx.truth.wsRefused(KEY, 'connect_error');
-        next(new Error('Unknown URL token'));
+      const query = socket.handshake.query as Record<string, unknown>;
+      // Inner-handshake mode: the ids come in the ack of the `handshake` event.
+      if (query.handshake === 'true') {
+        next();
         return;
       }
+      const result = idsFromQuery(query, knownToken);
+      if (!result.ok) {
+        ctx.truth.wsRefused(KEY, result.problem);
+        // Socket.IO sends this as CONNECT_ERROR (v4 clients: `connect_error` with this
+        // message) or, to Engine.IO v3 clients, as an ERROR packet (their `error` event).
+        next(new Error(result.message));
+        return;
+      }
+      (socket.data as { ids?: CognigySessionIds }).ids = result.ids;
       next();
     });
     this.#io.on('connection', (socket) => {
-      this.#connect(socket);
+      const ids = (socket.data as { ids?: CognigySessionIds }).ids;
+      if (ids === undefined) this.#innerHandshake(socket, knownToken);
+      else this.#connect(socket, ids);
     });
   }
 
@@ -142,7 +167,34 @@ export class CognigySocket {
     if (this.#attached) this.#io.engine.close();
   }
 
-  #connect(socket: Socket): void {
+  /**
+   * Inner-handshake mode: emits `handshake` with an ack callback and opens the session once
+   * the client acks valid ids (`{userId, sessionId, urlToken, testMode, emitWithAck}`). A
+   * missing, malformed or late ack, or an unknown token in it, ends the connection.
+   */
+  #innerHandshake(socket: Socket, knownToken: (token: string) => boolean): void {
+    const ctx = this.#ctx;
+    const refuse = (problem: string): void => {
+      ctx.truth.wsRefused(KEY, problem);
+      socket.disconnect(true);
+    };
+    socket.timeout(this.#ackTimeoutMs).emit('handshake', (error: Error | null, ack: unknown) => {
+      if (!socket.connected) return;
+      if (error !== null) {
+        refuse('handshake_timeout');
+        return;
+      }
+      const result: IdsResult = idsFromHandshake(ack, knownToken);
+      if (!result.ok) {
+        refuse(result.problem);
+        return;
+      }
+      ctx.truth.wsCount(KEY, 'inner_handshakes');
+      this.#connect(socket, result.ids);
+    });
+  }
+
+  #connect(socket: Socket, ids: CognigySessionIds): void {
     const hub = this.#hub;
     const ctx = this.#ctx;
     if (hub.closed) {
@@ -190,16 +242,28 @@ export class CognigySocket {
     });
     socket.on('processInput', (payload: unknown) => {
       ctx.truth.wsCount(KEY, 'inputs');
-      const output = answerInput(payload);
+      const { output, rejected } = answerInput(payload, ids);
+      if (rejected !== undefined) ctx.truth.cognigyInputRejected(rejected);
       hub.answer(session, {
         delay: ctx.faults.getWs(KEY).latency,
         record: 'application',
         sent: 'outputs',
         send: () => {
-          socket.emit('output', output);
-          if (output.type === 'output') socket.emit('finalPing', { type: 'regular' });
+          this.#emit(socket, ids, 'output', output);
+          if (output.type === 'output') this.#emit(socket, ids, 'finalPing', { type: 'regular' });
         },
       });
+    });
+  }
+
+  /** Emits one bot event, with an ack callback when the session asked for `emitWithAck`. */
+  #emit(socket: Socket, ids: CognigySessionIds, event: string, payload: object): void {
+    if (!ids.emitWithAck) {
+      socket.emit(event, payload);
+      return;
+    }
+    socket.timeout(this.#ackTimeoutMs).emit(event, payload, (error: Error | null) => {
+      this.#ctx.truth.wsCount(KEY, error === null ? 'acks_received' : 'acks_missing');
     });
   }
 }
@@ -208,25 +272,4 @@ function isPollingHandshake(req: IncomingMessage): boolean {
   if (req.method !== 'GET' || req.headers.upgrade !== undefined) return false;
   const url = new URL(req.url ?? '/', 'http://simulator.invalid');
   return !url.searchParams.has('sid');
-}
-
-type Output =
-  | { type: 'output'; data: { text: string; data: Record<string, unknown> } }
-  | { type: 'error'; data: { error: string } };
-
-/** The bot's answer to one `processInput`: an echo, like the REST endpoint. */
-function answerInput(payload: unknown): Output {
-  if (!isRecord(payload)) return inputError('processInput payload must be an object');
-  const { text, data } = payload;
-  if (text !== undefined && typeof text !== 'string') return inputError('text must be a string');
-  if (data !== undefined && !isRecord(data)) return inputError('data must be an object');
-  if (text === undefined && data === undefined) {
-    return inputError('at least one of text or data is required');
-  }
-  const answer = text === undefined ? 'I received your data.' : `You said: ${text}`;
-  return { type: 'output', data: { text: answer, data: {} } };
-}
-
-function inputError(error: string): Output {
-  return { type: 'error', data: { error } };
 }

@@ -109,6 +109,8 @@ export const SIMULATOR_DEFAULTS = Object.freeze({
   /** Engine.IO ping interval and timeout of the Cognigy endpoint, ms (Socket.IO defaults). */
   socketIoPingIntervalMs: 25_000,
   socketIoPingTimeoutMs: 20_000,
+  /** Cognigy ack wait, ms: the client library says the server rejects after about 2 s (§5.2). */
+  cognigyAckTimeoutMs: 2_000,
   /** Pong delays kept per endpoint and layer for `GET /-/sim/ws/pong-delays`. */
   pongDelayCapacity: 200_000,
   /** Audio frames kept per audio endpoint for `GET /-/sim/audio/frames`. */

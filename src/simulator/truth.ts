@@ -221,6 +221,13 @@ export class TruthRecorder {
     bump(this.#truth.ws_endpoints[key].handshakes.refused, reason);
   }
 
+  /** Cognigy: a `processInput` rejected, by reason (docs/protocols.md §5.2). */
+  cognigyInputRejected(reason: string): void {
+    const truth = this.#truth.ws_endpoints.cognigy_socket;
+    truth.rejected_inputs ??= {};
+    bump(truth.rejected_inputs, reason);
+  }
+
   /** A handshake accepted: one more session open. */
   wsOpened(key: WsEndpointKey): void {
     const truth = this.#truth.ws_endpoints[key];

@@ -1,4 +1,4 @@
-import { DEFAULT_AUDIOHOOK_KEYS, SIMULATOR_DEFAULTS } from './constants.ts';
+import { DEFAULT_AUDIOHOOK_KEYS, MAX_DELAY_MS, SIMULATOR_DEFAULTS } from './constants.ts';
 import type { WsPlatformSettings } from './ws-platforms.ts';
 
 /** Start-up options of the persistent-connection endpoints. */
@@ -20,6 +20,11 @@ export interface WsOptions {
   socketIoPingIntervalMs?: number;
   /** Engine.IO ping timeout of the Cognigy endpoint, ms. @default 20000 */
   socketIoPingTimeoutMs?: number;
+  /**
+   * How long the Cognigy endpoint waits for an ack: of its `handshake` event (inner-handshake
+   * mode) and, in `emitWithAck` sessions, of each `output` / `finalPing`, ms. @default 2000
+   */
+  cognigyAckTimeoutMs?: number;
   /** Pong delays kept per WebSocket endpoint and layer. @default 200000 */
   pongDelayCapacity?: number;
   /**
@@ -44,6 +49,14 @@ const MAX_CHANNEL_TTL_SECONDS = 2_000_000;
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0) {
     throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+/** A delay Node's timers can hold: at most MAX_DELAY_MS. */
+function atMostMaxDelay(name: string, value: number): number {
+  if (value > MAX_DELAY_MS) {
+    throw new RangeError(`${name} must be at most ${MAX_DELAY_MS}, got ${value}`);
   }
   return value;
 }
@@ -83,6 +96,7 @@ export function resolveWsSettings(
       path,
       pingIntervalMs: int('socketIoPingIntervalMs'),
       pingTimeoutMs: int('socketIoPingTimeoutMs'),
+      ackTimeoutMs: atMostMaxDelay('cognigyAckTimeoutMs', int('cognigyAckTimeoutMs')),
     },
     pongDelayCapacity: int('pongDelayCapacity'),
     audioFrameCapacity: int('audioFrameCapacity'),

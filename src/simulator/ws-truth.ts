@@ -38,6 +38,9 @@ export interface WsEndpointTruth {
     /**
      * Refused handshakes by HTTP status (`"401"`, `"404"`, …); `connect_error` counts
      * Socket.IO connections rejected by the middleware (unknown URL token).
+     * Cognigy also: `bad_query` (no `userId` / `sessionId`), and in inner-handshake mode
+     * `bad_handshake` (malformed ack), `handshake_timeout` (no ack), `connect_error` (unknown
+     * token in the ack).
      */
     refused: Record<string, number>;
   };
@@ -85,6 +88,16 @@ export interface WsEndpointTruth {
   inputs?: number;
   /** Cognigy: `output` events sent, errors included. */
   outputs?: number;
+  /**
+   * Cognigy: `processInput` events rejected (answered with an `error` output), by reason:
+   * `not_object`, `bad_field`, `url_token`, `user_id`, `session_id`, `empty`.
+   */
+  rejected_inputs?: Record<string, number>;
+  /** Cognigy, `emitWithAck` sessions: `output`/`finalPing` acks received, and missed (2 s). */
+  acks_received?: number;
+  acks_missing?: number;
+  /** Cognigy: inner handshakes completed (`handshake` acked with valid session ids). */
+  inner_handshakes?: number;
 
   // Audio endpoints (`audiohook`, `listen`). Every frame is also in `GET /-/sim/audio/frames`.
   /**
@@ -253,7 +266,16 @@ export function emptyWsEndpoint(key: WsEndpointKey, sessionsOpen = 0): WsEndpoin
       bad_messages: 0,
     });
   }
-  if (key === 'cognigy_socket') Object.assign(truth, { inputs: 0, outputs: 0 });
+  if (key === 'cognigy_socket') {
+    Object.assign(truth, {
+      inputs: 0,
+      outputs: 0,
+      rejected_inputs: {},
+      acks_received: 0,
+      acks_missing: 0,
+      inner_handshakes: 0,
+    });
+  }
   if (key === 'audiohook' || key === 'listen') {
     Object.assign(truth, {
       streams_opened: 0,

@@ -93,6 +93,10 @@ describe('kind: cognigy-socket against the simulator', () => {
         expect(reason).toBe('success');
       }
       expect(truth(sim).inputs).toBeGreaterThanOrEqual(2);
+      // A conformant client: nothing rejected, every output and finalPing acked (emitWithAck).
+      expect(truth(sim).rejected_inputs).toEqual({});
+      expect(truth(sim).acks_received).toBeGreaterThanOrEqual(2);
+      expect(truth(sim).acks_missing).toBe(0);
       expect(truth(sim).pong_delay_ms.application.min).toBe(60);
       expect(recorder.of('connectFailed')).toEqual([]);
       expect(recorder.of('closed')).toEqual([]);
@@ -123,16 +127,48 @@ describe('kind: cognigy-socket against the simulator', () => {
     expect(closes(recorder)[0]?.abnormal).toBe(true);
   });
 
-  it('counts a 1011 close as abnormal and reconnects', async () => {
+  it.each([
+    ['close_1011', 1011],
+    ['maintenance', 1001],
+  ] as const)(
+    'counts a %s close by its real code, abnormal, and reconnects',
+    async (action, code) => {
+      const sim = await simulator();
+      const { recorder } = await start(sim);
+      await until(() => recorder.of('turn').length >= 1, 'a turn');
+      expect(sim.wsAction(KEY, action)).toBe(1);
+      await until(() => recorder.of('connected').length >= 2, 'reconnect after the close');
+      expect(closes(recorder)[0]).toMatchObject({ code, reason: 'server_close', abnormal: true });
+      expect(recorder.of('reconnecting')[0]?.[0]).toBe('server_close');
+      expect(truth(sim).injected[action]).toBe(1);
+    },
+  );
+
+  it('runs bot turns with the inner handshake (inner_handshake: true)', async () => {
     const sim = await simulator();
-    const { recorder } = await start(sim);
-    await until(() => recorder.of('turn').length >= 1, 'a turn');
-    expect(sim.wsAction(KEY, 'close_1011')).toBe(1);
-    await until(() => recorder.of('connected').length >= 2, 'reconnect after the close');
-    const [end] = closes(recorder);
-    expect(end?.abnormal).toBe(true);
-    expect(['abnormal_closure', 'server_close']).toContain(end?.reason);
-    expect(truth(sim).injected.close_1011).toBe(1);
+    const { recorder } = await start(sim, { extra: '    inner_handshake: true' });
+    await until(() => recorder.of('turn').length >= 2, 'two bot turns');
+    for (const [, , ok] of recorder.of('turn')) expect(ok).toBe(true);
+    expect(truth(sim)).toMatchObject({
+      inner_handshakes: 1,
+      handshakes: { accepted: 1, refused: {} },
+      rejected_inputs: {},
+    });
+  });
+
+  it('fails the connect when the inner handshake is refused (unknown token)', async () => {
+    const sim = await simulator();
+    const { recorder } = await start(sim, {
+      urlToken: 'e'.repeat(64),
+      extra: '    inner_handshake: true',
+    });
+    await until(() => recorder.of('connectFailed').length >= 1, 'a failed connect');
+    const [reason, status, message] = recorder.of('connectFailed')[0] ?? [];
+    expect(reason).toBe('connect_error');
+    expect(status).toBeUndefined();
+    expect(message).toContain('io server disconnect');
+    expect(recorder.of('connected')).toEqual([]);
+    expect(truth(sim).handshakes.refused.connect_error).toBeGreaterThanOrEqual(1);
   });
 
   it('reports a server-side disconnect as server_close', async () => {
@@ -159,17 +195,27 @@ describe('kind: cognigy-socket against the simulator', () => {
     expect(truth(sim).handshakes.refused.connect_error).toBeGreaterThanOrEqual(2);
   });
 
-  it('reports a refused handshake with its HTTP status, then connects', async () => {
-    const sim = await simulator({
-      faults: {
-        ws_endpoints: { cognigy_socket: { refuse_handshakes: { status: 403, count: 1 } } },
+  for (const transports of ['[websocket]', '[polling]']) {
+    it.each([
+      [401, 'unauthorized'],
+      [403, 'unauthorized'],
+      [503, 'unexpected_status'],
+    ] as const)(
+      `reports a refused handshake (%s) with its HTTP status over ${transports}, then connects`,
+      async (status, reason) => {
+        const sim = await simulator({
+          faults: {
+            ws_endpoints: { cognigy_socket: { refuse_handshakes: { status, count: 1 } } },
+          },
+        });
+        const { recorder } = await start(sim, { extra: `    transports: ${transports}` });
+        await until(() => recorder.of('connected').length >= 1, 'connected after the refusal');
+        expect(recorder.of('connectFailed')).toHaveLength(1);
+        expect(recorder.of('connectFailed')[0]?.slice(0, 2)).toEqual([reason, status]);
+        expect(truth(sim).handshakes.refused).toEqual({ [status]: 1 });
       },
-    });
-    const { recorder } = await start(sim);
-    await until(() => recorder.of('connected').length >= 1, 'connected after the refusal');
-    expect(recorder.of('connectFailed')).toHaveLength(1);
-    expect(recorder.of('connectFailed')[0]?.slice(0, 2)).toEqual(['unauthorized', 403]);
-  });
+    );
+  }
 
   it('stops with reason shutdown and does not reconnect', async () => {
     const sim = await simulator();

@@ -96,11 +96,157 @@ describe('Cognigy Socket.IO endpoint', () => {
     await start();
     const client = connect({ ...QUERY, urlToken: 'nope' });
     const error = await once<Error>(client, 'connect_error');
-    expect(error.message).toMatch(/URL token/);
+    expect(error.message).toBe('Unknown URL token');
     expect(sim.truth().ws_endpoints.cognigy_socket.handshakes.refused).toEqual({
       connect_error: 1,
     });
     expect(sim.sessions('cognigy_socket')).toBe(0);
+  });
+
+  it('rejects a connect query without userId or sessionId with connect_error', async () => {
+    await start();
+    const noSession = connect({ urlToken: DEFAULT_COGNIGY_URL_TOKEN, userId: 'u1' });
+    expect((await once<Error>(noSession, 'connect_error')).message).toBe(
+      'userId and sessionId are required',
+    );
+    const emptyUser = connect({ ...QUERY, userId: '' });
+    await once(emptyUser, 'connect_error');
+    expect(sim.truth().ws_endpoints.cognigy_socket.handshakes).toEqual({
+      accepted: 0,
+      refused: { bad_query: 2 },
+    });
+  });
+
+  it('decodes query values the client library URI-encoded once more', async () => {
+    await start();
+    const client = connect({ ...QUERY, userId: encodeURIComponent('a+b@example.com') });
+    await once(client, 'endpoint-ready');
+    client.emit('processInput', { ...input('encoded'), userId: 'a+b@example.com' });
+    expect(await once(client, 'output')).toMatchObject({ type: 'output' });
+  });
+
+  it.each([
+    ['not_object', 'just text'],
+    ['bad_field', { ...input('x'), sessionId: 42 }],
+    ['bad_field', { ...input('x'), resetFlow: 'yes' }],
+    ['bad_field', { ...input('x'), passthroughIP: 127 }],
+    ['bad_field', { ...input('x'), data: [1, 2] }],
+    ['url_token', { ...input('x'), URLToken: 'other' }],
+    ['user_id', { ...input('x'), userId: 'someone-else' }],
+    ['session_id', { ...input('x'), sessionId: 'another-session' }],
+    ['empty', input('')],
+  ] as const)(
+    'rejects a processInput (%s) with an error output, no finalPing',
+    async (reason, payload) => {
+      await start();
+      const client = connect();
+      await once(client, 'endpoint-ready');
+      const events: string[] = [];
+      client.onAny((event: string) => events.push(event));
+      client.emit('processInput', payload);
+      expect(await once(client, 'output')).toEqual({
+        type: 'error',
+        data: { error: expect.any(String) as unknown },
+      });
+      // A valid input afterwards is answered normally: the rejection did not end the session.
+      client.emit('processInput', input('after'));
+      await once(client, 'finalPing');
+      expect(events).toEqual(['output', 'output', 'finalPing']);
+      expect(sim.truth().ws_endpoints.cognigy_socket.rejected_inputs).toEqual({ [reason]: 1 });
+    },
+  );
+
+  it('accepts a processInput without text when resetFlow is true, or with data only', async () => {
+    await start();
+    const client = connect();
+    await once(client, 'endpoint-ready');
+    client.emit('processInput', { ...input(), resetFlow: true });
+    expect(await once(client, 'output')).toMatchObject({ type: 'output' });
+    client.emit('processInput', { ...input(''), data: { key: 'value' }, passthroughIP: null });
+    expect(await once(client, 'output')).toMatchObject({ type: 'output' });
+    expect(sim.truth().ws_endpoints.cognigy_socket.rejected_inputs).toEqual({});
+  });
+
+  it('emits outputs with an ack callback for emitWithAck clients and counts missing acks', async () => {
+    await start({ cognigyAckTimeoutMs: 200 });
+    const acking = connect({ ...QUERY, emitWithAck: 'true' });
+    await once(acking, 'endpoint-ready');
+    const acked = new Promise<void>((resolve) => {
+      acking.on('finalPing', (_payload: unknown, ack: () => void) => {
+        ack();
+        resolve();
+      });
+    });
+    acking.on('output', (_payload: unknown, ack: () => void) => {
+      ack();
+    });
+    acking.emit('processInput', input('ack me'));
+    await acked;
+    await eventually(() => sim.truth().ws_endpoints.cognigy_socket.acks_received === 2);
+
+    // A client that asked for acks and never gives one.
+    const silent = connect({ ...QUERY, sessionId: 's2', emitWithAck: 'true' });
+    await once(silent, 'endpoint-ready');
+    silent.emit('processInput', { ...input('ignored'), sessionId: 's2' });
+    await once(silent, 'finalPing');
+    await eventually(() => sim.truth().ws_endpoints.cognigy_socket.acks_missing === 2);
+    expect(sim.truth().ws_endpoints.cognigy_socket.acks_received).toBe(2);
+  });
+
+  describe('inner handshake (handshake=true)', () => {
+    const HANDSHAKE = { handshake: 'true' };
+    const ACK = {
+      userId: 'u1',
+      sessionId: 's1',
+      urlToken: DEFAULT_COGNIGY_URL_TOKEN,
+      testMode: false,
+      emitWithAck: false,
+    };
+
+    it('emits handshake with an ack callback, then endpoint-ready once acked', async () => {
+      await start();
+      const client = connect(HANDSHAKE);
+      client.on('handshake', (ack: (options: unknown) => void) => {
+        ack(ACK);
+      });
+      await once(client, 'endpoint-ready');
+      client.emit('processInput', input('inner'));
+      expect(await once(client, 'output')).toMatchObject({ data: { text: 'You said: inner' } });
+      expect(sim.truth().ws_endpoints.cognigy_socket).toMatchObject({
+        inner_handshakes: 1,
+        handshakes: { accepted: 1, refused: {} },
+      });
+    });
+
+    it.each([
+      ['bad_handshake', { ...ACK, sessionId: undefined }],
+      ['bad_handshake', { ...ACK, testMode: 'false' }],
+      ['bad_handshake', 'not an object'],
+      ['connect_error', { ...ACK, urlToken: 'unknown' }],
+    ] as const)('disconnects a client whose ack is wrong (%s)', async (reason, ack) => {
+      await start();
+      const client = connect(HANDSHAKE);
+      client.on('handshake', (callback: (options: unknown) => void) => {
+        callback(ack);
+      });
+      expect(await once<string>(client, 'disconnect')).toBe('io server disconnect');
+      expect(sim.truth().ws_endpoints.cognigy_socket).toMatchObject({
+        inner_handshakes: 0,
+        handshakes: { accepted: 0, refused: { [reason]: 1 } },
+      });
+    });
+
+    it('disconnects a client that never acks the handshake', async () => {
+      await start({ cognigyAckTimeoutMs: 150 });
+      const client = connect(HANDSHAKE);
+      const events: string[] = [];
+      client.onAny((event: string) => events.push(event));
+      expect(await once<string>(client, 'disconnect')).toBe('io server disconnect');
+      expect(events).toEqual(['handshake']);
+      expect(sim.truth().ws_endpoints.cognigy_socket.handshakes.refused).toEqual({
+        handshake_timeout: 1,
+      });
+    });
   });
 
   it('works over long polling too, handshake refusals included', async () => {
@@ -209,6 +355,26 @@ describe('Cognigy Socket.IO endpoint', () => {
     }
   });
 
+  it.each([
+    // Socket.IO protocol v5 (Engine.IO v4): a CONNECT_ERROR packet with a message object.
+    ['4', '44{"message":"Unknown URL token"}'],
+    // Socket.IO protocol v4 (Engine.IO v3): an ERROR packet with the bare message string.
+    ['3', '44"Unknown URL token"'],
+  ] as const)('sends Engine.IO v%s clients the URL-token refusal as %s', async (eio, frame) => {
+    await start();
+    const { ws, next } = rawEngineIo(sim, eio, { ...QUERY, urlToken: 'f'.repeat(64) });
+    try {
+      await next((text) => text.startsWith('0{'));
+      if (eio === '4') ws.send('40');
+      expect(await next((text) => text.startsWith('44'))).toBe(frame);
+      expect(sim.truth().ws_endpoints.cognigy_socket.handshakes.refused).toEqual({
+        connect_error: 1,
+      });
+    } finally {
+      ws.terminate();
+    }
+  });
+
   it('serves an Engine.IO v3 (socket.io-client 2.x) client', async () => {
     await start();
     const { ws, next } = rawEngineIo(sim, '3');
@@ -243,12 +409,13 @@ describe('Cognigy Socket.IO endpoint', () => {
 function rawEngineIo(
   sim: RunningSimulator,
   eio: '3' | '4',
+  connectQuery: Record<string, string> = QUERY,
 ): {
   ws: WebSocket;
   frames: string[];
   next: (match: (text: string) => boolean, from?: number) => Promise<string>;
 } {
-  const query = new URLSearchParams({ ...QUERY, EIO: eio, transport: 'websocket' });
+  const query = new URLSearchParams({ ...connectQuery, EIO: eio, transport: 'websocket' });
   const ws = new WebSocket(wsUrl(sim, `/socket.io/?${query.toString()}`));
   const frames: string[] = [];
   const waiters: [(text: string) => boolean, (text: string) => void][] = [];
