@@ -148,6 +148,11 @@ export interface WsEndpointTruth {
   kill_audio_sent?: number;
   /** jambonz: `disconnect` received from the client (the server then closes with 1000). */
   client_disconnects?: number;
+  /** jambonz: `mark` and `clearMarks` commands sent to the gateway (docs/protocols.md §5.4). */
+  marks_sent?: number;
+  clear_marks_sent?: number;
+  /** jambonz: gateways rejected for breaking the protocol, by reason (docs/protocols.md §10.7). */
+  listen_rejections?: Record<string, number>;
 }
 
 /** Counters every audio endpoint (`audiohook`, `listen`) has. */
@@ -200,6 +205,9 @@ export type ListenTruth = WsEndpointTruth &
       | 'kill_audio_received'
       | 'kill_audio_sent'
       | 'client_disconnects'
+      | 'marks_sent'
+      | 'clear_marks_sent'
+      | 'listen_rejections'
     >
   >;
 
@@ -296,6 +304,9 @@ export function emptyWsEndpoint(key: WsEndpointKey, sessionsOpen = 0): WsEndpoin
       kill_audio_received: 0,
       kill_audio_sent: 0,
       client_disconnects: 0,
+      marks_sent: 0,
+      clear_marks_sent: 0,
+      listen_rejections: {},
     });
   }
   return truth;
