@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.ts';
 import type { SessionRunner } from '../../src/probers/session/session-runner.ts';
 import type { SessionEnd } from '../../src/probers/session/types.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
@@ -489,6 +490,38 @@ describe('kind: voicegateway-listen', () => {
       expect((second.recorder.of('closed')[0] as [SessionEnd])[0]).toMatchObject({
         reason: 'server_error',
         abnormal: true,
+      });
+    });
+  });
+
+  describe('configuration', () => {
+    it('refuses metadata the gateway could not send in its 8 KiB first frame', async () => {
+      const big = `    metadata: { blob: "${'x'.repeat(7_100)}" }`;
+      await expect(parseConfig(target('ws://127.0.0.1:1/listen', big), 'big.yml')).rejects.toThrow(
+        /7000 bytes/,
+      );
+    });
+
+    it('knows only the two subprotocols jambonz speaks and the two byte orders', async () => {
+      await expect(
+        parseConfig(
+          target('ws://127.0.0.1:1/listen', '    subprotocol: audio.example.org'),
+          'a.yml',
+        ),
+      ).rejects.toThrow(/subprotocol/);
+      await expect(
+        parseConfig(target('ws://127.0.0.1:1/listen', '    l16_byte_order: middle'), 'b.yml'),
+      ).rejects.toThrow(/l16_byte_order/);
+      const config = await parseConfig(
+        target(
+          'ws://127.0.0.1:1/listen',
+          '    subprotocol: audio.drachtio.org\n    l16_byte_order: big',
+        ),
+        'c.yml',
+      );
+      expect(config.targets[0]).toMatchObject({
+        subprotocol: 'audio.drachtio.org',
+        l16_byte_order: 'big',
       });
     });
   });
