@@ -12,8 +12,12 @@ import { recordingEvents, startSessionTarget } from '../helpers/session-events.t
  * The vendor's own `listen` audio server — `@jambonz/sdk`'s `makeService.audio()` /
  * `AudioStream` — receiving cxprobe's `voicegateway-listen` probe (docs/protocols.md §10.7).
  * The SDK accepts only the `audio.drachtio.org` subprotocol, so the probe is configured with it;
- * with the default `audio.jambonz.org` the SDK completes the upgrade without a subprotocol and
- * the probe (like the `ws` client under mod_audio_fork's libwebsockets) fails the handshake.
+ * with the default `audio.jambonz.org` the SDK completes the upgrade without selecting one, and a
+ * client that asked for a subprotocol must then fail the connection (RFC 6455 §4.1), as cxprobe does.
+ *
+ * Not exchanged here: DTMF (the SDK's `dtmf` event; cxprobe plays no DTMF) and the SDK's
+ * `close()` without `disconnect` (a close the gateway did not start; covered against the
+ * simulator in test/probers/voicegateway-listen.test.ts).
  */
 
 const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
