@@ -140,13 +140,16 @@ export interface WsEndpointTruth {
   play_done_received?: number;
   /** jambonz: turns not answered because 10 `playAudio` were waiting for `playDone`. */
   play_audio_skipped?: number;
-  /** jambonz: client `mark`s answered with `playout` (or `cleared` by `clearMarks`). */
+  /** jambonz: `mark` events from the gateway answering our marks: `playout`, `cleared`. */
   marks_played?: number;
   marks_cleared?: number;
-  /** jambonz: `killAudio` received from the client; `killAudio` sent by the action. */
+  /**
+   * jambonz: `kill_audio_sent` counts `killAudio` we sent (action or `?then=killAudio`).
+   * `kill_audio_received` stays 0: a gateway sending `killAudio` is rejected (`unexpected_text`).
+   */
   kill_audio_received?: number;
   kill_audio_sent?: number;
-  /** jambonz: `disconnect` received from the client (the server then closes with 1000). */
+  /** jambonz: stays 0 — jambonz closes the socket; a `disconnect` text from it is rejected. */
   client_disconnects?: number;
   /** jambonz: `mark` and `clearMarks` commands sent to the gateway (docs/protocols.md §5.4). */
   marks_sent?: number;
