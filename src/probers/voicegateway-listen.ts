@@ -24,6 +24,11 @@ export const DEFAULT_LISTEN_SUBPROTOCOL = 'audio.jambonz.org';
 /** FreeSWITCH hands mod_audio_fork host-order (little-endian) PCM, docs/protocols.md §5.4. */
 export const DEFAULT_L16_BYTE_ORDER = 'little';
 const DEFAULTS = { sessionLengthMs: 20_000, frameMs: 20, sampleRate: 8000 };
+/**
+ * Largest frame taken by default: room for the biggest `playAudio` we play (4 MiB of audio is
+ * 5.6 MB of base64), so a long clip jambonz would play is measured, not cut with 1009.
+ */
+export const LISTEN_MAX_PAYLOAD = 6 * 1024 * 1024;
 
 /**
  * `kind: voicegateway-listen` — plays Cognigy Voice Gateway (jambonz) running a `listen` verb
@@ -56,7 +61,7 @@ export function createListenProtocol(target: ListenTarget, deps: ProberDeps): Se
         protocols: [subprotocol],
         headers,
         timeoutMs: target.timeout,
-        ...(target.max_payload === undefined ? {} : { maxPayload: target.max_payload }),
+        maxPayload: target.max_payload ?? LISTEN_MAX_PAYLOAD,
         insecureSkipVerify: target.tls?.insecure_skip_verify ?? false,
         ...(ca === undefined ? {} : { ca }),
         signal: context.signal,

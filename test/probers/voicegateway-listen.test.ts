@@ -344,7 +344,7 @@ describe('kind: voicegateway-listen', () => {
     });
 
     it('counts every invalid command with a stable kind and keeps the stream alive', async () => {
-      const { connection, recorder } = await open('    max_payload: 8388608');
+      const { connection, recorder } = await open();
       const pcm = loudPcm(100).toString('base64');
       const bad: [unknown, string][] = [
         ['not json', 'not_json'],
