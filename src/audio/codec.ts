@@ -85,6 +85,21 @@ export function unpackL16(data: Uint8Array, order: ByteOrder = 'le'): Int16Array
 }
 
 /**
+ * Rewrites L16 bytes from one byte order to another (a copy; the input is untouched). The same
+ * order returns an unchanged copy. An odd trailing byte is copied as is: it is no whole sample.
+ */
+export function reorderL16(data: Uint8Array, from: ByteOrder, to: ByteOrder): Buffer {
+  const out = Buffer.from(data);
+  if (from === to) return out;
+  for (let i = 0; i + 1 < out.length; i += 2) {
+    const first = out[i] ?? 0;
+    out[i] = out[i + 1] ?? 0;
+    out[i + 1] = first;
+  }
+  return out;
+}
+
+/**
  * Interleaves per-channel samples (L R L R …). For AudioHook stereo, channel 0 is `external`
  * (customer) and channel 1 is `internal` (agent).
  * @throws RangeError when there are no channels or their lengths differ.

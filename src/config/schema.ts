@@ -485,7 +485,27 @@ const listenTarget = z.strictObject({
     .optional()
     .meta({ description: 'L16 sample rate (8000)' }),
   mix_type: z.enum(['mono', 'stereo', 'mixed']).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: z
+    .record(z.string(), z.unknown())
+    // mod_audio_fork holds the first frame in 8,192 bytes (MAX_METADATA_LEN); the call info
+    // takes about 500 of them (docs/protocols.md §5.4).
+    .refine((metadata) => Buffer.byteLength(JSON.stringify(metadata)) <= 7_000, {
+      message:
+        'metadata must serialise to at most 7000 bytes (jambonz cuts the first frame at 8 KiB)',
+    })
+    .optional()
+    .meta({
+      description:
+        'The listen verb metadata: merged at the top level of the first text frame, over the call info',
+    }),
+  subprotocol: z.enum(['audio.jambonz.org', 'audio.drachtio.org']).optional().meta({
+    description:
+      'WebSocket subprotocol offered (audio.jambonz.org, what jambonz deployments set; @jambonz/sdk servers accept only audio.drachtio.org)',
+  }),
+  l16_byte_order: z.enum(['little', 'big']).optional().meta({
+    description:
+      'Byte order of L16 samples, both ways (little: jambonz/FreeSWITCH send host-order PCM)',
+  }),
   basic_auth: z
     .strictObject({ username: nonEmpty, ...withSecret('password', 'the wsAuth password') })
     .superRefine(requireOneSecret('password'))

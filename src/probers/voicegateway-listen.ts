@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
+import { reorderL16, type ByteOrder } from '../audio/codec.ts';
 import type { Target } from '../config/load.ts';
 import {
   createAudioPipes,
@@ -7,28 +7,43 @@ import {
   type InboundAudio,
   type OutboundAudio,
 } from './audio/streams.ts';
-import { isRecord } from './audiohook/messages.ts';
 import type { ProberDeps } from './deps.ts';
 import { startControlPings } from './session/pingers.ts';
 import { SocketSession } from './session/socket-session.ts';
 import { rawText } from './session/steps.ts';
 import type { SessionContext, SessionEnd, SessionProtocol } from './session/types.ts';
 import { connectWebSocket } from './session/ws-connect.ts';
+import { parseCommand } from './voicegateway-listen/commands.ts';
+import { listenMetadata, probeCall } from './voicegateway-listen/metadata.ts';
+import { GatewayPlayout } from './voicegateway-listen/playout.ts';
 
 type ListenTarget = Extract<Target, { kind: 'voicegateway-listen' }>;
 
-const SUBPROTOCOL = 'audio.jambonz.org';
+/** What jambonz deployments set (MOD_AUDIO_FORK_SUBPROTOCOL_NAME), docs/protocols.md §5.4. */
+export const DEFAULT_LISTEN_SUBPROTOCOL = 'audio.jambonz.org';
+/** FreeSWITCH hands mod_audio_fork host-order (little-endian) PCM, docs/protocols.md §5.4. */
+export const DEFAULT_L16_BYTE_ORDER = 'little';
 const DEFAULTS = { sessionLengthMs: 20_000, frameMs: 20, sampleRate: 8000 };
+/**
+ * Largest frame taken by default: room for the biggest `playAudio` we play (4 MiB of audio is
+ * 5.6 MB of base64), so a long clip jambonz would play is measured, not cut with 1009.
+ */
+export const LISTEN_MAX_PAYLOAD = 6 * 1024 * 1024;
 
 /**
  * `kind: voicegateway-listen` — plays Cognigy Voice Gateway (jambonz) running a `listen` verb
- * toward your audio server: subprotocol `audio.jambonz.org`, the metadata text frame, then L16
- * frames at real-time cadence. Audio coming back — streamed binary or `playAudio` messages
- * (answered with `playDone` once "played") — gets the same receive-path measurements as
- * AudioHook: jitter, loss, gaps, turn latency, MOS.
+ * toward your audio server (docs/protocols.md §5.4): the configured subprotocol, the metadata
+ * text frame (call info with the verb metadata merged at the top level), then L16 frames at
+ * real-time cadence. Audio coming back — streamed binary or `playAudio` clips, played one after
+ * another and answered with `playDone` — gets the same receive-path measurements as AudioHook:
+ * jitter, loss, gaps, turn latency, MOS. Every command is validated before use.
  */
 export function createListenProtocol(target: ListenTarget, deps: ProberDeps): SessionProtocol {
   const interval = target.interval;
+  const subprotocol = target.subprotocol ?? DEFAULT_LISTEN_SUBPROTOCOL;
+  const byteOrder: ByteOrder =
+    (target.l16_byte_order ?? DEFAULT_L16_BYTE_ORDER) === 'big' ? 'be' : 'le';
+  const call = probeCall();
   return {
     async open(context) {
       const sessionStarted = performance.now();
@@ -43,39 +58,49 @@ export function createListenProtocol(target: ListenTarget, deps: ProberDeps): Se
       const started = performance.now();
       const { socket, phases } = await connectWebSocket({
         url: target.url,
-        protocols: [SUBPROTOCOL],
+        protocols: [subprotocol],
         headers,
         timeoutMs: target.timeout,
-        ...(target.max_payload === undefined ? {} : { maxPayload: target.max_payload }),
+        maxPayload: target.max_payload ?? LISTEN_MAX_PAYLOAD,
         insecureSkipVerify: target.tls?.insecure_skip_verify ?? false,
         ...(ca === undefined ? {} : { ca }),
         signal: context.signal,
       });
-      if (socket.protocol !== SUBPROTOCOL) context.audio.violation('subprotocol');
-      const callSid = randomUUID();
+      if (socket.protocol !== subprotocol) context.audio.violation('subprotocol');
       socket.send(
-        JSON.stringify({
-          callSid,
-          direction: 'inbound',
-          from: '+15550100',
-          to: '+15550199',
-          callId: randomUUID(),
-          sampleRate: rate,
-          mixType: target.mix_type ?? 'mono',
-          ...(target.metadata === undefined ? {} : { metadata: target.metadata }),
-        }),
+        JSON.stringify(
+          listenMetadata({
+            call,
+            sampleRate: rate,
+            mixType: target.mix_type ?? 'mono',
+            metadata: target.metadata,
+          }),
+        ),
       );
       context.events.connected({ ...phases, protocol_open: (performance.now() - started) / 1000 });
       context.events.healthy(true, 'streaming');
 
       const format: AudioFormat = { codec: 'L16', channels, rate };
       const frameMs = target.frame_duration ?? DEFAULTS.frameMs;
+      // The pipes speak little-endian L16; the wire order is swapped here both ways.
+      const wire =
+        byteOrder === 'le'
+          ? socket
+          : {
+              get readyState() {
+                return socket.readyState;
+              },
+              OPEN: socket.OPEN,
+              send: (frame: Buffer) => {
+                socket.send(reorderL16(frame, 'le', byteOrder));
+              },
+            };
       const { outbound, inbound } = createAudioPipes({
         format,
         frameMs,
         target,
         events: context.audio,
-        socket,
+        socket: wire,
       });
       return new ListenSession(socket, context, {
         sessionLengthMs: target.session_length ?? DEFAULTS.sessionLengthMs,
@@ -83,7 +108,8 @@ export function createListenProtocol(target: ListenTarget, deps: ProberDeps): Se
         ping: target.ping,
         outbound,
         inbound,
-        rate,
+        format,
+        byteOrder,
       });
     },
   };
@@ -95,16 +121,13 @@ interface ListenSessionOptions {
   ping: { interval: number; timeout: number } | undefined;
   outbound: OutboundAudio;
   inbound: InboundAudio;
-  rate: number;
+  format: AudioFormat;
+  byteOrder: ByteOrder;
 }
-
-/** Most `playAudio` messages the gateway queues; more is the server's mistake. */
-const MAX_QUEUED_PLAYS = 10;
 
 /** One `listen` stream; we play the gateway, so we hang up (1000) when the session length is up. */
 class ListenSession extends SocketSession {
-  private readonly plays: NodeJS.Timeout[] = [];
-  private playingUntil = 0;
+  private readonly playout: GatewayPlayout;
 
   constructor(
     socket: WebSocket,
@@ -112,16 +135,28 @@ class ListenSession extends SocketSession {
     private readonly options: ListenSessionOptions,
   ) {
     super(socket);
-    const { outbound, inbound } = options;
+    const { outbound, inbound, format, byteOrder } = options;
+    this.playout = new GatewayPlayout({
+      send: (event) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
+      },
+      clipStarted: (pcm, rate) => {
+        inbound.clip(pcm, rate);
+      },
+      violation: (kind) => {
+        context.audio.violation(kind);
+      },
+    });
+    const bytesPerMs = (format.rate * format.channels * 2) / 1000;
     socket.on('message', (data, isBinary) => {
       if (isBinary) {
-        inbound.frame(
-          Array.isArray(data)
-            ? Buffer.concat(data)
-            : Buffer.isBuffer(data)
-              ? data
-              : Buffer.from(data),
-        );
+        const frame = Array.isArray(data)
+          ? Buffer.concat(data)
+          : Buffer.isBuffer(data)
+            ? data
+            : Buffer.from(data);
+        this.playout.streamed(frame.length / bytesPerMs);
+        inbound.frame(byteOrder === 'le' ? frame : reorderL16(frame, byteOrder, 'le'));
       } else {
         this.onText(rawText(data));
       }
@@ -141,7 +176,7 @@ class ListenSession extends SocketSession {
     startControlPings(this, options.ping, context.events);
     this.onEnd(() => {
       clearTimeout(length);
-      for (const play of this.plays) clearTimeout(play);
+      this.playout.dispose();
       outbound.stop();
       inbound.close(undefined);
     });
@@ -166,32 +201,30 @@ class ListenSession extends SocketSession {
     };
   }
 
+  /** A command from the application server, validated first (docs/protocols.md §5.4). */
   private onText(text: string): void {
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      this.context.audio.violation('not_json');
+    const parsed = parseCommand(text, this.options.byteOrder);
+    if ('violation' in parsed) {
+      this.context.audio.violation(parsed.violation);
       return;
     }
-    if (!isRecord(message)) {
-      this.context.audio.violation('not_an_object');
-      return;
-    }
-    const data = isRecord(message.data) ? message.data : {};
-    switch (message.type) {
+    const command = parsed.command;
+    switch (command.type) {
       case 'playAudio':
-        this.play(data);
-        break;
-      case 'killAudio':
-        for (const play of this.plays.splice(0)) clearTimeout(play);
-        this.playingUntil = 0;
-        break;
-      case 'mark':
-        this.socket.send(
-          JSON.stringify({ type: 'mark', data: { name: data.name, event: 'playout' } }),
+        this.playout.play(
+          { id: command.id, pcm: command.pcm, rate: command.rate },
+          command.queuePlay,
         );
-        break;
+        return;
+      case 'killAudio':
+        this.playout.kill();
+        return;
+      case 'mark':
+        this.playout.mark(command.name);
+        return;
+      case 'clearMarks':
+        this.playout.clearMarks();
+        return;
       case 'disconnect':
         // The application hung up the listen: a normal end it chose, not a drop.
         this.finish(
@@ -204,35 +237,22 @@ class ListenSession extends SocketSession {
           },
           { code: 1000, reason: 'disconnect' },
         );
-        break;
-      default:
-        this.context.audio.violation('unknown_type');
+        return;
+      case 'error':
+        // jambonz ends the listen verb on an application `error` (TaskListen._onError).
+        this.finish(
+          {
+            code: 1000,
+            reason: 'server_error',
+            abnormal: true,
+            message: 'server sent error',
+            nextInMs: this.options.nextSessionInMs(),
+          },
+          { code: 1000, reason: 'error' },
+        );
+        return;
+      case 'ignored':
+        return;
     }
-  }
-
-  /** "Plays" a playAudio clip: times it like streamed audio, then answers playDone after its length. */
-  private play(data: Record<string, unknown>): void {
-    if (this.plays.length >= MAX_QUEUED_PLAYS) {
-      this.context.audio.violation('play_queue_full');
-      return;
-    }
-    const content =
-      typeof data.audioContent === 'string'
-        ? Buffer.from(data.audioContent, 'base64')
-        : Buffer.alloc(0);
-    const rate = Number(data.sampleRate ?? this.options.rate) || this.options.rate;
-    // A WAV clip carries a 44-byte header; raw clips are bare 16-bit PCM.
-    const pcm =
-      data.audioContentType === 'wav' && content.length > 44 ? content.subarray(44) : content;
-    this.options.inbound.clip(pcm, rate);
-    const seconds = pcm.length / 2 / rate;
-    const now = performance.now();
-    this.playingUntil = Math.max(this.playingUntil, now) + seconds * 1000;
-    const timer = setTimeout(() => {
-      this.plays.splice(this.plays.indexOf(timer), 1);
-      if (this.socket.readyState === this.socket.OPEN)
-        this.socket.send(JSON.stringify({ type: 'playDone' }));
-    }, this.playingUntil - now);
-    this.plays.push(timer);
   }
 }

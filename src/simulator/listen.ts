@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
+import { reorderL16, type ByteOrder } from '../audio/codec.ts';
 import {
   TurnDetector,
   channelZeroDbfs,
@@ -12,7 +13,12 @@ import {
 import { FrameSender } from './audio-sender.ts';
 import { DEFAULT_BURST_MS, DEFAULT_SILENCE_MS } from './audiohook.ts';
 import type { SimulatorContext } from './context.ts';
-import { isRecord } from './reply.ts';
+import {
+  LISTEN_SAMPLE_RATES,
+  parseGatewayEvent,
+  parseMetadata,
+  type ListenRejection,
+} from './listen-messages.ts';
 import { createWsServer, openWsSession, toBuffer } from './ws-connection.ts';
 import type { WsHub } from './ws-hub.ts';
 import type { ProtocolAction, WsSession } from './ws-session.ts';
@@ -22,12 +28,15 @@ const KEY = 'listen';
 
 /** Path of the jambonz `listen` WebSocket endpoint. */
 export const LISTEN_PATH = '/listen';
-/** The subprotocol jambonz offers and the server must accept (docs/protocols.md §5.4). */
+/** The subprotocol jambonz deployments offer, accepted by default (docs/protocols.md §5.4). */
 export const LISTEN_SUBPROTOCOL = 'audio.jambonz.org';
-/** Sample rates the metadata may name (docs/protocols.md §5.4). */
-export const LISTEN_SAMPLE_RATES: readonly number[] = [8000, 16000, 24000, 32000, 48000, 64000];
+/** mod_audio_fork's own default subprotocol, the only one `@jambonz/sdk` servers accept. */
+export const DRACHTIO_SUBPROTOCOL = 'audio.drachtio.org';
+export { LISTEN_SAMPLE_RATES };
 /** Modes of `?mode=`: echo frames, stream a burst after silence, or answer with `playAudio`. */
 export const LISTEN_MODES = ['echo', 'stream', 'play'] as const;
+/** `?then=`: a command sent right after each bot turn, so its pending mark or clip is cut. */
+export const LISTEN_FOLLOW_UPS = ['clearMarks', 'killAudio'] as const;
 /** At most this many `playAudio` may wait for their `playDone` (docs/protocols.md §5.4). */
 export const MAX_QUEUED_PLAYS = 10;
 const MIN_FRAME_MS = 10;
@@ -41,32 +50,34 @@ export interface ListenOptions {
   basicAuth?: { username: string; password: string };
 }
 
-/** A client mark waiting for the audio queued before it. */
-interface PendingMark {
-  name: string;
-  /** Takes the mark out of the send queue. */
-  cancel: () => void;
-}
+type ListenFollowUp = (typeof LISTEN_FOLLOW_UPS)[number];
 
 interface SessionSetup {
   mode: ListenMode;
   silenceMs: number;
   burstMs: number;
+  subprotocol: string;
+  byteOrder: ByteOrder;
+  then: ListenFollowUp | undefined;
 }
 
 /**
- * The jambonz / Cognigy Voice Gateway `listen` server (`listen`, docs/protocols.md §5.4): accepts
- * the `audio.jambonz.org` subprotocol, takes the metadata text frame, then L16 frames, and
- * answers by mode: `echo` (bidirectional streaming of every frame), `stream` (an L16 burst
- * after caller silence) or `play` (`playAudio` after caller silence, then `playDone` expected).
+ * A customer's `listen` application server, the peer of a jambonz / Cognigy Voice Gateway
+ * (docs/protocols.md §5.4): accepts one subprotocol (`?subprotocol=`, default
+ * `audio.jambonz.org`), takes the metadata text frame, then L16 frames, and answers by mode:
+ * `echo` (every frame streamed back), `stream` (an L16 burst after caller silence, then a
+ * `mark`) or `play` (`playAudio` with an `id` after caller silence). Commands flow to the
+ * gateway; from it only the events jambonz sends are accepted, and a gateway that breaks the
+ * protocol is rejected and counted (`listen_rejections`).
  */
 export class ListenServer {
   readonly #ctx: SimulatorContext;
   readonly #hub: WsHub;
   readonly #options: ListenOptions;
   readonly #wss = createWsServer({
+    // The offer was checked against the session's subprotocol before the upgrade.
     handleProtocols: (protocols) =>
-      protocols.has(LISTEN_SUBPROTOCOL) ? LISTEN_SUBPROTOCOL : false,
+      [...protocols].find((p) => p === LISTEN_SUBPROTOCOL || p === DRACHTIO_SUBPROTOCOL) ?? false,
   });
 
   constructor(ctx: SimulatorContext, hub: WsHub, options: ListenOptions) {
@@ -89,18 +100,21 @@ export class ListenServer {
           refuse(401, 'Basic credentials required');
           return;
         }
-        const offered = (req.headers['sec-websocket-protocol'] ?? '')
-          .split(',')
-          .map((p) => p.trim());
-        if (!offered.includes(LISTEN_SUBPROTOCOL)) {
-          refuse(400, `subprotocol ${LISTEN_SUBPROTOCOL} required`);
-          return;
-        }
         const setup = parseSetup(url);
         if (typeof setup === 'string') {
           refuse(400, setup);
           return;
         }
+        const offered = (req.headers['sec-websocket-protocol'] ?? '')
+          .split(',')
+          .map((p) => p.trim());
+        if (!offered.includes(setup.subprotocol)) {
+          this.#ctx.truth.listenRejected('subprotocol');
+          refuse(400, `subprotocol ${setup.subprotocol} required`);
+          return;
+        }
+        // Only the one subprotocol is selected, even when the gateway offers both.
+        req.headers['sec-websocket-protocol'] = setup.subprotocol;
         this.#wss.handleUpgrade(req, socket, head, (ws) => {
           if (this.#hub.closed) ws.terminate();
           else new ListenSession(this.#ctx, this.#hub, ws, setup);
@@ -141,10 +155,27 @@ function parseSetup(url: URL): SessionSetup | string {
   if (silenceMs === undefined || burstMs === undefined) {
     return 'silence_ms and burst_ms must be positive integers (ms)';
   }
-  return { mode: mode as ListenMode, silenceMs, burstMs };
+  const subprotocol = url.searchParams.get('subprotocol') ?? LISTEN_SUBPROTOCOL;
+  if (subprotocol !== LISTEN_SUBPROTOCOL && subprotocol !== DRACHTIO_SUBPROTOCOL) {
+    return `subprotocol must be ${LISTEN_SUBPROTOCOL} or ${DRACHTIO_SUBPROTOCOL}`;
+  }
+  const order = url.searchParams.get('byte_order') ?? 'little';
+  if (order !== 'little' && order !== 'big') return 'byte_order must be little or big';
+  const then = url.searchParams.get('then') ?? undefined;
+  if (then !== undefined && !(LISTEN_FOLLOW_UPS as readonly string[]).includes(then)) {
+    return `then must be one of ${LISTEN_FOLLOW_UPS.join(', ')}`;
+  }
+  return {
+    mode: mode as ListenMode,
+    silenceMs,
+    burstMs,
+    subprotocol,
+    byteOrder: order === 'big' ? 'be' : 'le',
+    then: then as ListenFollowUp | undefined,
+  };
 }
 
-/** One `listen` connection. */
+/** One `listen` connection: the application side of a jambonz stream. */
 class ListenSession {
   readonly #ctx: SimulatorContext;
   readonly #hub: WsHub;
@@ -156,9 +187,13 @@ class ListenSession {
   /** Caller audio layout, known once the metadata arrived. */
   #layout: AudioLayout | undefined;
   #label: string;
-  #outstandingPlays = 0;
-  readonly #marks = new Set<PendingMark>();
+  #turn = 0;
   #toneSample = 0;
+  /** `playAudio` ids sent and not yet answered by `playDone`. */
+  readonly #plays = new Set<string>();
+  /** Mark names sent (or queued to be sent) and not yet answered playout / cleared. */
+  readonly #marks = new Set<string>();
+  #rejected = false;
 
   constructor(ctx: SimulatorContext, hub: WsHub, ws: WebSocket, setup: SessionSetup) {
     this.#ctx = ctx;
@@ -169,17 +204,17 @@ class ListenSession {
     this.#session = openWsSession(ctx, hub, KEY, ws, {
       protocolAction: (action) => this.#action(action),
       dispose: () => {
-        this.#marks.clear();
         this.#sender.stop();
       },
     });
     this.#label = `listen-${this.#session.id}`;
     this.#sender = new FrameSender(ctx, hub, this.#session, KEY, () => this.#label);
     ws.on('message', (data, isBinary) => {
+      if (this.#rejected) return;
       const buffer = toBuffer(data);
       if (this.#layout === undefined) this.#onFirst(buffer, isBinary);
       else if (isBinary) this.#onAudio(buffer);
-      else this.#onCommand(buffer.toString('utf8'));
+      else this.#onEvent(buffer.toString('utf8'));
     });
   }
 
@@ -192,6 +227,14 @@ class ListenSession {
     if (this.#canSend()) this.#ws.send(JSON.stringify(message));
   }
 
+  /** Ends the session of a gateway that broke the protocol, counting why. */
+  #reject(reason: ListenRejection, code: 1003 | 1008): void {
+    this.#rejected = true;
+    this.#ctx.truth.listenRejected(reason);
+    this.#ctx.truth.wsCount(KEY, 'bad_messages');
+    this.#hub.serverClose(this.#session, code, reason);
+  }
+
   #action(action: ProtocolAction): boolean {
     if (this.#layout === undefined || !this.#canSend()) return false;
     switch (action) {
@@ -199,10 +242,7 @@ class ListenSession {
         this.#sendJson({ type: 'disconnect' });
         return true;
       case 'kill_audio':
-        this.#ctx.truth.wsCount(KEY, 'kill_audio_sent');
-        this.#sender.cancel();
-        this.#outstandingPlays = 0;
-        this.#sendJson({ type: 'killAudio' });
+        this.#killAudio();
         return true;
       default:
         return false;
@@ -215,94 +255,116 @@ class ListenSession {
     if (isBinary) {
       truth.wsCount(KEY, 'frames_received');
       truth.wsCount(KEY, 'early_audio');
-      this.#hub.serverClose(this.#session, 1003, 'metadata text frame expected first');
+      this.#reject('binary_before_metadata', 1003);
       return;
     }
-    const metadata = parseObject(data.toString('utf8'));
-    const rate = Number(metadata?.sampleRate ?? 8000);
-    const mixType = metadata?.mixType ?? 'mono';
-    if (
-      metadata === undefined ||
-      !LISTEN_SAMPLE_RATES.includes(rate) ||
-      (mixType !== 'mono' && mixType !== 'stereo' && mixType !== 'mixed')
-    ) {
-      truth.wsCount(KEY, 'bad_messages');
-      this.#hub.serverClose(this.#session, 1008, 'invalid metadata');
+    const metadata = parseMetadata(data.toString('utf8'));
+    if (typeof metadata === 'string') {
+      this.#reject(metadata, 1008);
       return;
     }
-    if (typeof metadata.callSid === 'string' && metadata.callSid !== '') {
-      this.#label = metadata.callSid;
-    }
-    this.#layout = { encoding: 'L16', rate, channels: mixType === 'stereo' ? 2 : 1 };
+    this.#label = metadata.callSid;
+    this.#layout = {
+      encoding: 'L16',
+      rate: metadata.sampleRate,
+      channels: metadata.mixType === 'stereo' ? 2 : 1,
+    };
     truth.wsCount(KEY, 'streams_opened');
   }
 
-  #onAudio(frame: Buffer): void {
+  #onAudio(wire: Buffer): void {
     const now = performance.now();
     const layout = this.#layout;
     if (layout === undefined) return;
     this.#ctx.truth.wsCount(KEY, 'frames_received');
+    if (wire.length === 0 || wire.length % (2 * layout.channels) !== 0) {
+      this.#reject('bad_audio_frame', 1008);
+      return;
+    }
     if (this.#setup.mode === 'echo') {
       this.#sender.frame({
         kind: 'echo',
-        bytes: frame.length,
+        bytes: wire.length,
         receivedAt: now,
         nominalAt: now,
         send: () => {
-          this.#ws.send(frame, { binary: true });
+          this.#ws.send(wire, { binary: true });
         },
       });
       return;
     }
+    const frame = reorderL16(wire, this.#setup.byteOrder, 'le');
     const frameMs = durationMs(frame.length, layout);
     if (!this.#turns.feed(channelZeroDbfs(frame, layout), frameMs)) return;
+    this.#turn += 1;
     if (this.#setup.mode === 'stream') this.#stream(now, frameMs, layout.rate);
     else this.#play(now, layout.rate);
   }
 
-  /** `stream` mode: a mono L16 tone of `burstMs`, paced at the caller's frame duration. */
+  /**
+   * `stream` mode: a mono L16 tone of `burstMs`, paced at the caller's frame duration, then a
+   * `mark` the gateway answers once that audio has played. With `?then=` the whole burst goes
+   * at once (the gateway buffers it), followed by the mark and the follow-up command.
+   */
   #stream(turnAt: number, callerFrameMs: number, rate: number): void {
     this.#ctx.truth.wsCount(KEY, 'bot_turns');
-    const { burstMs } = this.#setup;
+    const { burstMs, then } = this.#setup;
     const frameMs = Math.min(MAX_FRAME_MS, Math.max(MIN_FRAME_MS, callerFrameMs));
     const layout: AudioLayout = { encoding: 'L16', rate, channels: 1 };
     for (let offset = 0; offset < burstMs; offset += frameMs) {
       const samples = Math.round((Math.min(frameMs, burstMs - offset) * rate) / 1000);
       if (samples <= 0) break;
-      const frame = toneFrame(layout, samples, this.#toneSample);
+      const frame = reorderL16(
+        toneFrame(layout, samples, this.#toneSample),
+        'le',
+        this.#setup.byteOrder,
+      );
       this.#toneSample += samples;
       this.#sender.frame({
         kind: 'burst',
         bytes: frame.length,
         receivedAt: turnAt,
-        nominalAt: turnAt + offset,
+        nominalAt: then === undefined ? turnAt + offset : turnAt,
         send: () => {
           this.#ws.send(frame, { binary: true });
         },
       });
     }
+    const name = `turn-${this.#turn}`;
+    this.#marks.add(name);
+    this.#sender.after(
+      () => {
+        this.#ctx.truth.wsCount(KEY, 'marks_sent');
+        this.#sendJson({ type: 'mark', data: { name } });
+        if (then !== undefined) this.#followUp(then);
+      },
+      () => {
+        this.#marks.delete(name);
+      },
+    );
   }
 
-  /** `play` mode: the whole answer in one `playAudio` (raw L16, base64). */
+  /** `play` mode: the whole answer in one `playAudio` (raw L16, numeric rate, an id). */
   #play(turnAt: number, rate: number): void {
     const truth = this.#ctx.truth;
-    if (this.#outstandingPlays >= MAX_QUEUED_PLAYS) {
+    if (this.#plays.size >= MAX_QUEUED_PLAYS) {
       truth.wsCount(KEY, 'play_audio_skipped');
       return;
     }
     truth.wsCount(KEY, 'bot_turns');
     const layout: AudioLayout = { encoding: 'L16', rate, channels: 1 };
     const samples = Math.round((this.#setup.burstMs * rate) / 1000);
-    const audio = toneFrame(layout, samples, 0);
-    this.#outstandingPlays += 1;
+    const audio = reorderL16(toneFrame(layout, samples, 0), 'le', this.#setup.byteOrder);
+    const id = `play-${this.#turn}`;
+    this.#plays.add(id);
     this.#sender.frame({
       kind: 'play',
       bytes: audio.length,
       receivedAt: turnAt,
       nominalAt: turnAt,
-      // A playAudio the client never gets will not be answered with playDone.
+      // A playAudio the gateway never gets will not be answered with playDone.
       lost: () => {
-        this.#outstandingPlays = Math.max(0, this.#outstandingPlays - 1);
+        this.#plays.delete(id);
       },
       send: () => {
         truth.wsCount(KEY, 'play_audio_sent');
@@ -311,80 +373,60 @@ class ListenSession {
           data: {
             audioContent: audio.toString('base64'),
             audioContentType: 'raw',
-            sampleRate: String(rate),
+            sampleRate: rate,
+            id,
           },
         });
+        if (this.#setup.then === 'killAudio') this.#followUp('killAudio');
       },
     });
   }
 
-  /** Commands from the client after the metadata. */
-  #onCommand(text: string): void {
+  #followUp(command: ListenFollowUp): void {
+    if (command === 'killAudio') {
+      this.#killAudio();
+      return;
+    }
+    this.#ctx.truth.wsCount(KEY, 'clear_marks_sent');
+    this.#sendJson({ type: 'clearMarks' });
+  }
+
+  /** `killAudio`: our queued audio is abandoned; the gateway stops what it plays. */
+  #killAudio(): void {
+    this.#ctx.truth.wsCount(KEY, 'kill_audio_sent');
+    this.#sender.cancel();
+    this.#sendJson({ type: 'killAudio' });
+  }
+
+  /** Events from the gateway after the metadata: only what jambonz sends is accepted. */
+  #onEvent(text: string): void {
     const truth = this.#ctx.truth;
-    const command = parseObject(text);
-    const data = isRecord(command?.data) ? command.data : {};
-    switch (command?.type) {
+    const event = parseGatewayEvent(text);
+    if (typeof event === 'string') {
+      this.#reject(event, 1008);
+      return;
+    }
+    switch (event.type) {
+      case 'dtmf':
+        return;
       case 'playDone':
+        if (this.#plays.size === 0) {
+          this.#reject('unexpected_play_done', 1008);
+          return;
+        }
+        if (typeof event.id !== 'string' || !this.#plays.delete(event.id)) {
+          this.#reject('play_done_id', 1008);
+          return;
+        }
         truth.wsCount(KEY, 'play_done_received');
-        this.#outstandingPlays = Math.max(0, this.#outstandingPlays - 1);
         return;
       case 'mark':
-        if (typeof data.name !== 'string') break;
-        // A mark with an event is the client's own playout report: nothing to answer.
-        if (data.event === undefined) this.#mark(data.name);
-        return;
-      case 'clearMarks':
-        for (const mark of [...this.#marks]) {
-          mark.cancel();
-          this.#markCleared(mark);
+        if (!this.#marks.delete(event.name)) {
+          this.#reject('unknown_mark', 1008);
+          return;
         }
+        truth.wsCount(KEY, event.event === 'playout' ? 'marks_played' : 'marks_cleared');
         return;
-      case 'killAudio':
-        truth.wsCount(KEY, 'kill_audio_received');
-        this.#outstandingPlays = 0;
-        // Queued frames and marks are abandoned; the marks report `cleared`.
-        this.#sender.cancel();
-        return;
-      case 'disconnect':
-        truth.wsCount(KEY, 'client_disconnects');
-        this.#hub.serverClose(this.#session, 1000, 'disconnect');
-        return;
-      default:
-        // DTMF events (`{"event":"dtmf",…}`) need no answer.
-        if (command?.event === 'dtmf') return;
     }
-    truth.wsCount(KEY, 'bad_messages');
-  }
-
-  /** Answers a client mark with `playout` once the audio queued before it went out. */
-  #mark(name: string): void {
-    const mark: PendingMark = { name, cancel: () => undefined };
-    this.#marks.add(mark);
-    mark.cancel = this.#sender.after(
-      () => {
-        this.#marks.delete(mark);
-        this.#ctx.truth.wsCount(KEY, 'marks_played');
-        this.#sendJson({ type: 'mark', data: { name, event: 'playout' } });
-      },
-      () => {
-        this.#markCleared(mark);
-      },
-    );
-  }
-
-  #markCleared(mark: PendingMark): void {
-    if (!this.#marks.delete(mark)) return;
-    if (!this.#canSend()) return;
-    this.#ctx.truth.wsCount(KEY, 'marks_cleared');
-    this.#sendJson({ type: 'mark', data: { name: mark.name, event: 'cleared' } });
-  }
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isRecord(value) ? value : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -148,6 +148,13 @@ export class TruthRecorder {
     if (ms > 0) this.wsCount(key, 'frames_delayed');
   }
 
+  /** One jambonz gateway rejected by the `listen` endpoint for breaking the protocol. */
+  listenRejected(reason: string): void {
+    const truth = this.#truth.ws_endpoints.listen;
+    truth.listen_rejections ??= {};
+    bump(truth.listen_rejections, reason);
+  }
+
   /** One AudioHook handshake refused by the signature check. */
   signatureFailure(reason: SignatureFailure): void {
     const truth = this.#truth.ws_endpoints.audiohook;

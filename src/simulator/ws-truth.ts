@@ -153,14 +153,22 @@ export interface WsEndpointTruth {
   play_done_received?: number;
   /** jambonz: turns not answered because 10 `playAudio` were waiting for `playDone`. */
   play_audio_skipped?: number;
-  /** jambonz: client `mark`s answered with `playout` (or `cleared` by `clearMarks`). */
+  /** jambonz: `mark` events from the gateway answering our marks: `playout`, `cleared`. */
   marks_played?: number;
   marks_cleared?: number;
-  /** jambonz: `killAudio` received from the client; `killAudio` sent by the action. */
+  /**
+   * jambonz: `kill_audio_sent` counts `killAudio` we sent (action or `?then=killAudio`).
+   * `kill_audio_received` stays 0: a gateway sending `killAudio` is rejected (`unexpected_text`).
+   */
   kill_audio_received?: number;
   kill_audio_sent?: number;
-  /** jambonz: `disconnect` received from the client (the server then closes with 1000). */
+  /** jambonz: stays 0 — jambonz closes the socket; a `disconnect` text from it is rejected. */
   client_disconnects?: number;
+  /** jambonz: `mark` and `clearMarks` commands sent to the gateway (docs/protocols.md §5.4). */
+  marks_sent?: number;
+  clear_marks_sent?: number;
+  /** jambonz: gateways rejected for breaking the protocol, by reason (docs/protocols.md §10.7). */
+  listen_rejections?: Record<string, number>;
 }
 
 /** Counters every audio endpoint (`audiohook`, `listen`) has. */
@@ -213,6 +221,9 @@ export type ListenTruth = WsEndpointTruth &
       | 'kill_audio_received'
       | 'kill_audio_sent'
       | 'client_disconnects'
+      | 'marks_sent'
+      | 'clear_marks_sent'
+      | 'listen_rejections'
     >
   >;
 
@@ -318,6 +329,9 @@ export function emptyWsEndpoint(key: WsEndpointKey, sessionsOpen = 0): WsEndpoin
       kill_audio_received: 0,
       kill_audio_sent: 0,
       client_disconnects: 0,
+      marks_sent: 0,
+      clear_marks_sent: 0,
+      listen_rejections: {},
     });
   }
   return truth;
