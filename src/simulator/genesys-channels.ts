@@ -115,7 +115,9 @@ export class ChannelStore {
 
   /** The live channels of one OAuth client, oldest first. */
   list(clientId: string, now = Date.now()): Channel[] {
-    const ids = [...this.#channels.values()].filter((c) => c.clientId === clientId).map((c) => c.id);
+    const ids = [...this.#channels.values()]
+      .filter((c) => c.clientId === clientId)
+      .map((c) => c.id);
     return ids.map((id) => this.get(id, now)).filter((c): c is Channel => c !== undefined);
   }
 
@@ -125,7 +127,12 @@ export class ChannelStore {
    *
    * @returns false, changing nothing, when the channel would exceed the topic limit.
    */
-  subscribe(channel: Channel, topics: readonly string[], replace = false, now = Date.now()): boolean {
+  subscribe(
+    channel: Channel,
+    topics: readonly string[],
+    replace = false,
+    now = Date.now(),
+  ): boolean {
     const next = new Set(replace ? [] : channel.topics);
     for (const topic of topics) next.add(topic);
     if (next.size > this.#limits.maxTopics) return false;
