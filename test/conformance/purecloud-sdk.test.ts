@@ -15,6 +15,7 @@
  * part uses `ws`, the library cxprobe itself uses.
  */
 import platformClient from 'purecloud-platform-client-v2';
+import { GENESYS_REGIONS } from '../../src/auth/genesys-regions.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -51,6 +52,12 @@ async function rejection(promise: Promise<unknown>): Promise<Extended<Record<str
   }
   throw new Error('expected the SDK call to be rejected');
 }
+
+describe('purecloud-platform-client-v2 region hosts', () => {
+  it('are the regions cxprobe knows (region: in a genesys credential)', () => {
+    expect(GENESYS_REGIONS).toEqual(platformClient.PureCloudRegionHosts);
+  });
+});
 
 describe('purecloud-platform-client-v2 against the simulator', () => {
   let sim: RunningSimulator;
