@@ -367,6 +367,16 @@ describe('Genesys Notifications', () => {
       expect(rejections()).toEqual({ bad_body: 5, bad_topic: 5 });
     });
 
+    it('answers 429 with Retry-After once the client spent its API limit', async () => {
+      const token = await start({ rateLimitPerMinute: 1 });
+      await createChannel(token);
+      const limited = await call(sim, CHANNELS, { headers: bearer(token) });
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(json(limited)).toMatchObject({ status: 429, code: 'too.many.requests' });
+      expect(sim.truth().endpoints.genesys_channels.rate_limited).toBe(1);
+    });
+
     it('counts a subscription over the topic limit as too_many_topics', async () => {
       const token = await start();
       const channel = await createChannel(token);
