@@ -93,6 +93,10 @@ export function createGenesysNotificationsProtocol(
           await subscribeSocket(socket, topics, target.timeout, context);
         } else if (topics.length > 0) {
           await subscribeRest(apiUrl, current.id, topics, tokens, target.timeout, context);
+          // The socket may have gone while the REST call was in flight: not a session to report.
+          if (socket.readyState !== socket.OPEN) {
+            throw new ConnectError('connection_reset', 'socket closed during the REST subscribe');
+          }
         }
       } catch (error) {
         socket.close(1000, 'subscribe failed');

@@ -208,6 +208,21 @@ describe('kind: genesys-notifications against the simulator', () => {
     expect(truth(sim).rest_rejections?.bad_topic).toBeGreaterThanOrEqual(1);
   });
 
+  it('fails the connect when the socket closes while the REST subscribe is in flight', async () => {
+    const sim = await simulator({
+      faults: { endpoints: { genesys_channels: { latency: { fixed_ms: 600 } } } },
+    });
+    const { recorder } = await start(sim);
+    // The channel was created (one slow answer) and the socket is open: the PUT is pending.
+    await until(() => sim.sessions(KEY) === 1, 'socket open, REST subscribe pending');
+    expect(sim.wsAction(KEY, 'close_1011')).toBe(1);
+    await until(() => recorder.of('connectFailed').length >= 1, 'connect failure');
+    const [reason, , message] = recorder.of('connectFailed')[0] ?? [];
+    expect(reason).toBe('connection_reset');
+    expect(message).toContain('REST subscribe');
+    expect(recorder.of('connected')).toEqual([]);
+  });
+
   it('rolls the channel over before the expires the API returned, as a planned close', async () => {
     const sim = await simulator({ channelTtlSeconds: 1 });
     // A one-hour margin is capped at a tenth of this one-second lifetime: rollover at ~0.9 s.
