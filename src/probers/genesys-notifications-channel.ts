@@ -132,3 +132,30 @@ export async function createChannel(
     tokenExpiresAt: tokens?.cachedExpiryMs(),
   };
 }
+
+/**
+ * `HEAD /api/v2/notifications/channels/{id}` (docs/protocols.md §2.1): false when Genesys says
+ * the channel is gone (404), true when it lives (200), undefined when the check itself failed
+ * and the upgrade should decide.
+ */
+export async function channelAlive(
+  apiUrl: string,
+  channelId: string,
+  tokens: TokenSource | undefined,
+  timeoutMs: number,
+  context: SessionContext,
+): Promise<boolean | undefined> {
+  const exchange = await requestWithCredential(
+    {
+      url: `${apiUrl}/api/v2/notifications/channels/${encodeURIComponent(channelId)}`,
+      method: 'HEAD',
+      headers: { accept: 'application/json' },
+      followRedirects: false,
+    },
+    tokens,
+    { signal: context.signal, timeoutMs, log: context.log },
+  );
+  if (!exchange.ok) return undefined;
+  if (exchange.status === 404) return false;
+  return exchange.status === 200 ? true : undefined;
+}

@@ -3,6 +3,7 @@ import { parseJsonBody } from './http/expectations.ts';
 import type { ProberDeps } from './deps.ts';
 import { isObject } from './bot-turn.ts';
 import {
+  channelAlive,
   createChannel,
   MAX_TIMER_MS,
   type NotificationChannel,
@@ -36,7 +37,7 @@ const HEARTBEATS_BEFORE_DEAD = 2;
  * topics over REST (or the socket, `subscribe_via`), time the `{"message":"ping"}` → pong round
  * trip, watch the ~30 s server heartbeats, reconnect at once on `v2.system.socket_closing` and
  * when the channel's token expired (both planned), roll the channel over before the `expires`
- * the API returned, and create a new one when the old one is gone (404).
+ * the API returned, and create a new one when the old one is gone (`HEAD` or the upgrade says 404).
  */
 export function createGenesysNotificationsProtocol(
   target: NotificationsTarget,
@@ -59,6 +60,15 @@ export function createGenesysNotificationsProtocol(
         channel !== undefined &&
         (Date.now() >= channel.rolloverAt || tokenExpired(channel.tokenExpiresAt))
       ) {
+        channel = undefined;
+      }
+      // Before reusing a channel after a drop, ask whether it still exists, as the SDK offers:
+      // an evicted or expired one is replaced at once instead of failing the upgrade with 404.
+      if (
+        channel !== undefined &&
+        (await channelAlive(apiUrl, channel.id, tokens, target.timeout, context)) === false
+      ) {
+        context.log.info('the channel is gone (HEAD 404); creating a new one');
         channel = undefined;
       }
       channel ??= await createChannel(apiUrl, tokens, target.timeout, policy, context);

@@ -297,15 +297,22 @@ describe('kind: genesys-notifications against the simulator', () => {
       reason: 'server_close',
       abnormal: true,
     });
-    // Connecting to the evicted channel again is refused with 404, which drops the channel: the
-    // attempt after it creates a new one rather than knocking on the dead one again.
-    const failed = recorder.of('connectFailed');
-    const first = failed[0];
-    if (first !== undefined) expect(first.slice(0, 2)).toEqual(['unexpected_status', 404]);
-    const kinds = recorder.log
-      .filter((entry) => entry.type === 'connected' || entry.type === 'connectFailed')
-      .map((entry) => entry.type);
-    expect(kinds.join(',')).not.toContain('connectFailed,connectFailed');
+    // Before reusing the channel the prober asks HEAD, which answers 404: it creates a new
+    // channel at once instead of knocking on the dead one.
+    expect(recorder.of('connectFailed')).toEqual([]);
+    expect(truth(sim).rest_rejections).toMatchObject({ unknown_channel: 1 });
+    expect(truth(sim).handshakes.refused).toEqual({});
+  });
+
+  it('reuses its channel after a drop when HEAD says it still exists', async () => {
+    const sim = await simulator();
+    const { recorder } = await start(sim);
+    await until(() => recorder.of('connected').length >= 1, 'connected');
+    expect(sim.wsAction(KEY, 'drop')).toBe(1);
+    await until(() => recorder.of('connected').length >= 2, 'reconnect after the drop');
+    expect(truth(sim).channels_created).toBe(1);
+    // Create, PUT; then HEAD and PUT again on the same channel.
+    expect(sim.truth().endpoints.genesys_channels.responses).toEqual({ 200: 4 });
   });
 
   it('reports auth_failed when no token can be had', async () => {
