@@ -20,6 +20,7 @@ export const GENESYS_REGIONS: Readonly<Record<string, string>> = Object.freeze({
   ap_northeast_1: 'mypurecloud.jp',
   ap_northeast_2: 'apne2.pure.cloud',
   ap_northeast_3: 'apne3.pure.cloud',
+  eusc_de_east_1: 'edee1.eusc-pure.cloud',
 });
 
 /** The login and API base URLs for a region, or the explicit overrides when given. */

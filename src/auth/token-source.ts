@@ -69,6 +69,15 @@ export class TokenSource {
     return token.value;
   }
 
+  /**
+   * Epoch ms at which the cached token expires, or undefined when none is cached. Lets a
+   * prober tell a server close at token expiry (Genesys notification channels die with the
+   * token that created them, docs/protocols.md §2.4) from an unplanned one.
+   */
+  cachedExpiryMs(): number | undefined {
+    return this.cached?.expiresAtMs;
+  }
+
   /** Drops `token` after the server refused it (401), so the next call fetches a fresh one. */
   invalidate(token: string): void {
     if (this.cached?.value === token) this.cached = undefined;

@@ -348,9 +348,17 @@ const genesysNotificationsTarget = z.strictObject({
   heartbeat_interval: positiveDuration
     .optional()
     .meta({ description: 'Expected server heartbeat period (30s); 2 missed end the session' }),
-  channel_rollover: positiveDuration
-    .optional()
-    .meta({ description: 'Replace the channel after this long, before its 24h lifetime (23h)' }),
+  channel_rollover: positiveDuration.optional().meta({
+    description:
+      'Replace the channel this long after creating it when the API gave no usable expires (23h)',
+  }),
+  rollover_before_expiry: positiveDuration.optional().meta({
+    description: 'Replace the channel this long before the expires the API returned (1h)',
+  }),
+  subscribe_via: z.enum(['rest', 'websocket']).optional().meta({
+    description:
+      'Subscribe topics with PUT …/subscriptions as the official SDKs do (rest, default) or a socket subscribe message',
+  }),
 });
 
 const cognigySocketTarget = z

@@ -1,36 +1,43 @@
-import { randomUUID } from 'node:crypto';
 import type { Target } from '../config/load.ts';
-import { requestWithCredential } from './http/authorized-request.ts';
 import { parseJsonBody } from './http/expectations.ts';
 import type { ProberDeps } from './deps.ts';
 import { isObject } from './bot-turn.ts';
+import {
+  channelAlive,
+  createChannel,
+  MAX_TIMER_MS,
+  type NotificationChannel,
+  type RolloverPolicy,
+} from './genesys-notifications-channel.ts';
+import {
+  NotificationsSession,
+  tokenExpired,
+  tokenExpiredEnd,
+} from './genesys-notifications-session.ts';
+import { subscribeRest, subscribeSocket } from './genesys-notifications-subscribe.ts';
 import { Pinger, startControlPings } from './session/pingers.ts';
-import { SocketSession } from './session/socket-session.ts';
 import { rawText } from './session/steps.ts';
-import { ConnectError, type SessionContext, type SessionProtocol } from './session/types.ts';
+import { ConnectError, type SessionProtocol } from './session/types.ts';
 import { connectWebSocket } from './session/ws-connect.ts';
 
 type NotificationsTarget = Extract<Target, { kind: 'genesys-notifications' }>;
 
 const DEFAULT_PING = { interval: 30_000, timeout: 10_000 };
 const DEFAULT_HEARTBEAT_MS = 30_000;
-/** Channels live 24 h; roll over an hour early, as the community clients do. */
+/** Without a usable `expires`: channels live 24 h; roll over an hour early (docs/protocols.md §2.4). */
 const DEFAULT_ROLLOVER_MS = 23 * 3_600_000;
+/** Replace a channel this long before the `expires` the API gave (docs/protocols.md §2.4). */
+const DEFAULT_ROLLOVER_MARGIN_MS = 3_600_000;
 /** Two missed heartbeats mean the socket is dead even if TCP says otherwise. */
 const HEARTBEATS_BEFORE_DEAD = 2;
 
-interface Channel {
-  id: string;
-  connectUri: string;
-  createdAt: number;
-}
-
 /**
  * `kind: genesys-notifications` — a Notifications API channel kept alive like the Genesys SDKs
- * keep it: create a channel, connect to its `connectUri`, subscribe topics, time the
- * `{"message":"ping"}` → pong round trip, watch the ~30 s server heartbeats, reconnect at once on
- * `v2.system.socket_closing` (a planned close), roll the channel over before its 24 h lifetime
- * and create a new one when the old one is gone (404).
+ * keep it (docs/protocols.md §2): create a channel, connect to its `connectUri`, subscribe the
+ * topics over REST (or the socket, `subscribe_via`), time the `{"message":"ping"}` → pong round
+ * trip, watch the ~30 s server heartbeats, reconnect at once on `v2.system.socket_closing` and
+ * when the channel's token expired (both planned), roll the channel over before the `expires`
+ * the API returned, and create a new one when the old one is gone (`HEAD` or the upgrade says 404).
  */
 export function createGenesysNotificationsProtocol(
   target: NotificationsTarget,
@@ -38,51 +45,33 @@ export function createGenesysNotificationsProtocol(
   apiUrl: string,
 ): SessionProtocol {
   const tokens = deps.tokenSource(target.credential);
-  let channel: Channel | undefined;
-  const rolloverMs = target.channel_rollover ?? DEFAULT_ROLLOVER_MS;
-
-  async function createChannel(context: SessionContext): Promise<Channel> {
-    const exchange = await requestWithCredential(
-      {
-        url: `${apiUrl}/api/v2/notifications/channels`,
-        method: 'POST',
-        headers: { accept: 'application/json' },
-        followRedirects: false,
-      },
-      tokens,
-      { signal: context.signal, timeoutMs: target.timeout, log: context.log },
-    );
-    if (!exchange.ok) {
-      throw new ConnectError(
-        exchange.reason,
-        `channel creation failed: ${exchange.message}`,
-        exchange.status,
-      );
-    }
-    if (exchange.status !== 200) {
-      throw new ConnectError(
-        exchange.status === 401
-          ? 'unauthorized'
-          : exchange.status === 429
-            ? 'rate_limited'
-            : 'unexpected_status',
-        `channel creation answered HTTP ${exchange.status}`,
-        exchange.status,
-      );
-    }
-    const body = parseJsonBody(exchange.body)?.value;
-    if (!isObject(body) || typeof body.connectUri !== 'string' || typeof body.id !== 'string') {
-      throw new ConnectError('invalid_json', 'channel creation answered without connectUri and id');
-    }
-    context.log.info('created a notification channel');
-    return { id: body.id, connectUri: body.connectUri, createdAt: Date.now() };
-  }
+  let channel: NotificationChannel | undefined;
+  const policy: RolloverPolicy = {
+    fallbackMs: target.channel_rollover ?? DEFAULT_ROLLOVER_MS,
+    marginMs: target.rollover_before_expiry ?? DEFAULT_ROLLOVER_MARGIN_MS,
+  };
+  const topics = target.topics ?? [];
+  const subscribeVia = target.subscribe_via ?? 'rest';
 
   return {
     async open(context) {
-      if (channel !== undefined && Date.now() - channel.createdAt >= rolloverMs)
+      // A channel past its rollover time, or whose token expired, is not worth reconnecting to.
+      if (
+        channel !== undefined &&
+        (Date.now() >= channel.rolloverAt || tokenExpired(channel.tokenExpiresAt))
+      ) {
         channel = undefined;
-      channel ??= await createChannel(context);
+      }
+      // Before reusing a channel after a drop, ask whether it still exists, as the SDK offers:
+      // an evicted or expired one is replaced at once instead of failing the upgrade with 404.
+      if (
+        channel !== undefined &&
+        (await channelAlive(apiUrl, channel.id, tokens, target.timeout, context)) === false
+      ) {
+        context.log.info('the channel is gone (HEAD 404); creating a new one');
+        channel = undefined;
+      }
+      channel ??= await createChannel(apiUrl, tokens, target.timeout, policy, context);
       const current = channel;
       const started = performance.now();
       const ca = await deps.readCa(target.tls?.ca_file);
@@ -102,16 +91,32 @@ export function createGenesysNotificationsProtocol(
         throw error;
       }
       let announced = false;
-      const session = new SocketSession(connected.socket, () => announced);
+      const session = new NotificationsSession(
+        connected.socket,
+        () => announced,
+        current.tokenExpiresAt,
+      );
       const { socket } = session;
-      const protocolOpen = await subscribe(socket, target, context).catch((error: unknown) => {
+      const subscribeStarted = performance.now();
+      try {
+        if (topics.length > 0 && subscribeVia === 'websocket') {
+          await subscribeSocket(socket, topics, target.timeout, context);
+        } else if (topics.length > 0) {
+          await subscribeRest(apiUrl, current.id, topics, tokens, target.timeout, context);
+          // The socket may have gone while the REST call was in flight: not a session to report.
+          if (socket.readyState !== socket.OPEN) {
+            throw new ConnectError('connection_reset', 'socket closed during the REST subscribe');
+          }
+        }
+      } catch (error) {
         socket.close(1000, 'subscribe failed');
         if (error instanceof ConnectError && error.reason === 'channel_gone') channel = undefined;
         throw error;
-      });
+      }
       context.events.connected({
         ...connected.phases,
-        protocol_open: protocolOpen ?? (performance.now() - started) / 1000,
+        protocol_open:
+          (performance.now() - (topics.length > 0 ? subscribeStarted : started)) / 1000,
       });
       context.events.healthy(true, 'connected');
 
@@ -165,13 +170,13 @@ export function createGenesysNotificationsProtocol(
               code: 1000,
               reason: 'rollover',
               abnormal: false,
-              message: 'channel lifetime nearly over',
+              message: `channel lifetime nearly over (from ${current.rolloverFrom})`,
               immediate: true,
             },
             { code: 1000, reason: 'channel rollover' },
           );
         },
-        Math.max(0, current.createdAt + rolloverMs - Date.now()),
+        Math.min(Math.max(0, current.rolloverAt - Date.now()), MAX_TIMER_MS),
       );
       session.onEnd(() => {
         clearInterval(watchdog);
@@ -231,6 +236,13 @@ export function createGenesysNotificationsProtocol(
           );
         } else if (message.result === '404') {
           channel = undefined;
+          if (tokenExpired(current.tokenExpiresAt)) {
+            session.finish(tokenExpiredEnd(1000, 'server answered 404 after the token expired'), {
+              code: 1000,
+              reason: 'token expired',
+            });
+            return;
+          }
           session.finish(
             {
               code: 1000,
@@ -245,52 +257,4 @@ export function createGenesysNotificationsProtocol(
       return session;
     },
   };
-}
-
-/** Subscribes the topics and waits for the answer; resolves the protocol-open time in seconds. */
-async function subscribe(
-  socket: import('ws').WebSocket,
-  target: NotificationsTarget,
-  context: SessionContext,
-): Promise<number | undefined> {
-  if (target.topics === undefined || target.topics.length === 0) return undefined;
-  const started = performance.now();
-  const correlationId = randomUUID();
-  socket.send(JSON.stringify({ message: 'subscribe', topics: target.topics, correlationId }));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new ConnectError('timeout', 'no answer to subscribe'));
-    }, target.timeout);
-    const onMessage = (data: import('ws').RawData) => {
-      const reply = parseJsonBody(rawText(data))?.value;
-      if (!isObject(reply) || typeof reply.result !== 'string') return;
-      cleanup();
-      if (reply.result === '200') resolve();
-      else if (reply.result === '404')
-        reject(new ConnectError('channel_gone', 'subscribe answered 404: channel gone'));
-      else reject(new ConnectError('unexpected_status', `subscribe answered ${reply.result}`));
-    };
-    const onClose = (code: number) => {
-      cleanup();
-      reject(
-        new ConnectError('connection_reset', `socket closed (${code}) before subscribe answer`),
-      );
-    };
-    const onAbort = () => {
-      cleanup();
-      reject(new ConnectError('timeout', 'aborted'));
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off('message', onMessage);
-      socket.off('close', onClose);
-      // One listener per connect would otherwise pile up on the runner's long-lived signal.
-      context.signal.removeEventListener('abort', onAbort);
-    };
-    socket.on('message', onMessage);
-    socket.once('close', onClose);
-    context.signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return (performance.now() - started) / 1000;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
-/** Why a channel went away. */
-export type ChannelRemoval = 'evicted' | 'expired';
+/** Why a channel went away (docs/protocols.md §2.4). */
+export type ChannelRemoval = 'evicted' | 'expired' | 'token_expired';
 
 /** A Genesys notification channel (docs/protocols.md §2.2). */
 export interface Channel {
@@ -9,13 +9,24 @@ export interface Channel {
   readonly id: string;
   /** OAuth client that created it; the 20-channel limit is per client. */
   readonly clientId: string;
-  /** Epoch milliseconds. */
-  readonly expiresAt: number;
+  /** Access token that created it: the channel dies with it (docs/protocols.md §2.4). */
+  readonly token: string;
+  /** Epoch milliseconds at which that token expires. */
+  readonly tokenExpiresAt: number;
+  /** Epoch milliseconds; a subscription change moves it (resubscribing extends the life). */
+  expiresAt: number;
   /** Epoch milliseconds of the last create, connect, subscription change or message. */
   lastUsedAt: number;
   readonly topics: Set<string>;
   /** True while a WebSocket is connected to the channel. */
   connected: boolean;
+}
+
+/** The token a channel is created with. */
+export interface ChannelOwner {
+  clientId: string;
+  token: string;
+  tokenExpiresAt: number;
 }
 
 /** Limits of a {@link ChannelStore}. */
@@ -27,6 +38,8 @@ export interface ChannelLimits {
 
 /** Lower-case alphanumerics, the alphabet of real channel ids. */
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** Node turns a longer timer into 1 ms; longer waits re-arm. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 function channelId(): string {
   const bytes = randomBytes(26);
@@ -36,9 +49,17 @@ function channelId(): string {
   return `streaming-0-${suffix}`;
 }
 
+/** When a channel ends: its own expiry or its token's, whichever comes first. */
+function endOf(channel: Channel): { at: number; why: ChannelRemoval } {
+  return channel.tokenExpiresAt < channel.expiresAt
+    ? { at: channel.tokenExpiresAt, why: 'token_expired' }
+    : { at: channel.expiresAt, why: 'expired' };
+}
+
 /**
  * Notification channels with their topics, per-client limit (the 21st evicts the least
- * recently used, unconnected ones first) and TTL. One timer per channel ends it at expiry.
+ * recently used, unconnected ones first), TTL and the life of the token that created them. One
+ * timer per channel ends it at whichever expiry comes first.
  */
 export class ChannelStore {
   readonly #limits: ChannelLimits;
@@ -57,27 +78,25 @@ export class ChannelStore {
     return this.#limits;
   }
 
-  /** Creates a channel for `clientId`, evicting one first when the client is at its limit. */
-  create(clientId: string, now = Date.now()): Channel {
-    const own = [...this.#channels.values()].filter((c) => c.clientId === clientId);
+  /** Creates a channel for `owner`, evicting one first when the client is at its limit. */
+  create(owner: ChannelOwner, now = Date.now()): Channel {
+    const own = this.list(owner.clientId, now);
     if (own.length >= this.#limits.maxPerClient) {
       const victim = own.reduce((oldest, c) => (lessUsed(c, oldest) ? c : oldest));
       this.#remove(victim, 'evicted');
     }
     const channel: Channel = {
       id: channelId(),
-      clientId,
+      clientId: owner.clientId,
+      token: owner.token,
+      tokenExpiresAt: owner.tokenExpiresAt,
       expiresAt: now + this.#limits.ttlMs,
       lastUsedAt: now,
       topics: new Set(),
       connected: false,
     };
     this.#channels.set(channel.id, channel);
-    const timer = setTimeout(() => {
-      this.#remove(channel, 'expired');
-    }, this.#limits.ttlMs);
-    timer.unref();
-    this.#timers.set(channel.id, timer);
+    this.#arm(channel, now);
     return channel;
   }
 
@@ -86,25 +105,42 @@ export class ChannelStore {
     const channel = this.#channels.get(id);
     if (channel === undefined) return undefined;
     // The timer may lag behind the clock by a few milliseconds; the clock wins.
-    if (channel.expiresAt <= now) {
-      this.#remove(channel, 'expired');
+    const end = endOf(channel);
+    if (end.at <= now) {
+      this.#remove(channel, end.why);
       return undefined;
     }
     return channel;
   }
 
+  /** The live channels of one OAuth client, oldest first. */
+  list(clientId: string, now = Date.now()): Channel[] {
+    const ids = [...this.#channels.values()]
+      .filter((c) => c.clientId === clientId)
+      .map((c) => c.id);
+    return ids.map((id) => this.get(id, now)).filter((c): c is Channel => c !== undefined);
+  }
+
   /**
-   * Adds topics (or replaces them all with `replace`).
+   * Adds topics (or replaces them all with `replace`) and extends the channel's life by its
+   * TTL from now: resubscribing keeps a channel alive (docs/protocols.md §2.4).
    *
    * @returns false, changing nothing, when the channel would exceed the topic limit.
    */
-  subscribe(channel: Channel, topics: readonly string[], replace = false): boolean {
+  subscribe(
+    channel: Channel,
+    topics: readonly string[],
+    replace = false,
+    now = Date.now(),
+  ): boolean {
     const next = new Set(replace ? [] : channel.topics);
     for (const topic of topics) next.add(topic);
     if (next.size > this.#limits.maxTopics) return false;
     channel.topics.clear();
     for (const topic of next) channel.topics.add(topic);
-    channel.lastUsedAt = Date.now();
+    channel.lastUsedAt = now;
+    channel.expiresAt = now + this.#limits.ttlMs;
+    this.#arm(channel, now);
     return true;
   }
 
@@ -120,6 +156,19 @@ export class ChannelStore {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     this.#channels.clear();
+  }
+
+  /** (Re)starts the one timer of a channel, at whichever of its expiries comes first. */
+  #arm(channel: Channel, now: number): void {
+    clearTimeout(this.#timers.get(channel.id));
+    const delay = Math.min(Math.max(0, endOf(channel).at - now), MAX_TIMER_MS);
+    const timer = setTimeout(() => {
+      this.#timers.delete(channel.id);
+      // get() removes it when its time has come; a capped wait re-arms.
+      if (this.get(channel.id) === channel) this.#arm(channel, Date.now());
+    }, delay);
+    timer.unref();
+    this.#timers.set(channel.id, timer);
   }
 
   #remove(channel: Channel, why: ChannelRemoval): void {

@@ -1,6 +1,12 @@
 import type { WebSocket } from 'ws';
 import type { SimulatorContext } from './context.ts';
-import { ChannelStore, type Channel, type ChannelLimits } from './genesys-channels.ts';
+import {
+  ChannelStore,
+  type Channel,
+  type ChannelLimits,
+  type ChannelRemoval,
+} from './genesys-channels.ts';
+import { topicProblem } from './genesys-topics.ts';
 import { isRecord } from './reply.ts';
 import { createWsServer, openWsSession } from './ws-connection.ts';
 import type { WsHub } from './ws-hub.ts';
@@ -8,6 +14,23 @@ import type { WsSession } from './ws-session.ts';
 import { refuseUpgrade, type UpgradeRoute } from './ws-upgrade.ts';
 
 const KEY = 'genesys_notifications';
+
+/** Truth counter of each way a channel ends. */
+const REMOVAL_COUNTERS = {
+  evicted: 'channels_evicted',
+  expired: 'channels_expired',
+  token_expired: 'channels_token_expired',
+} as const satisfies Record<ChannelRemoval, string>;
+
+/**
+ * Close reason of a channel's socket, by why the channel ended. Genesys closes with 1001
+ * (docs/protocols.md §2.4); the reason text is the simulator's own.
+ */
+const REMOVAL_REASONS: Record<ChannelRemoval, string> = {
+  evicted: 'channel evicted',
+  expired: 'channel expired',
+  token_expired: 'token expired',
+};
 
 /** Server frames of the Notifications socket (docs/protocols.md §2.3). */
 const FRAMES = {
@@ -52,10 +75,10 @@ export class GenesysNotifications {
     this.#hub = hub;
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs;
     this.channels = new ChannelStore(options.limits, (channel, why) => {
-      ctx.truth.wsCount(KEY, why === 'evicted' ? 'channels_evicted' : 'channels_expired');
+      ctx.truth.wsCount(KEY, REMOVAL_COUNTERS[why]);
       const connection = this.#connections.get(channel.id);
       if (connection !== undefined) {
-        hub.serverClose(connection.session, 1001, `channel ${why}`);
+        hub.serverClose(connection.session, 1001, REMOVAL_REASONS[why]);
       }
     });
   }
@@ -171,6 +194,12 @@ export class GenesysNotifications {
     if (request.message === 'unsubscribe') {
       this.channels.unsubscribe(channel, topics);
       reply({ result: '200', status: 'unsubscribed', ...correlation });
+      return;
+    }
+    // Malformed topics fail the whole request, as over REST (docs/protocols.md §2.3).
+    if (topics.some((topic) => topicProblem(topic) !== undefined)) {
+      ctx.truth.wsCount(KEY, 'bad_messages');
+      reply({ result: '400', status: 'failure', ...correlation });
       return;
     }
     if (!this.channels.subscribe(channel, topics)) {

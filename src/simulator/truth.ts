@@ -223,6 +223,13 @@ export class TruthRecorder {
     this.#truth.ws_endpoints[key].injected[fault] += 1;
   }
 
+  /** A Genesys notifications REST call rejected for `reason`. */
+  restRejected(key: WsEndpointKey, reason: string): void {
+    const truth = this.#truth.ws_endpoints[key];
+    truth.rest_rejections ??= {};
+    bump(truth.rest_rejections, reason);
+  }
+
   /** A handshake refused with `reason` (an HTTP status or `connect_error`). */
   wsRefused(key: WsEndpointKey, reason: string | number): void {
     bump(this.#truth.ws_endpoints[key].handshakes.refused, reason);

@@ -79,6 +79,13 @@ export interface WsEndpointTruth {
   channels_expired?: number;
   /** Genesys: successful subscription changes (REST `PUT`/`POST`, socket `subscribe`). */
   subscriptions?: number;
+  /** Genesys: channels removed because the token that created them expired. */
+  channels_token_expired?: number;
+  /**
+   * Genesys: REST notification calls rejected, by reason (see `GENESYS_REST_REJECTIONS`):
+   * each is also in `endpoints.genesys_channels.responses` by status.
+   */
+  rest_rejections?: Record<string, number>;
   /**
    * Genesys: messages answered `{"result":"400"}` (not JSON, unknown). Audio endpoints: text
    * messages that were not valid JSON, had a bad envelope or an unexpected type.
@@ -275,6 +282,8 @@ export function emptyWsEndpoint(key: WsEndpointKey, sessionsOpen = 0): WsEndpoin
       channels_expired: 0,
       subscriptions: 0,
       bad_messages: 0,
+      channels_token_expired: 0,
+      rest_rejections: {},
     });
   }
   if (key === 'cognigy_socket') {

@@ -174,39 +174,145 @@ describe('kind: genesys-notifications against the simulator', () => {
     expect(recorder.of('reconnecting')[0]?.[0]).toBe('abnormal_closure');
   });
 
-  it('creates a new channel when the old one expired', async () => {
-    const sim = await simulator({ channelTtlSeconds: 0.5 });
+  it('subscribes over REST by default (PUT …/subscriptions), as the official SDKs do', async () => {
+    const sim = await simulator();
     const { recorder } = await start(sim);
-    await until(
-      () => recorder.of('connected').length >= 2 && (truth(sim).channels_created ?? 0) >= 2,
-      'a session on a new channel',
-    );
-    expect(truth(sim).channels_expired).toBeGreaterThanOrEqual(1);
-    // The simulator closes the socket of an expired channel with 1001, unannounced.
-    expect(closes(recorder)[0]).toMatchObject({ code: 1001, reason: 'server_close' });
-    // Connecting to the expired channel again is refused with 404, which drops the channel: the
-    // attempt after it creates a new one rather than knocking on the dead one again.
-    const failed = recorder.of('connectFailed');
-    const first = failed[0];
-    if (first !== undefined) expect(first.slice(0, 2)).toEqual(['unexpected_status', 404]);
-    const kinds = recorder.log
-      .filter((entry) => entry.type === 'connected' || entry.type === 'connectFailed')
-      .map((entry) => entry.type);
-    expect(kinds.join(',')).not.toContain('connectFailed,connectFailed');
+    await until(() => recorder.of('connected').length >= 1, 'connected');
+    // One create and one PUT, both answered 200; nothing was subscribed over the socket.
+    expect(sim.truth().endpoints.genesys_channels.responses).toEqual({ 200: 2 });
+    expect(truth(sim)).toMatchObject({ subscriptions: 1, bad_messages: 0 });
+    expect(truth(sim).rest_rejections).toEqual({});
   });
 
-  it('rolls the channel over after channel_rollover, as a planned close', async () => {
+  it('subscribes over the socket with subscribe_via: websocket', async () => {
     const sim = await simulator();
-    const { recorder } = await start(sim, '    channel_rollover: 300ms');
+    const { recorder } = await start(sim, '    subscribe_via: websocket');
+    await until(() => recorder.of('connected').length >= 1, 'connected');
+    expect(sim.truth().endpoints.genesys_channels.responses).toEqual({ 200: 1 });
+    expect(truth(sim)).toMatchObject({ subscriptions: 1, bad_messages: 0 });
+  });
+
+  it('fails the connect when the REST subscription is refused', async () => {
+    const sim = await simulator();
+    const yaml = notificationsYaml(sim.url).replace(
+      'topics: [v2.users.probe-user.presence]',
+      'topics: ["not a topic"]',
+    );
+    const { deps } = depsFor(await configFrom(yaml));
+    const recorder = recordingEvents();
+    const runner = await startSessionTarget(yaml, recorder, deps);
+    cleanups.push(() => runner.stop());
+    await until(() => recorder.of('connectFailed').length >= 1, 'connect failure');
+    expect(recorder.of('connectFailed')[0]?.slice(0, 2)).toEqual(['unexpected_status', 400]);
+    expect(recorder.of('connected')).toEqual([]);
+    expect(truth(sim).rest_rejections?.bad_topic).toBeGreaterThanOrEqual(1);
+  });
+
+  it('fails the connect when the socket closes while the REST subscribe is in flight', async () => {
+    const sim = await simulator({
+      faults: { endpoints: { genesys_channels: { latency: { fixed_ms: 600 } } } },
+    });
+    const { recorder } = await start(sim);
+    // The channel was created (one slow answer) and the socket is open: the PUT is pending.
+    await until(() => sim.sessions(KEY) === 1, 'socket open, REST subscribe pending');
+    expect(sim.wsAction(KEY, 'close_1011')).toBe(1);
+    await until(() => recorder.of('connectFailed').length >= 1, 'connect failure');
+    const [reason, , message] = recorder.of('connectFailed')[0] ?? [];
+    expect(reason).toBe('connection_reset');
+    expect(message).toContain('REST subscribe');
+    expect(recorder.of('connected')).toEqual([]);
+  });
+
+  it('rolls the channel over before the expires the API returned, as a planned close', async () => {
+    const sim = await simulator({ channelTtlSeconds: 1 });
+    // A one-hour margin is capped at a tenth of this one-second lifetime: rollover at ~0.9 s.
+    const { recorder } = await start(sim);
     await until(
       () => recorder.of('connected').length >= 2 && (truth(sim).channels_created ?? 0) >= 2,
       'a session on a new channel',
     );
     const [end] = closes(recorder);
     expect(end).toMatchObject({ code: 1000, reason: 'rollover', abnormal: false, immediate: true });
+    expect(end?.message).toContain('expires');
     expect(recorder.of('reconnecting')[0]?.[0]).toBe('rollover');
     expect(recorder.of('reconnecting')[0]?.[1]).toBeLessThan(0.25);
+    // The prober closed the old channel's socket itself, before the server expired it.
+    expect(truth(sim).closes.client_closed).toMatchObject({ 1000: 1 });
+    expect(truth(sim).closes.server_closed).toEqual({});
     expect(recorder.of('connectFailed')).toEqual([]);
+  });
+
+  it('uses rollover_before_expiry as the margin before expires', async () => {
+    const sim = await simulator({ channelTtlSeconds: 3 });
+    const started = Date.now();
+    const { recorder } = await start(sim, '    rollover_before_expiry: 2500ms');
+    await until(() => closes(recorder).length >= 1, 'a rollover');
+    // Margin capped at 10 % of 3 s: rollover at ~2.7 s, not at 0.5 s.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_500);
+    expect(closes(recorder)[0]?.reason).toBe('rollover');
+  });
+
+  it('treats the close of a channel whose token expired as a planned reconnect', async () => {
+    const sim = await simulator({ tokenTtlSeconds: 1 });
+    const { recorder } = await start(sim);
+    await until(
+      () => recorder.of('connected').length >= 2 && (truth(sim).channels_created ?? 0) >= 2,
+      'a session on a new channel',
+    );
+    const [end] = closes(recorder);
+    expect(end).toMatchObject({
+      code: 1001,
+      reason: 'token_expired',
+      abnormal: false,
+      immediate: true,
+    });
+    expect(recorder.of('reconnecting')[0]?.[0]).toBe('token_expired');
+    expect(recorder.of('reconnecting')[0]?.[1]).toBeLessThan(0.25);
+    expect(truth(sim).channels_token_expired).toBeGreaterThanOrEqual(1);
+    expect(recorder.of('connectFailed')).toEqual([]);
+  });
+
+  it('counts an unannounced 1001 (channel evicted) as abnormal and creates a new channel', async () => {
+    const sim = await simulator({ maxChannelsPerClient: 1 });
+    const { recorder } = await start(sim);
+    await until(() => recorder.of('connected').length >= 1, 'connected');
+    // With a limit of one channel per client, another channel evicts the prober's.
+    const login = await fetch(`${sim.url}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${GENESYS.clientId}:${GENESYS.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    const { access_token: token } = (await login.json()) as { access_token: string };
+    await fetch(`${sim.url}/api/v2/notifications/channels`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await until(() => recorder.of('connected').length >= 2, 'a session on a new channel');
+    expect(truth(sim).channels_evicted).toBeGreaterThanOrEqual(1);
+    expect(closes(recorder)[0]).toMatchObject({
+      code: 1001,
+      reason: 'server_close',
+      abnormal: true,
+    });
+    // Before reusing the channel the prober asks HEAD, which answers 404: it creates a new
+    // channel at once instead of knocking on the dead one.
+    expect(recorder.of('connectFailed')).toEqual([]);
+    expect(truth(sim).rest_rejections).toMatchObject({ unknown_channel: 1 });
+    expect(truth(sim).handshakes.refused).toEqual({});
+  });
+
+  it('reuses its channel after a drop when HEAD says it still exists', async () => {
+    const sim = await simulator();
+    const { recorder } = await start(sim);
+    await until(() => recorder.of('connected').length >= 1, 'connected');
+    expect(sim.wsAction(KEY, 'drop')).toBe(1);
+    await until(() => recorder.of('connected').length >= 2, 'reconnect after the drop');
+    expect(truth(sim).channels_created).toBe(1);
+    // Create, PUT; then HEAD and PUT again on the same channel.
+    expect(sim.truth().endpoints.genesys_channels.responses).toEqual({ 200: 4 });
   });
 
   it('reports auth_failed when no token can be had', async () => {
@@ -239,7 +345,7 @@ describe('kind: genesys-notifications against the simulator', () => {
     const sim = await simulator({
       faults: { ws_endpoints: { genesys_notifications: { latency: { fixed_ms: 1_500 } } } },
     });
-    const { recorder } = await start(sim);
+    const { recorder } = await start(sim, '    subscribe_via: websocket');
     await until(() => sim.sessions(KEY) === 1, 'socket open, subscribe pending');
     expect(sim.wsAction(KEY, 'close_1011')).toBe(1);
     await until(() => recorder.of('connectFailed').length >= 1, 'connect failure');
@@ -251,7 +357,8 @@ describe('kind: genesys-notifications against the simulator', () => {
   });
 
   it('keeps reconnecting without piling up listeners on the runner signal', async () => {
-    const sim = await simulator();
+    // Channels of 0.1 s roll over every ~90 ms.
+    const sim = await simulator({ channelTtlSeconds: 0.1 });
     const warnings: string[] = [];
     const onWarning = (warning: Error) => {
       if (warning.name === 'MaxListenersExceededWarning') warnings.push(warning.message);
@@ -261,7 +368,7 @@ describe('kind: genesys-notifications against the simulator', () => {
       process.off('warning', onWarning);
       return Promise.resolve();
     });
-    const { recorder } = await start(sim, '    channel_rollover: 50ms');
+    const { recorder } = await start(sim, '    subscribe_via: websocket');
     await until(() => recorder.of('connected').length >= 12, 'twelve sessions', 9_000);
     // Warnings are emitted on the next tick.
     await new Promise((resolve) => setImmediate(resolve));

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  DEFAULT_SIMULATOR_CLIENTS,
   startSimulator,
   type RunningSimulator,
   type SimulatorOptions,
 } from '../../src/simulator/index.ts';
-import { call, genesysToken, json, postJson } from './helpers.ts';
+import { call, genesysToken, json, postJson, type Answer } from './helpers.ts';
 import { eventually, openWs, ping, refusedStatus, type TestSocket } from './ws-helpers.ts';
 
 interface ChannelAnswer {
@@ -215,5 +216,229 @@ describe('Genesys Notifications', () => {
     expect((await a.closed).code).toBe(1001);
     b.ws.send(JSON.stringify({ message: 'ping' }));
     await b.next(isPong);
+  });
+
+  describe('strict REST API', () => {
+    const CHANNELS = '/api/v2/notifications/channels';
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const subscriptions = (channel: ChannelAnswer) => `${CHANNELS}/${channel.id}/subscriptions`;
+    const put = (path: string, body: unknown, token: string, raw = false): Promise<Answer> =>
+      call(sim, path, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...bearer(token) },
+        body: raw ? (body as string) : JSON.stringify(body),
+      });
+    const head = (channelId: string, token?: string): Promise<Answer> =>
+      call(sim, `${CHANNELS}/${channelId}`, {
+        method: 'HEAD',
+        headers: token === undefined ? {} : bearer(token),
+      });
+    const rejections = (): Record<string, number> =>
+      sim.truth().ws_endpoints.genesys_notifications.rest_rejections ?? {};
+    const second = { platform: 'genesys' as const, clientId: 'other-app', clientSecret: 's2' };
+
+    it('lists the channels of the calling token, or of every token of the client', async () => {
+      const token = await start({ clients: [...DEFAULT_SIMULATOR_CLIENTS, second] });
+      const otherToken = await genesysToken(sim);
+      const otherClient = await genesysToken(sim, second.clientId, second.clientSecret);
+      const mine = await createChannel(token);
+      await createChannel(otherToken);
+      await createChannel(otherClient);
+
+      const own = await call(sim, CHANNELS, { headers: bearer(token) });
+      expect(own.status).toBe(200);
+      expect(json(own)).toEqual({ entities: [mine] });
+      const streaming = await call(sim, `${CHANNELS}?connectionType=streaming`, {
+        headers: bearer(token),
+      });
+      expect(json(streaming)).toEqual({ entities: [mine] });
+
+      // Channels of the client's other tokens show that they exist, without their id.
+      const all = await call(sim, `${CHANNELS}?includechannels=oauthclient`, {
+        headers: bearer(token),
+      });
+      const entities = json(all).entities as Record<string, unknown>[];
+      expect(entities).toHaveLength(2);
+      expect(entities).toContainEqual(mine);
+      expect(entities.find((entity) => entity.id === undefined)).toEqual({
+        expires: expect.any(String) as unknown,
+      });
+    });
+
+    it('rejects unknown query values with 400, counted as bad_query', async () => {
+      const token = await start();
+      const channel = await createChannel(token);
+      for (const path of [
+        `${CHANNELS}?includechannels=everyone`,
+        `${CHANNELS}?connectionType=longpolling`,
+      ]) {
+        const answer = await call(sim, path, { headers: bearer(token) });
+        expect(answer.status).toBe(400);
+        expect(json(answer)).toMatchObject({ status: 400, code: 'bad.request' });
+      }
+      const topic = [{ id: 'v2.users.a.presence' }];
+      expect((await put(`${subscriptions(channel)}?ignoreErrors=maybe`, topic, token)).status).toBe(
+        400,
+      );
+      expect((await put(`${subscriptions(channel)}?ignoreErrors=true`, topic, token)).status).toBe(
+        200,
+      );
+      expect(rejections()).toEqual({ bad_query: 3 });
+    });
+
+    it('answers HEAD on a channel 200 while it lives and 404 otherwise', async () => {
+      const token = await start({ channelTtlSeconds: 0.4 });
+      const channel = await createChannel(token);
+      const alive = await head(channel.id, token);
+      expect(alive.status).toBe(200);
+      expect(alive.text).toBe('');
+      expect((await head('streaming-0-unknown', token)).status).toBe(404);
+      expect((await head(channel.id)).status).toBe(401);
+      await eventually(
+        () => sim.truth().ws_endpoints.genesys_notifications.channels_expired === 1,
+        2_000,
+      );
+      expect((await head(channel.id, token)).status).toBe(404);
+      expect(sim.truth().endpoints.genesys_channels.responses).toMatchObject({ 200: 2, 404: 2 });
+      expect(rejections()).toEqual({ unknown_channel: 2, missing_bearer: 1 });
+    });
+
+    it('hides the channels of another OAuth client (404)', async () => {
+      const token = await start({ clients: [...DEFAULT_SIMULATOR_CLIENTS, second] });
+      const channel = await createChannel(token);
+      const stranger = await genesysToken(sim, second.clientId, second.clientSecret);
+      expect((await head(channel.id, stranger)).status).toBe(404);
+      expect((await call(sim, subscriptions(channel), { headers: bearer(stranger) })).status).toBe(
+        404,
+      );
+      expect(rejections()).toEqual({ unknown_channel: 2 });
+    });
+
+    it('refuses calls without a bearer token or with an unknown one', async () => {
+      const token = await start();
+      const channel = await createChannel(token);
+      const missing = await call(sim, CHANNELS, { method: 'POST' });
+      expect(missing.status).toBe(401);
+      expect(json(missing)).toMatchObject({
+        status: 401,
+        code: 'authentication.required',
+        message: 'No authentication bearer token specified in authorization header.',
+      });
+      const basicAuth = await call(sim, subscriptions(channel), {
+        headers: { authorization: 'Basic Zm9vOmJhcg==' },
+      });
+      expect(basicAuth.status).toBe(401);
+      const invalid = await put(subscriptions(channel), [], 'not-a-token');
+      expect(invalid.status).toBe(401);
+      expect(json(invalid)).toMatchObject({ code: 'bad.credentials' });
+      expect(rejections()).toEqual({ missing_bearer: 2, invalid_bearer: 1 });
+    });
+
+    it('validates the subscription body: an array of {id} with well-formed topics', async () => {
+      const token = await start();
+      const channel = await createChannel(token);
+      const path = subscriptions(channel);
+      const refused = async (body: unknown, raw = false): Promise<Record<string, unknown>> => {
+        const answer = await put(path, body, token, raw);
+        expect(answer.status).toBe(400);
+        return json(answer);
+      };
+      await refused({ id: 'v2.users.a.presence' });
+      await refused(['v2.users.a.presence']);
+      await refused([{ topic: 'v2.users.a.presence' }]);
+      await refused('[{"id": "v2.users.a.presence"', true);
+      expect((await refused([{ id: 'users.a.presence' }])).message).toContain('invalid topic');
+      await refused([{ id: '' }]);
+      await refused([{ id: 'v2.users.a presence' }]);
+      await refused([{ id: 'v2.users.a.presence' }, { id: 'v2..x' }]);
+      const combined = `v2.users.${'a'.repeat(190)}?presence&routingStatus`;
+      expect((await refused([{ id: combined }])).message).toContain('200 characters');
+      // A form body is not JSON either.
+      const form = await call(sim, path, {
+        method: 'POST',
+        headers: bearer(token),
+        body: new URLSearchParams({ id: 'v2.users.a.presence' }),
+      });
+      expect(form.status).toBe(400);
+      // Nothing above changed the channel.
+      expect(json(await call(sim, path, { headers: bearer(token) }))).toEqual({ entities: [] });
+      const ok = await put(path, [{ id: 'v2.users.a?presence&routingStatus' }], token);
+      expect(ok.status).toBe(200);
+      expect(rejections()).toEqual({ bad_body: 5, bad_topic: 5 });
+    });
+
+    it('answers 429 with Retry-After once the client spent its API limit', async () => {
+      const token = await start({ rateLimitPerMinute: 1 });
+      await createChannel(token);
+      const limited = await call(sim, CHANNELS, { headers: bearer(token) });
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(json(limited)).toMatchObject({ status: 429, code: 'too.many.requests' });
+      expect(sim.truth().endpoints.genesys_channels.rate_limited).toBe(1);
+    });
+
+    it('counts a subscription over the topic limit as too_many_topics', async () => {
+      const token = await start();
+      const channel = await createChannel(token);
+      const topics = Array.from({ length: 1001 }, (_, i) => ({ id: `v2.users.u${i}.presence` }));
+      expect((await put(subscriptions(channel), topics, token)).status).toBe(400);
+      expect(rejections()).toEqual({ too_many_topics: 1 });
+    });
+
+    it('extends the channel life on every resubscription', async () => {
+      const token = await start({ channelTtlSeconds: 0.8 });
+      const channel = await createChannel(token);
+      const socket = await connect(channel);
+      const topic = [{ id: 'v2.users.a.presence' }];
+      const firstExpiry = Date.parse(channel.expires);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect((await put(subscriptions(channel), topic, token)).status).toBe(200);
+      const listed = json(await call(sim, CHANNELS, { headers: bearer(token) }));
+      const [entity] = listed.entities as ChannelAnswer[];
+      expect(Date.parse(entity?.expires ?? '')).toBeGreaterThanOrEqual(firstExpiry + 400);
+      // Past the first expiry the channel and its socket are still alive.
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, firstExpiry + 100 - Date.now())),
+      );
+      expect((await head(channel.id, token)).status).toBe(200);
+      expect(socket.ws.readyState).toBe(socket.ws.OPEN);
+      // A WebSocket subscribe extends it too.
+      socket.ws.send(JSON.stringify({ message: 'subscribe', topics: ['v2.users.b.presence'] }));
+      await socket.next((text) => text.includes('"subscribed"'));
+      expect((await socket.closed).code).toBe(1001);
+      expect(sim.truth().ws_endpoints.genesys_notifications.channels_expired).toBe(1);
+    });
+
+    it('closes a channel with 1001 when the token that created it expires', async () => {
+      const token = await start({ tokenTtlSeconds: 1, channelTtlSeconds: 3600 });
+      const channel = await createChannel(token);
+      const socket = await connect(channel);
+      const closed = await socket.closed;
+      expect(closed.code).toBe(1001);
+      expect(closed.reason).toBe('token expired');
+      const truth = sim.truth().ws_endpoints.genesys_notifications;
+      expect(truth.channels_token_expired).toBe(1);
+      expect(truth.channels_expired).toBe(0);
+      const fresh = await genesysToken(sim);
+      expect((await head(channel.id, fresh)).status).toBe(404);
+      expect(await refusedStatus(sim, new URL(channel.connectUri).pathname)).toBe(404);
+    });
+
+    it('answers a WebSocket subscribe with a malformed topic {"result":"400"}', async () => {
+      const token = await start();
+      const socket = await connect(await createChannel(token));
+      socket.ws.send(
+        JSON.stringify({ message: 'subscribe', topics: ['not a topic'], correlationId: 'c9' }),
+      );
+      expect(JSON.parse(await socket.next((text) => text.includes('"result"')))).toEqual({
+        result: '400',
+        status: 'failure',
+        correlationId: 'c9',
+      });
+      expect(sim.truth().ws_endpoints.genesys_notifications).toMatchObject({
+        bad_messages: 1,
+        subscriptions: 0,
+      });
+    });
   });
 });

@@ -18,6 +18,7 @@ export const CLOSE_REASONS = {
   close_timeout: 'the server never answered the close transaction',
   unauthorized: 'the server refused the session (AudioHook disconnect unauthorized)',
   server_error: 'the server ended the session with an error (disconnect error, error message)',
+  token_expired: 'the server closed the channel because the token that created it expired',
 } as const;
 export type CloseReason = keyof typeof CLOSE_REASONS;
 
