@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDurationMs } from './duration.ts';
 import { GENESYS_REGIONS } from '../auth/genesys-regions.ts';
+import { resolveTiming } from './target-timing.ts';
 
 /**
  * The one schema for cxprobe.yml. Everything the loader, `check-config`, the JSON Schema for
@@ -204,6 +205,10 @@ const genesysRestTarget = z.strictObject({
 });
 
 const botTurnFields = {
+  timeout: positiveDuration.optional().meta({
+    description:
+      "Turn timeout (default the largest of global.timeout, budget and 30s, the platforms' own bot timeout, capped by global.interval)",
+  }),
   text: z.string().min(1).optional().meta({ description: 'What the synthetic user says' }),
   budget,
   headers: headersSchema.optional(),
@@ -536,16 +541,12 @@ export const configSchema = z
         });
       }
       seen.set(target.name, index);
-      const interval =
-        ('interval' in target ? target.interval : undefined) ??
-        config.global?.interval ??
-        DEFAULTS.intervalMs;
-      const timeout = target.timeout ?? config.global?.timeout ?? DEFAULTS.timeoutMs;
-      if ('interval' in target && timeout > interval) {
+      const { problem } = resolveTiming(target, config.global, DEFAULTS);
+      if (problem !== undefined) {
         ctx.addIssue({
           code: 'custom',
-          path: ['targets', index, target.timeout !== undefined ? 'timeout' : 'interval'],
-          message: `timeout (${timeout} ms) must not exceed interval (${interval} ms)`,
+          path: ['targets', index, problem.field],
+          message: problem.message,
         });
       }
       if ('credential' in target && target.credential !== undefined) {
@@ -577,6 +578,11 @@ export const DEFAULTS = {
   historyLimit: 100,
   refreshBeforeMs: 60_000,
   botBudgetMs: 30_000,
+  /**
+   * Floor of a bot kind's default timeout: the Digital Bot Connector's default "Bot Response
+   * Timeout" (docs/protocols.md §4.1), so cxprobe never cuts a turn the platform would accept.
+   */
+  botTimeoutMs: 30_000,
   maxRedirects: 10,
   genesysRestPath: '/api/v2/tokens/me',
   /** Histograms cost 19 series per phase and target; these two answer "is it slow?". */
