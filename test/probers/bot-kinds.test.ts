@@ -211,9 +211,37 @@ targets:
 
   it.each([
     [{ replymessages: [], botState: 'FAILED' }, 'bot_failed'],
+    [{ replymessages: [], botState: 'Failed', errorInfo: { errorMessage: 'x' } }, 'bot_failed'],
+    [{ botState: 'failed' }, 'bot_failed'],
     [{ replymessages: [], botState: 'SLEEPING' }, 'json_mismatch'],
+    [{ replymessages: [] }, 'json_mismatch'],
+    [{ replymessages: [], botState: 3 }, 'json_mismatch'],
     [{ botState: 'COMPLETE' }, 'json_mismatch'],
+    [{ replymessages: {}, botState: 'COMPLETE' }, 'json_mismatch'],
+    [{ replymessages: ['hi'], botState: 'COMPLETE' }, 'json_mismatch'],
+    [{ replymessages: [{ type: 'Text' }], botState: 'COMPLETE' }, 'json_mismatch'],
+    [{ replymessages: [{ type: 'Image', text: 'x' }], botState: 'COMPLETE' }, 'json_mismatch'],
+    [{ replymessages: [{ type: 'Structured', text: 'x' }], botState: 'COMPLETE' }, 'json_mismatch'],
+    [{ replymessages: [], botState: 'COMPLETE', intent: 7 }, 'json_mismatch'],
+    [{ replymessages: [], botState: 'COMPLETE', confidence: 'high' }, 'json_mismatch'],
+    [['COMPLETE'], 'json_mismatch'],
     [{ replymessages: [], botState: 'COMPLETE' }, 'success'],
+    // Genesys's blueprint bot: Pascal-case states, lower-case message types, intent null.
+    [{ replymessages: [{ type: 'text', text: 'hi' }], botState: 'MoreData' }, 'success'],
+    [{ replymessages: [], botState: 'Complete', intent: null, confidence: 1 }, 'success'],
+    [{ replymessages: [], botState: 'complete', confidence: '0.5' }, 'success'],
+    // Digital Bot Connector (v2) spelling.
+    [{ replyMessages: [{ type: 'Text', text: 'hi' }], botState: 'MOREDATA' }, 'success'],
+    [
+      {
+        replyMessages: [
+          { type: 'Structured', content: [{ contentType: 'QuickReply', quickReply: {} }] },
+        ],
+        botState: 'MoreData',
+        intent: 'Order',
+      },
+      'success',
+    ],
   ])('genesys-bot-connector reply %j → %s', async (reply, reason) => {
     server = await startServer((_req, res) => {
       sendJson(res, 200, reply);
@@ -227,6 +255,43 @@ targets:
     expect(result.reason).toBe(reason);
     expect(result.httpStatus).toBe(200);
     expect(result.botTurnSeconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('genesys-bot-connector keeps a failure message bounded', async () => {
+    server = await startServer((_req, res) => {
+      sendJson(res, 200, { replymessages: [], botState: 'x'.repeat(10_000) });
+    });
+    const { result } = await probeBot(`
+targets:
+  - name: bot
+    kind: genesys-bot-connector
+    url: ${server.url}/bot
+`);
+    expect(result.reason).toBe('json_mismatch');
+    // The verdict quotes at most 40 characters; the body preview after it has its own bound.
+    expect(result.message?.split('; body: ')[0]?.length).toBeLessThan(120);
+    expect(result.message?.length).toBeLessThan(1_000);
+    expect(result.message).toContain('is not MoreData, Complete or Failed');
+  });
+
+  it.each([
+    [{}, 'success'],
+    [{ botStateCase: 'pascal' as const }, 'success'],
+    [{ repliesKey: 'replyMessages' as const }, 'success'],
+    [{ botStateCase: 'pascal' as const, repliesKey: 'replyMessages' as const }, 'success'],
+  ])('genesys-bot-connector passes the strict simulator speaking %j', async (dialect, reason) => {
+    sim = await startSimulator({ port: 0, botConnector: dialect });
+    const { result } = await probeBot(botYaml('genesys-bot-connector', sim.url, ''));
+    expect(result.reason).toBe(reason);
+    const truth = sim.truth().endpoints.genesys_bot_connector;
+    expect(truth.responses).toEqual({ 200: 1 });
+    expect(truth.rejected).toEqual({});
+  });
+
+  it('genesys-bot-connector reports a simulated FAILED turn as bot_failed', async () => {
+    sim = await startSimulator({ port: 0, botConnector: { botStateCase: 'pascal' } });
+    const { result } = await probeBot(botYaml('genesys-bot-connector', sim.url, '    text: fail'));
+    expect(result).toMatchObject({ success: false, reason: 'bot_failed', httpStatus: 200 });
   });
 
   it('genesys-bot-connector sends a handle-utterance request', async () => {
