@@ -5,7 +5,8 @@ import type { ExpectationFailure } from './http/expectations.ts';
 const QUOTE_LIMIT = 40;
 
 function quote(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value));
+  // JSON.stringify answers undefined for undefined (a missing field).
+  const text = (JSON.stringify(value) as string | undefined) ?? 'nothing';
   return text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT)}…` : text;
 }
 
@@ -45,7 +46,10 @@ export function checkBotConnectorReply(reply: unknown): ExpectationFailure | und
     const info = isObject(reply.errorInfo) ? reply.errorInfo : {};
     const detail =
       typeof info.errorMessage === 'string' ? `: ${quote(info.errorMessage)}` : ' (no errorInfo)';
-    return { reason: 'bot_failed', message: `bot answered botState ${reply.botState}${detail}` };
+    return {
+      reason: 'bot_failed',
+      message: `bot answered botState ${quote(reply.botState)}${detail}`,
+    };
   }
   const key = reply.replymessages !== undefined ? 'replymessages' : 'replyMessages';
   const messages = reply[key];
