@@ -238,6 +238,26 @@ const botConnectorTarget = z.strictObject({
   language: nonEmpty.optional(),
 });
 
+const int32 = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
+
+/** `ActionExecutionInfo` of NICE's exchange request (docs/protocols.md §6); ids are integers. */
+const cxoneExecutionInfo = z.strictObject({
+  contact_id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().meta({
+    description: 'executionInfo.contactId, an integer (default: a new random id every probe)',
+  }),
+  bus_no: int32.optional().meta({ description: 'executionInfo.busNo, the business unit (0)' }),
+  action_type: z
+    .string()
+    .optional()
+    .meta({ description: 'executionInfo.actionType (TEXTBOTEXCHANGE)' }),
+  action_id: int32.optional().meta({ description: 'executionInfo.actionId (1)' }),
+  script_name: z.string().optional().meta({ description: 'executionInfo.scriptName (cxprobe)' }),
+});
+
 const cxoneExchangeTarget = z.strictObject({
   ...common,
   ...botTurnFields,
@@ -245,6 +265,9 @@ const cxoneExchangeTarget = z.strictObject({
   url: httpUrl.meta({ description: 'The custom exchange endpoint' }),
   credential: nonEmpty.optional(),
   virtual_agent_id: nonEmpty.optional(),
+  execution_info: cxoneExecutionInfo.optional().meta({
+    description: 'What CXone says about the script action; requestId is new every probe',
+  }),
 });
 
 const wsUrl = z

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../src/config/schema.ts';
 import { createProber } from '../../src/probers/index.ts';
 import type { ProbeResult } from '../../src/probers/types.ts';
 import {
@@ -96,6 +97,8 @@ describe.each(['cognigy-rest', 'genesys-bot-connector', 'cxone-exchange'] as con
       expect(result.botTurnSeconds).toBeGreaterThanOrEqual(0.06);
       expect(result.durationSeconds).toBeGreaterThanOrEqual(0.06);
       expect(sim.truth().endpoints[key].responses).toEqual({ 200: 1 });
+      // The strict simulator found nothing non-conformant in the probe's request.
+      if (kind !== 'cognigy-rest') expect(sim.truth().endpoints[key].rejected).toEqual({});
     });
 
     it('fails a malformed reply as invalid_json', async () => {
@@ -327,6 +330,119 @@ targets:
     url: ${server.url}/exchange
 `);
     expect(result).toMatchObject({ success: false, reason: 'bot_failed' });
+  });
+
+  it.each([
+    [{ branchName: 'PromptAndCollectNextResponse' }, 'success'],
+    [{ branchName: 'UserInputNotUnderstood', nextPromptSequence: { prompts: [] } }, 'success'],
+    [{ branchName: 'EndContact', errorDetails: null, customPayload: null }, 'success'],
+    [{ intentInfo: { intent: 'x' } }, 'success'],
+    [{ branchName: 'Error' }, 'bot_failed'],
+    [{ branchName: 'OnError' }, 'json_mismatch'],
+    [{ branchName: 'error' }, 'json_mismatch'],
+    [{ branchName: 3 }, 'json_mismatch'],
+    [{ branchName: 'ReturnControlToScript', nextPromptSequence: [] }, 'json_mismatch'],
+    [{ nextPromptSequence: { prompts: {} } }, 'json_mismatch'],
+    [{ nextPromptSequence: { prompts: ['hi'] } }, 'json_mismatch'],
+    [{ intentInfo: 'Echo' }, 'json_mismatch'],
+    [{ customPayload: [] }, 'json_mismatch'],
+    [[], 'json_mismatch'],
+  ])('cxone-exchange reply %j → %s', async (reply, reason) => {
+    server = await startServer((_req, res) => {
+      sendJson(res, 200, reply);
+    });
+    const { result } = await probeBot(`
+targets:
+  - name: bot
+    kind: cxone-exchange
+    url: ${server.url}/exchange
+`);
+    expect(result.reason).toBe(reason);
+  });
+
+  it('cxone-exchange sends executionInfo typed as NICE says, with a new contact and request id', async () => {
+    server = await startServer((_req, res) => {
+      sendJson(res, 200, { branchName: 'PromptAndCollectNextResponse' });
+    });
+    const yamlText = `
+targets:
+  - name: bot
+    kind: cxone-exchange
+    url: ${server.url}/exchange
+    virtual_agent_id: va-9
+`;
+    await probeBot(yamlText);
+    await probeBot(yamlText);
+    const bodies = server.requests.map(
+      (request) =>
+        JSON.parse(request.body) as {
+          executionInfo: { contactId: number; requestId: number };
+        },
+    );
+    expect(bodies).toHaveLength(2);
+    for (const body of bodies) {
+      expect(body).toMatchObject({
+        virtualAgentId: 'va-9',
+        userInputType: 'TEXT',
+        userInput: DEFAULTS.botText,
+        executionInfo: {
+          busNo: 0,
+          actionType: 'TEXTBOTEXCHANGE',
+          actionId: 1,
+          scriptName: 'cxprobe',
+        },
+        systemTelemetryData: { consumerProcessName: 'cxprobe' },
+      });
+      expect(Number.isSafeInteger(body.executionInfo.contactId)).toBe(true);
+      expect(body.executionInfo.requestId).toBeGreaterThan(0);
+      expect(body.executionInfo.requestId).toBeLessThanOrEqual(2 ** 31 - 1);
+      expect(Number.isInteger(body.executionInfo.requestId)).toBe(true);
+    }
+    expect(bodies[0]?.executionInfo.contactId).not.toBe(bodies[1]?.executionInfo.contactId);
+    expect(bodies[0]?.executionInfo.requestId).not.toBe(bodies[1]?.executionInfo.requestId);
+  });
+
+  it('cxone-exchange takes every executionInfo field from the config', async () => {
+    sim = await startSimulator({ port: 0 });
+    const { result } = await probeBot(
+      botYaml(
+        'cxone-exchange',
+        sim.url,
+        `    execution_info:
+      contact_id: 584893289012
+      bus_no: 4600123
+      action_type: VOICEBOTEXCHANGE
+      action_id: 7
+      script_name: Company\\Bots\\Main`,
+      ),
+    );
+    expect(result).toMatchObject({ success: true, httpStatus: 200 });
+    expect(sim.truth().endpoints.cxone_exchange.rejected).toEqual({});
+    server = await startServer((_req, res) => {
+      sendJson(res, 200, {});
+    });
+    await probeBot(`
+targets:
+  - name: bot
+    kind: cxone-exchange
+    url: ${server.url}/exchange
+    execution_info: { contact_id: 584893289012, bus_no: 4600123, action_type: VOICEBOTEXCHANGE, action_id: 7, script_name: Main }
+`);
+    const body = JSON.parse(server.requests[0]?.body ?? '') as Record<string, unknown>;
+    expect(body.executionInfo).toMatchObject({
+      contactId: 584_893_289_012,
+      busNo: 4_600_123,
+      actionType: 'VOICEBOTEXCHANGE',
+      actionId: 7,
+      scriptName: 'Main',
+    });
+  });
+
+  it('cxone-exchange reports the simulated Error branch as bot_failed', async () => {
+    sim = await startSimulator({ port: 0 });
+    const { result } = await probeBot(botYaml('cxone-exchange', sim.url, '    text: fail'));
+    expect(result).toMatchObject({ success: false, reason: 'bot_failed', httpStatus: 200 });
+    expect(sim.truth().endpoints.cxone_exchange.rejected).toEqual({});
   });
 
   it.each(['client_secret_post', 'client_secret_basic', undefined])(
