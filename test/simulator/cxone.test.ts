@@ -1,3 +1,7 @@
+/*
+ * No vendor library plays CXone toward a custom exchange endpoint: NICE publishes the swagger,
+ * not a client, so the requests here are built from its schema (docs/protocols.md §6).
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import {

@@ -1,3 +1,8 @@
+/*
+ * No vendor library plays Genesys toward a Bot Connector bot (the Genesys SDKs cover the public
+ * API, not the bot callback), so these requests and replies follow Genesys's own blueprint bot and
+ * the observed request shape (docs/protocols.md §4.1).
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { call, json, postJson } from './helpers.ts';
