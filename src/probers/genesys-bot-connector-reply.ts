@@ -51,7 +51,11 @@ export function checkBotConnectorReply(reply: unknown): ExpectationFailure | und
       message: `bot answered botState ${quote(reply.botState)}${detail}`,
     };
   }
-  const key = reply.replymessages !== undefined ? 'replymessages' : 'replyMessages';
+  // v1 spelling first; a bot that sends both is judged by the list it actually filled.
+  const key =
+    Array.isArray(reply.replymessages) || !Array.isArray(reply.replyMessages)
+      ? 'replymessages'
+      : 'replyMessages';
   const messages = reply[key];
   if (!Array.isArray(messages)) return mismatch('no replymessages (or replyMessages) array');
   for (const [index, message] of messages.entries()) {

@@ -233,7 +233,8 @@ targets:
     [{ replymessages: [{ type: 'text', text: 'hi' }], botState: 'MoreData' }, 'success'],
     [{ replymessages: [], botState: 'Complete', intent: null, confidence: 1 }, 'success'],
     [{ replymessages: [], botState: 'complete', confidence: '0.5' }, 'success'],
-    // Digital Bot Connector (v2) spelling.
+    // Digital Bot Connector (v2) spelling, also beside an empty v1 key.
+    [{ replymessages: null, replyMessages: [], botState: 'MoreData' }, 'success'],
     [{ replyMessages: [{ type: 'Text', text: 'hi' }], botState: 'MOREDATA' }, 'success'],
     [
       {
