@@ -1,4 +1,7 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { checkCxoneReply } from '../../src/probers/cxone-exchange-reply.ts';
+import { checkBotConnectorReply } from '../../src/probers/genesys-bot-connector-reply.ts';
 import { DEFAULTS } from '../../src/config/schema.ts';
 import { createProber } from '../../src/probers/index.ts';
 import type { ProbeResult } from '../../src/probers/types.ts';
@@ -465,5 +468,22 @@ targets:
     const { result } = await probeBot(botYaml('cxone-exchange', sim.url, ''));
     expect(result).toMatchObject({ success: false, reason: 'auth_failed' });
     expect(sim.truth().endpoints.cxone_exchange.requests).toBe(0);
+  });
+});
+
+describe('bot reply checks on arbitrary JSON', () => {
+  it.each([
+    ['genesys-bot-connector', checkBotConnectorReply],
+    ['cxone-exchange', checkCxoneReply],
+  ] as const)('%s never throws and keeps its verdict short', (_kind, check) => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (reply) => {
+        const failure = check(reply);
+        if (failure === undefined) return;
+        expect(['json_mismatch', 'bot_failed']).toContain(failure.reason);
+        expect(failure.message.length).toBeLessThan(200);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -2,6 +2,7 @@
  * No vendor library plays CXone toward a custom exchange endpoint: NICE publishes the swagger,
  * not a client, so the requests here are built from its schema (docs/protocols.md §6).
  */
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import {
@@ -277,6 +278,45 @@ describe('CXone bot exchange', () => {
     const truth = sim.truth().endpoints.cxone_exchange;
     expect(truth.responses).toEqual({ 400: 1 });
     expect(truth.rejected).toEqual({ [reason]: 1 });
+  });
+
+  it('answers any JSON with 200 or a counted 400, never a crash', async () => {
+    const execution = fc.record(
+      {
+        contactId: fc.oneof(fc.integer(), fc.double(), fc.string()),
+        busNo: fc.oneof(fc.integer(), fc.bigInt().map(Number)),
+        requestId: fc.integer(),
+        actionId: fc.oneof(fc.integer(), fc.constant(null)),
+        actionType: fc.oneof(fc.string(), fc.integer()),
+        scriptName: fc.jsonValue(),
+      },
+      { requiredKeys: [] },
+    );
+    const request = fc.record(
+      {
+        virtualAgentId: fc.oneof(fc.string(), fc.jsonValue()),
+        userInputType: fc.oneof(fc.constantFrom('TEXT', 'NO_INPUT', 'SPEECH'), fc.jsonValue()),
+        userInput: fc.oneof(fc.string(), fc.jsonValue()),
+        executionInfo: fc.oneof(execution, fc.jsonValue()),
+        systemTelemetryData: fc.jsonValue(),
+        botSessionState: fc.jsonValue(),
+        customPayload: fc.jsonValue(),
+      },
+      { requiredKeys: [] },
+    );
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(request, fc.jsonValue()), async (body) => {
+        sent += 1;
+        const answer = await call(sim, '/cxone/exchange', postJson(body, auth));
+        expect([200, 400]).toContain(answer.status);
+      }),
+      { numRuns: 60 },
+    );
+    const truth = sim.truth().endpoints.cxone_exchange;
+    const rejected = Object.values(truth.rejected ?? {}).reduce((sum, n) => sum + n, 0);
+    expect(rejected).toBe(truth.responses['400'] ?? 0);
+    expect((truth.responses['200'] ?? 0) + rejected).toBe(sent);
   });
 
   it('rejects a body that is not a JSON object', async () => {

@@ -3,6 +3,7 @@
  * API, not the bot callback), so these requests and replies follow Genesys's own blueprint bot and
  * the observed request shape (docs/protocols.md §4.1).
  */
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { call, json, postJson } from './helpers.ts';
@@ -117,6 +118,38 @@ describe('Genesys Bot Connector', () => {
     expect(sim.truth().endpoints.genesys_bot_connector.rejected).toEqual({
       'body: not a JSON object': 2,
     });
+  });
+
+  it('answers any JSON with 200 or a counted 400, never a crash', async () => {
+    const fields = fc.record(
+      {
+        botId: fc.oneof(fc.string(), fc.integer()),
+        botVersion: fc.string(),
+        botSessionId: fc.oneof(fc.string(), fc.constant(null)),
+        messageId: fc.string(),
+        languageCode: fc.string(),
+        genesysConversationId: fc.string(),
+        botSessionTimeout: fc.oneof(fc.integer(), fc.double(), fc.string()),
+        inputMessage: fc.oneof(
+          fc.jsonValue(),
+          fc.record({ type: fc.constantFrom('Text', 'Structured', 'text'), text: fc.jsonValue() }),
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fields, fc.jsonValue()), async (body) => {
+        sent += 1;
+        const answer = await call(sim, '/genesys/bot-connector', postJson(body));
+        expect([200, 400]).toContain(answer.status);
+      }),
+      { numRuns: 60 },
+    );
+    const truth = sim.truth().endpoints.genesys_bot_connector;
+    const rejected = Object.values(truth.rejected ?? {}).reduce((sum, n) => sum + n, 0);
+    expect(rejected).toBe(truth.responses['400'] ?? 0);
+    expect((truth.responses['200'] ?? 0) + rejected).toBe(sent);
   });
 
   it('accepts a Structured button reply', async () => {
