@@ -22,6 +22,7 @@ import {
   type RawTarget,
 } from './schema.ts';
 import { ConfigError, type ConfigProblem, formatPath } from './errors.ts';
+import { resolveTiming } from './target-timing.ts';
 import { deepFreeze } from './freeze.ts';
 
 /** A target with every default applied and every secret resolved. */
@@ -369,11 +370,8 @@ function applyDefaults(raw: RawConfig, file: string, secrets: Set<string>): Conf
   }
   const targets = raw.targets.map((target): Target => {
     collectSecrets(target, secrets);
-    return {
-      ...target,
-      interval: ('interval' in target ? target.interval : undefined) ?? global.interval,
-      timeout: target.timeout ?? global.timeout,
-    };
+    const { interval, timeout } = resolveTiming(target, raw.global, DEFAULTS);
+    return { ...target, interval, timeout };
   });
   return {
     file,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationTooLong, parseDurationMs } from './duration.ts';
 import { GENESYS_REGIONS } from '../auth/genesys-regions.ts';
+import { resolveTiming } from './target-timing.ts';
 
 /**
  * The one schema for cxprobe.yml. Everything the loader, `check-config`, the JSON Schema for
@@ -209,6 +210,10 @@ const genesysRestTarget = z.strictObject({
 });
 
 const botTurnFields = {
+  timeout: positiveDuration.optional().meta({
+    description:
+      "Turn timeout (default the largest of global.timeout, budget and 30s, the platforms' own bot timeout, capped by global.interval)",
+  }),
   text: z.string().min(1).optional().meta({ description: 'What the synthetic user says' }),
   budget,
   headers: headersSchema.optional(),
@@ -238,6 +243,26 @@ const botConnectorTarget = z.strictObject({
   language: nonEmpty.optional(),
 });
 
+const int32 = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
+
+/** `ActionExecutionInfo` of NICE's exchange request (docs/protocols.md §6); ids are integers. */
+const cxoneExecutionInfo = z.strictObject({
+  contact_id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().meta({
+    description: 'executionInfo.contactId, an integer (default: a new random id every probe)',
+  }),
+  bus_no: int32.optional().meta({ description: 'executionInfo.busNo, the business unit (0)' }),
+  action_type: z
+    .string()
+    .optional()
+    .meta({ description: 'executionInfo.actionType (TEXTBOTEXCHANGE)' }),
+  action_id: int32.optional().meta({ description: 'executionInfo.actionId (1)' }),
+  script_name: z.string().optional().meta({ description: 'executionInfo.scriptName (cxprobe)' }),
+});
+
 const cxoneExchangeTarget = z.strictObject({
   ...common,
   ...botTurnFields,
@@ -245,6 +270,9 @@ const cxoneExchangeTarget = z.strictObject({
   url: httpUrl.meta({ description: 'The custom exchange endpoint' }),
   credential: nonEmpty.optional(),
   virtual_agent_id: nonEmpty.optional(),
+  execution_info: cxoneExecutionInfo.optional().meta({
+    description: 'What CXone says about the script action; requestId is new every probe',
+  }),
 });
 
 const wsUrl = z
@@ -574,16 +602,12 @@ export const configSchema = z
         });
       }
       seen.set(target.name, index);
-      const interval =
-        ('interval' in target ? target.interval : undefined) ??
-        config.global?.interval ??
-        DEFAULTS.intervalMs;
-      const timeout = target.timeout ?? config.global?.timeout ?? DEFAULTS.timeoutMs;
-      if ('interval' in target && timeout > interval) {
+      const { problem } = resolveTiming(target, config.global, DEFAULTS);
+      if (problem !== undefined) {
         ctx.addIssue({
           code: 'custom',
-          path: ['targets', index, target.timeout !== undefined ? 'timeout' : 'interval'],
-          message: `timeout (${timeout} ms) must not exceed interval (${interval} ms)`,
+          path: ['targets', index, problem.field],
+          message: problem.message,
         });
       }
       if ('credential' in target && target.credential !== undefined) {
@@ -615,6 +639,11 @@ export const DEFAULTS = {
   historyLimit: 100,
   refreshBeforeMs: 60_000,
   botBudgetMs: 30_000,
+  /**
+   * Floor of a bot kind's default timeout: the Digital Bot Connector's default "Bot Response
+   * Timeout" (docs/protocols.md §4.1), so cxprobe never cuts a turn the platform would accept.
+   */
+  botTimeoutMs: 30_000,
   maxRedirects: 10,
   /** Response bodies are read up to this many bytes, after decompression. */
   maxBodyBytes: 1_048_576,

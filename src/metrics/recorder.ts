@@ -1,5 +1,5 @@
 import type { Target } from '../config/load.ts';
-import { DEFAULTS } from '../config/schema.ts';
+import { botBudgetMs } from '../config/bot-budget.ts';
 import type { ProbeResult } from '../probers/types.ts';
 import { observe } from '../tracing/exemplars.ts';
 import type { Metrics } from './catalogue.ts';
@@ -155,7 +155,7 @@ export function isBotTarget(target: Target): target is BotTarget {
 }
 
 export function budgetMs(target: BotTarget): number {
-  return target.budget ?? DEFAULTS.botBudgetMs;
+  return botBudgetMs(target);
 }
 
 /** Histogram values carry `le`; remove() wants only the declared labels. */

@@ -1,5 +1,5 @@
 import type { Target } from '../config/load.ts';
-import { DEFAULTS } from '../config/schema.ts';
+import { botBudgetMs } from '../config/bot-budget.ts';
 import type { AudioEvents, SessionEnd, SessionEvents } from '../probers/session/types.ts';
 import { closeCodeLabel } from '../probers/session/close-codes.ts';
 import { observe } from '../tracing/exemplars.ts';
@@ -113,8 +113,7 @@ export function createSessionRecorder(
       if (firstResponseSeconds !== undefined)
         observe(metrics.botFirstResponse, { target: name }, firstResponseSeconds);
       if (ok) observe(metrics.botTurnDuration, { target: name }, turnSeconds);
-      const budget =
-        'budget' in target && target.budget !== undefined ? target.budget : DEFAULTS.botBudgetMs;
+      const budget = botBudgetMs('budget' in target ? target : {});
       if (turnSeconds * 1000 > budget) metrics.botTurnsOverBudget.inc({ target: name });
       metrics.probesTotal.inc({ ...labels, result: ok ? 'success' : reason });
     },

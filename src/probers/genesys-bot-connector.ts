@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Target } from '../config/load.ts';
-import { createBotTurnProber, isObject } from './bot-turn.ts';
+import { createBotTurnProber } from './bot-turn.ts';
+import { checkBotConnectorReply } from './genesys-bot-connector-reply.ts';
 import type { ProberDeps } from './deps.ts';
 import type { Prober } from './types.ts';
 
 type BotConnectorTarget = Extract<Target, { kind: 'genesys-bot-connector' }>;
 
-const BOT_STATES = new Set(['MOREDATA', 'COMPLETE', 'FAILED']);
-
 /**
  * `kind: genesys-bot-connector` — plays Genesys Cloud toward a Bot Connector bot: POST a
- * handle-utterance request and expect `replymessages` and a `botState`; FAILED is a bot failure.
+ * handle-utterance request and judge the reply as Genesys would (docs/protocols.md §4.1).
  */
 export function createBotConnectorProber(target: BotConnectorTarget, deps: ProberDeps): Prober {
   return createBotTurnProber(
@@ -28,20 +27,7 @@ export function createBotConnectorProber(target: BotConnectorTarget, deps: Probe
         botSessionTimeout: 4320,
         genesysConversationId: randomUUID(),
       }),
-      checkReply(reply) {
-        if (!isObject(reply) || !Array.isArray(reply.replymessages)) {
-          return {
-            reason: 'json_mismatch',
-            message: 'Bot Connector reply has no replymessages array',
-          };
-        }
-        if (typeof reply.botState !== 'string' || !BOT_STATES.has(reply.botState)) {
-          return { reason: 'json_mismatch', message: 'Bot Connector reply has no valid botState' };
-        }
-        if (reply.botState === 'FAILED')
-          return { reason: 'bot_failed', message: 'bot answered botState FAILED' };
-        return undefined;
-      },
+      checkReply: checkBotConnectorReply,
     },
     deps.tokenSource(target.credential),
   );

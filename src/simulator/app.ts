@@ -17,7 +17,11 @@ import { cxoneRouter } from './cxone.ts';
 import { DelayScheduler } from './delay-scheduler.ts';
 import { exchangeErrorHandler } from './exchange.ts';
 import { FaultStore, type FaultState, type FaultsPatch } from './faults.ts';
-import { genesysBotConnectorRouter } from './genesys-bot-connector.ts';
+import {
+  genesysBotConnectorRouter,
+  resolveBotConnectorDialect,
+  type BotConnectorDialect,
+} from './genesys-bot-connector.ts';
 import { genesysRouter } from './genesys.ts';
 import type { PongLayer } from './pong-delay-store.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -41,6 +45,8 @@ export interface SimulatorAppOptions extends WsOptions {
   faults?: FaultsPatch;
   /** Logs each injected fault at debug level. */
   logger?: Logger;
+  /** How the simulated Bot Connector bot spells `botState` and its reply list. */
+  botConnector?: BotConnectorDialect;
 }
 
 /** A simulator app not yet listening, for mounting into another express app. */
@@ -91,8 +97,8 @@ export interface SimulatorApp {
 /**
  * Builds the express app serving every simulated platform and the admin API on one origin.
  *
- * @throws {RangeError} for a non-positive `tokenTtlSeconds` or `rateLimitPerMinute`, or an
- *   invalid WebSocket option (see {@link WsOptions}).
+ * @throws {RangeError} for a non-positive `tokenTtlSeconds` or `rateLimitPerMinute`, an
+ *   invalid WebSocket option (see {@link WsOptions}) or an unknown `botConnector` spelling.
  * @throws {FaultsValidationError} when `faults` is invalid.
  */
 export function createSimulatorApp(options: SimulatorAppOptions = {}): SimulatorApp {
@@ -101,6 +107,7 @@ export function createSimulatorApp(options: SimulatorAppOptions = {}): Simulator
     throw new RangeError(`tokenTtlSeconds must be a positive integer, got ${tokenTtlSeconds}`);
   }
   const { pongDelayCapacity, audioFrameCapacity, ...wsSettings } = resolveWsSettings(options);
+  const botConnectorDialect = resolveBotConnectorDialect(options.botConnector);
   const faults = new FaultStore();
   if (options.faults !== undefined) faults.apply(options.faults);
   const scheduler = new DelayScheduler();
@@ -128,7 +135,7 @@ export function createSimulatorApp(options: SimulatorAppOptions = {}): Simulator
   app.set('etag', false);
   app.use(adminRouter(ctx));
   app.use(genesysRouter(ctx));
-  app.use(genesysBotConnectorRouter(ctx));
+  app.use(genesysBotConnectorRouter(ctx, botConnectorDialect));
   app.use(cognigyRouter(ctx));
   app.use(cxoneRouter(ctx));
   app.use(ws.router);

@@ -60,6 +60,15 @@ export const DEFAULT_AUDIOHOOK_KEYS: Readonly<Record<string, string>> = Object.f
 /** Endpoints that issue tokens; their ground truth carries `tokens_issued`. */
 export const OAUTH_ENDPOINT_KEYS: readonly EndpointKey[] = ['genesys_oauth', 'cxone_oauth'];
 
+/**
+ * Endpoints that validate requests against their platform's contract; their ground truth
+ * carries `rejected`, the non-conformant requests refused, by reason.
+ */
+export const VALIDATING_ENDPOINT_KEYS: readonly EndpointKey[] = [
+  'genesys_bot_connector',
+  'cxone_exchange',
+];
+
 /** A platform that authenticates with OAuth client credentials. */
 export type OAuthPlatform = 'genesys' | 'cxone';
 

@@ -1,50 +1,38 @@
-import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { bearerToken } from './client-auth.ts';
 import type { SimulatorContext } from './context.ts';
 import { endpointHandlers, type EndpointSpec } from './exchange.ts';
 import { clientCredentialsGrant, oauthFaultReply } from './oauth.ts';
+import { parseExchangeRequest, type ExchangeRequest, type UserInputType } from './cxone-request.ts';
 import { isRecord, jsonObject, jsonReply, type EndpointRequest, type Reply } from './reply.ts';
 
-/** `userInputType` values of `ExternalIntegrationBotExchangeRequest` (docs/protocols.md §6). */
-export const CXONE_USER_INPUT_TYPES = [
-  'NO_INPUT',
-  'TEXT',
-  'BASE64_ENCODED_G711_ULAW_WAV_FILE',
-  'USER_INPUT_ARCHIVED_AS_SPECIFIED',
-  'USER_ENDED_SESSION',
-  'AUTOMATED_TEXT',
-  'DTMF_AS_TEXT',
-] as const;
-
-type UserInputType = (typeof CXONE_USER_INPUT_TYPES)[number];
-
-function isUserInputType(value: unknown): value is UserInputType {
-  return CXONE_USER_INPUT_TYPES.includes(value as UserInputType);
-}
+export { CXONE_USER_INPUT_TYPES } from './cxone-request.ts';
 
 /** CXone's bot-exchange error shape is undocumented; `{"error"}` is the simulator's choice. */
 function exchangeError(status: number, message: string): Reply {
   return jsonReply(status, { error: message });
 }
 
-/** What the simulated bot says and decides for one turn. */
+/** What the simulated bot says and decides for one turn (a `BotExchangeBranch`). */
 function botTurn(
   type: UserInputType,
   input: string | undefined,
 ): {
   transcript: string;
   intent: string;
-  branchName: string;
+  branchName: 'PromptAndCollectNextResponse' | 'ReturnControlToScript' | 'Error';
 } {
   // Ending the conversation hands control back to the Studio script (OnReturnControlToScript).
   if (type === 'USER_ENDED_SESSION' || input === 'goodbye') {
     return { transcript: 'Goodbye!', intent: 'Goodbye', branchName: 'ReturnControlToScript' };
   }
+  if (input === 'fail') {
+    return { transcript: 'Something went wrong.', intent: 'Failure', branchName: 'Error' };
+  }
   const prompt = (transcript: string, intent: string) => ({
     transcript,
     intent,
-    branchName: 'PromptAndCollectNextResponse',
+    branchName: 'PromptAndCollectNextResponse' as const,
   });
   switch (type) {
     case 'NO_INPUT':
@@ -59,15 +47,10 @@ function botTurn(
 }
 
 /** Carries a session id and a turn counter across turns, like a real bot's opaque state. */
-function nextSessionState(request: Record<string, unknown>): { sessionId: string; turn: number } {
+function nextSessionState(request: ExchangeRequest): { sessionId: string; turn: number } {
   const previous = isRecord(request.botSessionState) ? request.botSessionState : {};
-  const execution = isRecord(request.executionInfo) ? request.executionInfo : {};
   const sessionId =
-    typeof previous.sessionId === 'string'
-      ? previous.sessionId
-      : typeof execution.contactId === 'string' || typeof execution.contactId === 'number'
-        ? String(execution.contactId)
-        : randomUUID();
+    typeof previous.sessionId === 'string' ? previous.sessionId : String(request.contactId);
   const turn = typeof previous.turn === 'number' ? previous.turn + 1 : 1;
   return { sessionId, turn };
 }
@@ -81,29 +64,34 @@ function handleExchange(ctx: SimulatorContext, { req, body }: EndpointRequest): 
       { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
     );
   }
-  const request = jsonObject(body);
-  if (typeof request === 'string') return exchangeError(400, request);
-  const { virtualAgentId, userInputType, userInput } = request;
-  if (typeof virtualAgentId !== 'string' || virtualAgentId === '') {
-    return exchangeError(400, 'virtualAgentId: must be a non-empty string');
+  const object = jsonObject(body);
+  if (typeof object === 'string') {
+    ctx.truth.rejected('cxone_exchange', 'body: not a JSON object');
+    return exchangeError(400, object);
   }
-  if (!isUserInputType(userInputType)) {
-    return exchangeError(400, `userInputType: must be one of ${CXONE_USER_INPUT_TYPES.join(', ')}`);
+  const request = parseExchangeRequest(object);
+  if (typeof request === 'string') {
+    ctx.truth.rejected('cxone_exchange', request);
+    return exchangeError(400, request);
   }
-  if (userInput !== undefined && userInput !== null && typeof userInput !== 'string') {
-    return exchangeError(400, 'userInput: must be a string');
-  }
-  if (userInputType === 'TEXT' && typeof userInput !== 'string') {
-    return exchangeError(400, 'userInput: required when userInputType is TEXT');
-  }
-  const turn = botTurn(userInputType, typeof userInput === 'string' ? userInput : undefined);
+  const turn = botTurn(request.userInputType, request.userInput);
   return jsonReply(200, {
     branchName: turn.branchName,
-    nextPromptSequence: { prompts: [{ transcript: turn.transcript, mediaSpecificObject: {} }] },
-    intentInfo: { intent: turn.intent, intentConfidence: 0.9 },
+    nextPromptSequence: { prompts: [{ transcript: turn.transcript, mediaSpecificObject: null }] },
+    intentInfo: {
+      intent: turn.intent,
+      intentConfidence: 0.9,
+      lastUserUtterance: request.userInput ?? null,
+    },
     botSessionState: nextSessionState(request),
     customPayload: isRecord(request.customPayload) ? request.customPayload : {},
-    errorDetails: { errorLoggingDetails: '', systemErrorMessage: '' },
+    errorDetails:
+      turn.branchName === 'Error'
+        ? {
+            errorBehavior: 'ReturnControlToScriptThroughErrorBranch',
+            systemErrorMessage: 'the simulated bot failed on request',
+          }
+        : null,
   });
 }
 

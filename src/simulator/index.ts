@@ -33,6 +33,7 @@ export {
 } from './audiohook.ts';
 export { LISTEN_MODES, LISTEN_PATH, LISTEN_SUBPROTOCOL, MAX_QUEUED_PLAYS } from './listen.ts';
 export { CXONE_USER_INPUT_TYPES } from './cxone.ts';
+export type { BotConnectorDialect } from './genesys-bot-connector.ts';
 export {
   DEFAULT_ENDPOINT_FAULT,
   FaultsValidationError,

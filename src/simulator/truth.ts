@@ -3,6 +3,7 @@ import {
   ENDPOINT_KEYS,
   OAUTH_ENDPOINT_KEYS,
   SIMULATOR_DEFAULTS,
+  VALIDATING_ENDPOINT_KEYS,
   WS_ENDPOINT_KEYS,
   type AudioEndpointKey,
   type EndpointKey,
@@ -54,6 +55,11 @@ export interface EndpointTruth {
   aborted: number;
   /** Tokens issued; only on OAuth endpoints. */
   tokens_issued?: number;
+  /**
+   * Requests refused because they break the platform's contract, by stable reason (for example
+   * `executionInfo.contactId: not an integer`); only on endpoints that validate requests.
+   */
+  rejected?: Record<string, number>;
 }
 
 /** Ground truth of the whole simulator (JSON-serialisable). */
@@ -88,6 +94,7 @@ function emptyEndpoint(key: EndpointKey): EndpointTruth {
     aborted: 0,
   };
   if (OAUTH_ENDPOINT_KEYS.includes(key)) truth.tokens_issued = 0;
+  if (VALIDATING_ENDPOINT_KEYS.includes(key)) truth.rejected = {};
   return truth;
 }
 
@@ -203,6 +210,13 @@ export class TruthRecorder {
   tokenIssued(key: EndpointKey): void {
     const truth = this.#truth.endpoints[key];
     truth.tokens_issued = (truth.tokens_issued ?? 0) + 1;
+  }
+
+  /** A request refused as non-conformant; `reason` must come from a fixed set (bounded). */
+  rejected(key: EndpointKey, reason: string): void {
+    const truth = this.#truth.endpoints[key];
+    truth.rejected ??= {};
+    truth.rejected[reason] = (truth.rejected[reason] ?? 0) + 1;
   }
 
   delay(key: EndpointKey, ms: number): void {

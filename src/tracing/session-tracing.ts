@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/api';
 import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import type { Target } from '../config/load.ts';
-import { DEFAULTS } from '../config/schema.ts';
+import { botBudgetMs } from '../config/bot-budget.ts';
 import type { SessionLifecycle } from '../probers/session/session-runner.ts';
 import type { AudioEvents, SessionEnd, SessionEvents } from '../probers/session/types.ts';
 import { CXPROBE_ATTR, identityAttributes, phaseAttribute } from './attributes.ts';
@@ -282,10 +282,7 @@ class SessionTracer implements SessionLifecycle {
     reason: string,
   ): Span {
     const end = nowMs();
-    const budgetMs =
-      'budget' in this.target && this.target.budget !== undefined
-        ? this.target.budget
-        : DEFAULTS.botBudgetMs;
+    const budgetMs = botBudgetMs('budget' in this.target ? this.target : {});
     const session = this.session?.spanContext();
     const links: Link[] = session === undefined ? [] : [{ context: session }];
     const span = tracer().startSpan(

@@ -130,3 +130,113 @@ describe('config loading', () => {
     expect(String(error)).toContain('targets');
   });
 });
+
+describe("bot kinds' default timeout (docs/protocols.md §4.1: Bot Response Timeout 30 s)", () => {
+  const BOT_KINDS = `
+  - name: cognigy
+    kind: cognigy-rest
+    url: http://bot.example/
+    url_token: t
+  - name: genesys
+    kind: genesys-bot-connector
+    url: http://bot.example/handle
+  - name: cxone
+    kind: cxone-exchange
+    url: http://bot.example/cxone`;
+
+  async function timings(text: string): Promise<Record<string, [number, number]>> {
+    const config = await parseConfig(text, 'bots.yml', {});
+    return Object.fromEntries(
+      config.targets.map((target) => [target.name, [target.interval, target.timeout]]),
+    );
+  }
+
+  async function firstProblem(text: string): Promise<string> {
+    const error = await parseConfig(text, 'bots.yml', {}).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message.split('\n')[0] ?? '';
+  }
+
+  it('waits 30 s for a turn when nothing is set, and the config stays valid', async () => {
+    const text = `targets:${BOT_KINDS}
+  - name: page
+    kind: http
+    url: http://status.example/`;
+    expect(await timings(text)).toEqual({
+      cognigy: [30_000, 30_000],
+      genesys: [30_000, 30_000],
+      cxone: [30_000, 30_000],
+      page: [30_000, 10_000],
+    });
+  });
+
+  it('does not let a shorter global timeout cut bot turns', async () => {
+    const text = `global: { interval: 1m, timeout: 10s }\ntargets:${BOT_KINDS}`;
+    expect(await timings(text)).toEqual({
+      cognigy: [60_000, 30_000],
+      genesys: [60_000, 30_000],
+      cxone: [60_000, 30_000],
+    });
+  });
+
+  it('gives a turn at least its budget, and at least a longer global timeout', async () => {
+    const text = `global: { interval: 2m, timeout: 50s }
+targets:
+  - name: slow
+    kind: genesys-bot-connector
+    url: http://bot.example/handle
+    budget: 90s
+  - name: normal
+    kind: cxone-exchange
+    url: http://bot.example/cxone
+    budget: 5s`;
+    expect(await timings(text)).toEqual({ slow: [120_000, 90_000], normal: [120_000, 50_000] });
+  });
+
+  it('caps the default at a shorter global interval, the cadence the user chose', async () => {
+    const text = `global: { interval: 5s, timeout: 4s }\ntargets:${BOT_KINDS}`;
+    expect(await timings(text)).toEqual({
+      cognigy: [5_000, 5_000],
+      genesys: [5_000, 5_000],
+      cxone: [5_000, 5_000],
+    });
+  });
+
+  it("keeps a target's explicit timeout, shorter or longer", async () => {
+    const text = `targets:
+  - name: quick
+    kind: genesys-bot-connector
+    url: http://bot.example/handle
+    interval: 10s
+    timeout: 8s
+  - name: patient
+    kind: cxone-exchange
+    url: http://bot.example/cxone
+    interval: 1m
+    timeout: 45s`;
+    expect(await timings(text)).toEqual({ quick: [10_000, 8_000], patient: [60_000, 45_000] });
+  });
+
+  it("rejects a target's own interval shorter than the bot timeout, saying how to fix it", async () => {
+    const text = `targets:
+  - name: bot
+    kind: genesys-bot-connector
+    url: http://bot.example/handle
+    interval: 10s`;
+    expect(await firstProblem(text)).toBe(
+      "bots.yml:5:15 targets[0].interval: interval (10000 ms) is shorter than the 30000 ms a genesys-bot-connector turn may take by default (the platform's own bot timeout is 30000 ms): set interval to at least that, or set timeout on this target",
+    );
+  });
+
+  it('still rejects an explicit timeout longer than the interval', async () => {
+    const text = `targets:
+  - name: bot
+    kind: cognigy-rest
+    url: http://bot.example/
+    url_token: t
+    timeout: 40s`;
+    expect(await firstProblem(text)).toContain(
+      'targets[0].timeout: timeout (40000 ms) must not exceed interval (30000 ms)',
+    );
+  });
+});

@@ -113,6 +113,37 @@ describe('fault injection', () => {
     });
   });
 
+  it('answers an injected fault before validating, so no rejection is counted', async () => {
+    sim.setFaults({ endpoints: { genesys_bot_connector: { error_rate: 1, error_status: 502 } } });
+    const answer = await call(sim, '/genesys/bot-connector', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"not":"an utterance"}',
+    });
+    expect(answer.status).toBe(502);
+    const truth = sim.truth().endpoints.genesys_bot_connector;
+    expect(truth.injected.error).toBe(1);
+    expect(truth.rejected).toEqual({});
+  });
+
+  it('counts a rejection with its response, and reset-truth zeroes it', async () => {
+    const answer = await call(sim, '/genesys/bot-connector', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"botId":"b"}',
+    });
+    expect(answer.status).toBe(400);
+    expect(sim.truth().endpoints.genesys_bot_connector).toMatchObject({
+      requests: 1,
+      responses: { 400: 1 },
+      rejected: { 'botVersion: missing': 1 },
+    });
+    sim.resetTruth();
+    expect(sim.truth().endpoints.genesys_bot_connector.rejected).toEqual({});
+    expect(sim.truth().endpoints.cxone_exchange.rejected).toEqual({});
+    expect(sim.truth().endpoints.genesys_oauth).not.toHaveProperty('rejected');
+  });
+
   it('delays every answer by the fixed latency and records it exactly', async () => {
     sim.setFaults({ endpoints: { genesys_health_check: { latency: { fixed_ms: 50 } } } });
     const n = 5;
