@@ -365,9 +365,14 @@ class AudiohookSession {
     const participant = isRecord(parameters.participant) ? parameters.participant : {};
     // Genesys probes an endpoint with null ids; it offers its normal media list.
     const probe = parameters.conversationId === ZERO_UUID && participant.id === ZERO_UUID;
-    const selected = selectMedia(offered, this.#setup.preferStereo);
-    if (selected === undefined && !probe) {
-      this.#reject('no_media', 'no media offered');
+    // The Audio Connector sample takes PCMU only and refuses an open without it; the AudioHook
+    // reference server answers an empty selection, `opened {media: []}` (docs/protocols.md §3.5).
+    const usable = this.#setup.connector
+      ? offered.filter((item) => item.format === 'PCMU')
+      : offered;
+    const selected = selectMedia(usable, this.#setup.preferStereo);
+    if (selected === undefined && this.#setup.connector) {
+      this.#reject('no_media', 'No supported media type was found.');
       return;
     }
     const behaviour = readBehaviour(parameters.customConfig);

@@ -47,20 +47,25 @@ describe('AudioHook protocol', () => {
     expect(truth.connection_probes).toBe(0);
   });
 
-  it('selects the first usable offer without a mono external one, and stereo when preferred', async () => {
-    const client = await connect();
-    const opened = await client.open({ media: [MEDIA.pcmuInternal, MEDIA.l16External] });
+  it('prefers a mono external offer, PCMU only on the connector, and stereo when preferred', async () => {
+    const monitor = await connect({ path: MONITOR });
+    const opened = await monitor.open({ media: [MEDIA.pcmuInternal, MEDIA.l16External] });
     expect(opened.parameters).toMatchObject({ media: [MEDIA.l16External] });
+    // The Audio Connector route takes PCMU only, as the Audio Connector sample does.
+    const connector = await connect();
+    const answer = await connector.open({ media: [MEDIA.l16External, MEDIA.pcmuInternal] });
+    expect(answer.parameters).toMatchObject({ media: [MEDIA.pcmuInternal] });
 
     await sim.close();
     sim = await startSimulator({ audiohookPreferStereo: true });
     const stereo = await connect();
-    const answer = await stereo.open({ media: [MEDIA.pcmuExternal, MEDIA.pcmuStereo] });
-    expect(answer.parameters).toMatchObject({ media: [MEDIA.pcmuStereo] });
+    const chosen = await stereo.open({ media: [MEDIA.pcmuExternal, MEDIA.pcmuStereo] });
+    expect(chosen.parameters).toMatchObject({ media: [MEDIA.pcmuStereo] });
   });
 
   it('answers a connection probe with empty media, then runs the close transaction', async () => {
-    const client = await connect();
+    // Monitor route: the reference server answers an empty offer with an empty selection.
+    const client = await connect({ path: MONITOR });
     const opened = await client.open({
       conversationId: ZERO_UUID,
       participant: { id: ZERO_UUID, ani: '', aniName: '', dnis: '' },
