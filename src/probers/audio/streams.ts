@@ -408,10 +408,11 @@ export function createInbound(options: {
 /**
  * Receives audio that arrives in unpaced bursts and measures it as a listener hears it: each
  * message is queued on a real-time playout clock that starts `playoutMs` after the first audio
- * of a talk spurt. A message that arrives after the clock ran out of audio is a playout
- * underrun (a gap, with its length); a silence longer than the spurt gap is the bot's turn
- * ending, not an underrun. Time to first audio is the end of our utterance to the playout time
- * of the first loud frame. Arrival spacing says nothing here, so no jitter is reported.
+ * of a talk spurt. Audio that arrives after the clock ran out, while the audio before it ended
+ * mid-speech and within the spurt gap, is a playout underrun (a gap, with its length); after
+ * the bot finished speaking it is the bot's next turn. Time to first audio is the end of our
+ * utterance to the playout time of the first loud frame. Arrival spacing says nothing about
+ * unpaced audio, so no jitter is reported.
  */
 function createBurstInbound(options: {
   format: AudioFormat;
@@ -429,8 +430,10 @@ function createBurstInbound(options: {
     sampleRate: format.rate,
     thresholdDbfs: options.silenceDbfs,
   });
-  /** When the audio queued so far has played out (performance.now() ms), per talk spurt. */
+  /** When the audio queued so far has played out (performance.now() ms). */
   let playedOutAt: number | undefined;
+  /** The audio queued so far ended in speech (voice activity, hang-over included). */
+  let speaking = false;
   let measuredUtterance: number | undefined;
   const turn = (loudAtMs: number) => {
     const utteranceEnd = options.lastUtteranceEnd();
@@ -447,16 +450,17 @@ function createBurstInbound(options: {
         return;
       }
       let startsAt: number;
-      if (playedOutAt === undefined || nowMs - playedOutAt > spurtGapMs) {
-        // A new talk spurt: the listener's buffer fills for playoutMs before playing.
-        startsAt = nowMs + options.playoutMs;
-      } else if (nowMs > playedOutAt) {
-        // The clock ran dry mid-spurt: the listener heard a gap until this audio came.
-        const gapSeconds = (nowMs - playedOutAt) / 1000;
-        events.loss({ lost: 0, late: 0, gaps: 1, gapSeconds });
-        startsAt = nowMs + options.playoutMs;
-      } else {
+      if (playedOutAt !== undefined && nowMs <= playedOutAt) {
         startsAt = playedOutAt;
+      } else {
+        // The clock ran dry. Mid-word (the audio so far ended in speech) and soon after, the
+        // listener heard the bot cut off until this audio came: an underrun. Otherwise the bot
+        // had finished speaking and this is its next turn.
+        if (playedOutAt !== undefined && speaking && nowMs - playedOutAt <= spurtGapMs) {
+          events.loss({ lost: 0, late: 0, gaps: 1, gapSeconds: (nowMs - playedOutAt) / 1000 });
+        }
+        // The listener's buffer fills for playoutMs before playing again.
+        startsAt = nowMs + options.playoutMs;
       }
       // Frames are counted as they arrive; no deviation is measured for unpaced audio.
       events.frameReceived(undefined, 0);
@@ -465,7 +469,10 @@ function createBurstInbound(options: {
         const slice = data.subarray(offset, Math.min(data.length, offset + chunkBytes));
         const channels = decodeFrame(format.codec, slice, format.channels);
         const playsAt = startsAt + (offset / frameBytes / format.rate) * 1000;
-        if (channels[0] !== undefined && vad.onFrame(channels[0]).started) turn(playsAt);
+        if (channels[0] === undefined) continue;
+        const activity = vad.onFrame(channels[0]);
+        speaking = activity.speaking;
+        if (activity.started) turn(playsAt);
       }
       playedOutAt = startsAt + (data.length / frameBytes / format.rate) * 1000;
     },

@@ -60,12 +60,7 @@ export class AudiohookClientSession extends SocketSession {
     private readonly inbound: InboundAudio | undefined,
   ) {
     super(channel.socket);
-    const socket = channel.socket;
     channel.position = () => this.position;
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) this.onBinary(data);
-      else this.onText(rawText(data));
-    });
     this.onEnd(() => {
       this.stopTimers();
       clearTimeout(this.closeTimer);
@@ -85,6 +80,11 @@ export class AudiohookClientSession extends SocketSession {
         message: 'session length reached',
       });
     }, options.sessionLengthMs);
+    // Messages that came right behind `opened` are handled now, in order.
+    channel.listen((data, isBinary) => {
+      if (isBinary) this.onBinary(data);
+      else this.onText(rawText(data));
+    });
   }
 
   /** The last protocol RTT, for the E-model and the next ping's `rtt` parameter. */
@@ -284,6 +284,8 @@ export class AudiohookClientSession extends SocketSession {
   }
 
   private onPong(message: AudiohookMessage): void {
+    // A pong for a ping sent just before `close` is a straggler, as the reference client says.
+    if (this.closing) return;
     const pending = this.pendingPing;
     if (pending === undefined || message.clientseq !== pending.seq) {
       // A pong must name the ping it answers; the reference client answers 400 (409 without

@@ -28,7 +28,7 @@ export function awaitOpened(
     let settled = false;
     const cleanup = () => {
       clearTimeout(timer);
-      socket.off('message', onMessage);
+      channel.listen(undefined);
       socket.off('close', onClose);
     };
     const endWith = (reason: 'error' | 'disconnect', error: ConnectError) => {
@@ -109,8 +109,8 @@ export function awaitOpened(
         ),
       );
     };
-    socket.on('message', onMessage);
     socket.once('close', onClose);
+    channel.listen(onMessage);
   });
 }
 
@@ -134,7 +134,7 @@ export function closeTransaction(
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
-      socket.off('message', onMessage);
+      channel.listen(undefined);
       socket.off('close', done);
       if (socket.readyState === socket.OPEN) socket.close();
       else socket.terminate();
@@ -154,8 +154,8 @@ export function closeTransaction(
       const message = channel.receive(rawText(data));
       if (!isFault(message) && message.type === 'closed') done();
     };
-    socket.on('message', onMessage);
     socket.once('close', done);
+    channel.listen(onMessage);
     channel.send('close', { reason });
   });
 }
