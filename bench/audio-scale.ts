@@ -25,18 +25,17 @@
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type WebSocket from 'ws';
 import { encodeFrame, samplesPerFrame } from '../src/audio/codec.ts';
 import { createIntervalPacer, type FramePacer } from '../src/audio/pacer.ts';
 import { talkThenSilenceSource } from '../src/audio/sources.ts';
 import { normaliseAuthority, signAudiohookRequest } from '../src/auth/audiohook-signature.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { SEND_LAG_BUCKETS } from '../src/metrics/catalogue.ts';
-import { createInbound, type OutboundAudio } from '../src/probers/audio/streams.ts';
+import { createInbound, type PausableOutboundAudio } from '../src/probers/audio/streams.ts';
+import { AudiohookChannel } from '../src/probers/audiohook/channel.ts';
 import { AudiohookClientSession } from '../src/probers/audiohook/client-session.ts';
-import { parseServerMessage } from '../src/probers/audiohook/messages.ts';
+import { awaitOpened } from '../src/probers/audiohook/open-transaction.ts';
 import { createTargetProber } from '../src/probers/index.ts';
-import { rawText } from '../src/probers/session/steps.ts';
 import { SessionRunner } from '../src/probers/session/session-runner.ts';
 import type { AudioEvents, SessionContext, SessionEvents } from '../src/probers/session/types.ts';
 import { connectWebSocket } from '../src/probers/session/ws-connect.ts';
@@ -359,39 +358,17 @@ async function openIntervalSession(
     signal: context.signal,
   });
   const media = { type: 'audio', format: 'PCMU', channels: ['external'], rate: RATE };
-  socket.send(
-    JSON.stringify({
-      version: '2',
-      id: sessionId,
-      type: 'open',
-      seq: 1,
-      serverseq: 0,
-      position: 'PT0S',
-      parameters: {
-        organizationId,
-        conversationId: randomUUID(),
-        participant: { id: randomUUID(), ani: '+15550100', aniName: 'cxprobe', dnis: '+15550199' },
-        media: [media],
-        language: 'en-US',
-      },
-    }),
-  );
-  const openedSeq = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error('no opened'));
-    }, 10_000);
-    const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
-      if (isBinary) return;
-      const message = parseServerMessage(rawText(data));
-      if (typeof message === 'string' || message.type !== 'opened') return;
-      clearTimeout(timer);
-      socket.off('message', onMessage);
-      resolve(message.seq);
-    };
-    socket.on('message', onMessage);
-  });
   const log = { info: () => undefined, error: () => undefined };
   const fullContext: SessionContext = { ...context, log };
+  const channel = new AudiohookChannel(socket, sessionId);
+  channel.send('open', {
+    organizationId,
+    conversationId: randomUUID(),
+    participant: { id: randomUUID(), ani: '+15550100', aniName: 'cxprobe', dnis: '+15550199' },
+    media: [media],
+    language: 'en-US',
+  });
+  await awaitOpened(channel, fullContext, { openTimeoutMs: 10_000, closeTimeoutMs: 10_000 });
   context.events.connected({});
   const format = { codec: 'PCMU' as const, channels: 1, rate: RATE };
   const outbound = intervalOutbound(context.audio, state, recording, (frame) => {
@@ -409,17 +386,15 @@ async function openIntervalSession(
     rttSeconds: () => holder.session?.rttSeconds,
   });
   holder.session = new AudiohookClientSession(
-    socket,
+    channel,
     fullContext,
     {
-      sessionId,
       pingIntervalMs: 5_000,
       pingTimeoutMs: 5_000,
       closeTimeoutMs: 10_000,
       sessionLengthMs: SESSION_SECONDS * 1000,
       nextSessionInMs: () => 0,
     },
-    { clientSeq: 1, serverSeq: openedSeq },
     outbound,
     inbound,
   );
@@ -432,7 +407,7 @@ function intervalOutbound(
   state: StreamState,
   recording: () => boolean,
   send: (frame: Buffer) => void,
-): OutboundAudio {
+): PausableOutboundAudio {
   const frameSamples = samplesPerFrame(RATE, FRAME_MS);
   const makeSource = () =>
     talkThenSilenceSource({
@@ -447,7 +422,10 @@ function intervalOutbound(
   let samplesSent = 0;
   let utteranceEndedAt: number | undefined;
   let pacer: FramePacer | undefined;
+  let paused = false;
   const onFrame = (lateness: number) => {
+    // The simulator never pauses a benchmark stream; a pause would only skip frames.
+    if (paused) return;
     let frame = source.nextFrame();
     if (frame === undefined) {
       source = makeSource();
@@ -494,6 +472,19 @@ function intervalOutbound(
     get positionSeconds() {
       return samplesSent / RATE;
     },
+    get sentSeconds() {
+      return samplesSent / RATE;
+    },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+    },
+    get paused() {
+      return paused;
+    },
+    discardTo: () => undefined,
     lastUtteranceEnd: () => utteranceEndedAt,
   };
 }

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type WebSocket from 'ws';
 import type { Target } from '../config/load.ts';
 import { normaliseAuthority, signAudiohookRequest } from '../auth/audiohook-signature.ts';
 import { createAudioPipes, type AudioFormat } from './audio/streams.ts';
+import { AudiohookChannel } from './audiohook/channel.ts';
 import { AudiohookClientSession } from './audiohook/client-session.ts';
-import { isRecord, NULL_UUID, parseServerMessage, type MediaItem } from './audiohook/messages.ts';
+import { isRecord, NULL_UUID, parseIsoSeconds, type MediaItem } from './audiohook/messages.ts';
+import { awaitOpened, closeTransaction } from './audiohook/open-transaction.ts';
 import type { ProberDeps } from './deps.ts';
-import { rawText } from './session/steps.ts';
-import { ConnectError, type SessionContext, type SessionProtocol } from './session/types.ts';
+import { ConnectError, type SessionProtocol } from './session/types.ts';
 import { connectWebSocket } from './session/ws-connect.ts';
 
 type AudiohookTarget = Extract<Target, { kind: 'audiohook' }>;
@@ -26,8 +26,9 @@ const DEFAULTS = {
  * `kind: audiohook` — plays Genesys Cloud toward an AudioHook or Audio Connector server: a signed
  * upgrade, the `open` transaction offering PCMU or L16, real-time audio from a tone, silence or a
  * WAV file, protocol pings carrying the last RTT, and the close transaction, in sessions of a set
- * length repeated every `interval`. Audio the server sends back (Audio Connector bots, echo
- * servers) is timed: RFC 3550 jitter, loss and gaps through a playout buffer, turn latency, MOS.
+ * length repeated every `interval`. Audio the server sends back is timed as what it is: an
+ * Audio Connector bot's unpaced bursts on a real-time playout clock (underruns, time to first
+ * audio), an echo test server's paced frames with RFC 3550 jitter, loss and MOS.
  */
 export function createAudiohookProtocol(
   target: AudiohookTarget,
@@ -74,48 +75,41 @@ export function createAudiohookProtocol(
       });
       const offered = offeredMedia(target);
       const probe = target.connection_probe === true;
-      const openSeq = 1;
-      socket.send(
-        JSON.stringify({
-          version: '2',
-          id: sessionId,
-          type: 'open',
-          seq: openSeq,
-          serverseq: 0,
-          position: 'PT0S',
-          parameters: {
-            organizationId,
-            conversationId: probe ? NULL_UUID : randomUUID(),
-            participant: probe
-              ? { id: NULL_UUID, ani: '', aniName: '', dnis: '' }
-              : { id: randomUUID(), ani: '+15550100', aniName: 'cxprobe', dnis: '+15550199' },
-            media: offered,
-            language: target.language ?? 'en-US',
-            ...(target.custom_config === undefined ? {} : { customConfig: target.custom_config }),
-          },
-        }),
-      );
-      const opened = await awaitOpened(
-        socket,
-        target.open_timeout ?? DEFAULTS.openTimeoutMs,
-        context,
-      );
-      let selected: MediaItem | undefined;
-      try {
-        selected = validateSelection(opened.media, offered, probe, context);
-      } catch (error) {
-        socket.close();
-        throw error;
+      const channel = new AudiohookChannel(socket, sessionId);
+      const timeouts = {
+        openTimeoutMs: target.open_timeout ?? DEFAULTS.openTimeoutMs,
+        closeTimeoutMs: target.close_timeout ?? DEFAULTS.closeTimeoutMs,
+      };
+      channel.send('open', {
+        organizationId,
+        conversationId: probe ? NULL_UUID : randomUUID(),
+        participant: probe
+          ? { id: NULL_UUID, ani: '', aniName: '', dnis: '' }
+          : { id: randomUUID(), ani: '+15550100', aniName: 'cxprobe', dnis: '+15550199' },
+        media: offered,
+        language: target.language ?? 'en-US',
+        ...(target.custom_config === undefined ? {} : { customConfig: target.custom_config }),
+      });
+      const opened = await awaitOpened(channel, context, timeouts);
+      const selection = checkSelection(opened.parameters.media, offered);
+      if (typeof selection === 'string') {
+        // The reference client answers a bad selection with error 400 and closes with `error`.
+        context.audio.violation('media_selection');
+        channel.sendError({ code: 400, message: selection });
+        await closeTransaction(channel, 'error', timeouts.closeTimeoutMs, context);
+        throw new ConnectError('protocol_error', `opened: ${selection}`);
       }
+      if (selection === undefined && !probe) context.audio.violation('no_media_selected');
       context.events.connected({ ...phases, protocol_open: (performance.now() - started) / 1000 });
       context.events.healthy(true, 'opened');
 
       const frameMs = target.frame_duration ?? DEFAULTS.frameMs;
       const holder: { session?: AudiohookClientSession } = {};
+      // A connection probe only opens and closes: no audio even when the server selected some.
       const format: AudioFormat | undefined =
-        selected === undefined
+        selection === undefined || probe
           ? undefined
-          : { codec: selected.format, channels: selected.channels.length, rate: RATE };
+          : { codec: selection.format, channels: selection.channels.length, rate: RATE };
       const pipes =
         format === undefined
           ? undefined
@@ -126,20 +120,22 @@ export function createAudiohookProtocol(
               events: context.audio,
               socket,
               rttSeconds: () => holder.session?.rttSeconds,
+              // Audio Connector bots send audio in unpaced bursts (docs/protocols.md §3.11).
+              unpacedInbound: true,
             });
       holder.session = new AudiohookClientSession(
-        socket,
+        channel,
         context,
         {
-          sessionId,
           pingIntervalMs: target.ping?.interval ?? DEFAULTS.ping.interval,
           pingTimeoutMs: target.ping?.timeout ?? DEFAULTS.ping.timeout,
-          closeTimeoutMs: target.close_timeout ?? DEFAULTS.closeTimeoutMs,
+          closeTimeoutMs: timeouts.closeTimeoutMs,
           controlPing: target.control_ping,
           sessionLengthMs: probe ? 0 : (target.session_length ?? DEFAULTS.sessionLengthMs),
           nextSessionInMs: () => Math.max(0, interval - (performance.now() - sessionStarted)),
+          discardToSeconds: parseIsoSeconds(opened.parameters.discardTo),
+          startPaused: opened.parameters.startPaused === true,
         },
-        { clientSeq: openSeq, serverSeq: opened.seq },
         pipes?.outbound,
         pipes?.inbound,
       );
@@ -148,10 +144,12 @@ export function createAudiohookProtocol(
   };
 }
 
-/** PCMU or L16 at 8 kHz; the channel choice mirrors Genesys' external/internal participants. */
+/**
+ * PCMU or L16 at 8 kHz; the channel choice mirrors Genesys' external/internal participants. A
+ * connection probe offers the same list, as Genesys does (docs/protocols.md §3.8).
+ */
 function offeredMedia(target: AudiohookTarget): MediaItem[] {
   const format = target.format ?? 'PCMU';
-  if (target.connection_probe === true) return [];
   switch (target.channels ?? 'external') {
     case 'stereo':
       return [
@@ -165,100 +163,23 @@ function offeredMedia(target: AudiohookTarget): MediaItem[] {
   }
 }
 
-/** Waits for `opened` (or a refusal) within the open timeout. */
-function awaitOpened(
-  socket: WebSocket,
-  timeoutMs: number,
-  context: SessionContext,
-): Promise<{ seq: number; media: unknown }> {
-  return new Promise((resolve, reject) => {
-    const fail = (error: ConnectError) => {
-      cleanup();
-      socket.removeAllListeners('message');
-      socket.on('error', () => undefined);
-      if (socket.readyState === socket.OPEN) socket.close();
-      else socket.terminate();
-      reject(error);
-    };
-    const timer = setTimeout(() => {
-      fail(new ConnectError('open_timeout', `no opened within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
-      if (isBinary) {
-        context.audio.violation('unexpected_binary');
-        return;
-      }
-      const message = parseServerMessage(rawText(data));
-      if (typeof message === 'string') {
-        context.audio.violation(message);
-        return;
-      }
-      if (message.type === 'opened') {
-        cleanup();
-        resolve({ seq: message.seq, media: message.parameters.media });
-      } else if (message.type === 'disconnect') {
-        const reason =
-          message.parameters.reason === 'unauthorized' ? 'unauthorized' : 'server_error';
-        fail(
-          new ConnectError(
-            reason,
-            `server disconnected during open: ${String(message.parameters.reason)}`,
-          ),
-        );
-      } else if (message.type === 'error') {
-        fail(
-          new ConnectError(
-            'server_error',
-            `server answered open with error ${String(message.parameters.code)}`,
-          ),
-        );
-      }
-    };
-    const onClose = (code: number) => {
-      fail(
-        new ConnectError(
-          code === 1006 ? 'connection_reset' : 'server_error',
-          `socket closed with ${code} during open`,
-        ),
-      );
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off('message', onMessage);
-      socket.off('close', onClose);
-    };
-    socket.on('message', onMessage);
-    socket.once('close', onClose);
-  });
-}
-
-/** The server must select at most one of the offered items (none for a connection probe). */
-function validateSelection(
-  media: unknown,
-  offered: MediaItem[],
-  probe: boolean,
-  context: SessionContext,
-): MediaItem | undefined {
-  const list = Array.isArray(media) ? media : [];
-  if (list.length === 0) {
-    if (!probe) context.audio.violation('no_media_selected');
-    return undefined;
-  }
-  const [first] = list as unknown[];
+/**
+ * The server must select at most one of the offered items (none is allowed: no audio). Returns
+ * the selected item, undefined for none, or what is wrong as the `error` text.
+ */
+function checkSelection(media: unknown, offered: MediaItem[]): MediaItem | undefined | string {
+  const list = Array.isArray(media) ? (media as unknown[]) : [];
+  if (list.length === 0) return undefined;
+  if (list.length > 1) return 'More than one media selected';
+  const [first] = list;
   const match = offered.find(
     (item) =>
       isRecord(first) &&
+      first.type === item.type &&
       first.format === item.format &&
       first.rate === item.rate &&
       Array.isArray(first.channels) &&
       JSON.stringify(first.channels) === JSON.stringify(item.channels),
   );
-  if (list.length > 1 || match === undefined) {
-    context.audio.violation('media_selection');
-    throw new ConnectError(
-      'protocol_error',
-      'opened selected media that was not offered, or more than one item',
-    );
-  }
-  return match;
+  return match ?? 'Selected media not one of the offered';
 }

@@ -12,7 +12,17 @@ import {
 } from './audio-codec.ts';
 import { FrameSender } from './audio-sender.ts';
 import { verifyAudiohookRequest } from './audiohook-auth.ts';
+import { readBehaviour, type Behaviour } from './audiohook-behaviour.ts';
+import {
+  checkType,
+  isEnvelope,
+  MAX_TEXT_CHARS,
+  parseEnvelope,
+  type MediaItem,
+  type Rejection,
+} from './audiohook-messages.ts';
 import type { SimulatorContext } from './context.ts';
+import type { CancelDelay } from './delay-scheduler.ts';
 import { isRecord } from './reply.ts';
 import type { WsCounter } from './truth.ts';
 import { createWsServer, openWsSession, toBuffer } from './ws-connection.ts';
@@ -30,16 +40,13 @@ export const AUDIO_CONNECTOR_PATH = '/api/v1/audioconnector/ws';
 
 /** A failed handshake is answered no sooner than this after it arrived (docs/protocols.md §3.3). */
 export const HANDSHAKE_FAILURE_DELAY_MS = 500;
-/** Largest text message accepted; larger ones get `disconnect {reason:"error"}`. */
-export const MAX_TEXT_BYTES = 64 * 1024;
+/** Largest text message accepted, characters; larger ones get `disconnect {reason:"error"}`. */
+export const MAX_TEXT_BYTES = MAX_TEXT_CHARS;
 /** A transcript `event` per this much received audio, monitor mode. */
 const TRANSCRIPT_EVERY_MS = 2_000;
 /** Defaults of the Audio Connector `bursts` bot mode, ms. */
 export const DEFAULT_SILENCE_MS = 600;
 export const DEFAULT_BURST_MS = 1_000;
-/** Pacing of generated frames is the caller's frame duration, kept within these bounds (ms). */
-const MIN_FRAME_MS = 10;
-const MAX_FRAME_MS = 1_000;
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Options of {@link AudiohookServer}. */
@@ -50,25 +57,14 @@ export interface AudiohookOptions {
   preferStereo: boolean;
 }
 
-/** One offered or selected AudioHook media item. */
-interface MediaItem {
-  type: 'audio';
-  format: 'PCMU' | 'L16';
-  channels: string[];
-  rate: number;
-}
-
-/** A parsed client message (envelope checked). */
-interface ClientMessage {
-  type: string;
-  seq: number;
-  parameters: Record<string, unknown>;
-}
-
 /**
  * The AudioHook / Audio Connector server (`audiohook`, docs/protocols.md §3): verifies the handshake
  * signature like the reference server, runs the version-2 protocol (open, ping, close, pause
- * notices, update) and, on the Audio Connector route, sends audio back through the frame faults.
+ * and resume, update), rejects every client message the reference server rejects (each counted
+ * in `rejections`), plays the session behaviours a client's `customConfig` asks for
+ * (`startPaused`, `discardTo`, server `pause`, `disconnect` during open, `reconnect`, silence),
+ * and, on the Audio Connector route, sends audio back through the frame faults. It never sends
+ * `error`: that is a client message.
  */
 export class AudiohookServer {
   readonly #ctx: SimulatorContext;
@@ -146,6 +142,19 @@ interface SessionSetup {
 
 type State = 'awaiting_open' | 'opening' | 'open' | 'closing' | 'closed';
 
+/**
+ * Whether the client may stream: `held` from an `opened.startPaused` until the client's
+ * `resumed`; `requested` between a server `pause` and the client's `paused` (frames already in
+ * flight are fine); `paused` from the client's `paused`; `resuming` between our `resume` and the
+ * client's `resumed`.
+ */
+type PauseState = 'streaming' | 'held' | 'requested' | 'paused' | 'resuming';
+
+/** Until the behaviour says otherwise, a pause the simulator asked for lasts this long. */
+const DEFAULT_RESUME_AFTER_MS = 1_000;
+/** Largest bot audio message, bytes, as the Audio Connector sample server sends them. */
+export const MAX_BOT_MESSAGE_BYTES = 64_000;
+
 /** One AudioHook connection: the server side of the protocol's state machine. */
 class AudiohookSession {
   readonly #ctx: SimulatorContext;
@@ -154,7 +163,10 @@ class AudiohookSession {
   readonly #setup: SessionSetup;
   readonly #session: WsSession;
   readonly #sender: FrameSender;
+  readonly #timers: CancelDelay[] = [];
   #state: State = 'awaiting_open';
+  #pause: PauseState = 'streaming';
+  #behaviour: Behaviour = {};
   /** Set once a `disconnect` was sent: the client is to run the close transaction. */
   #disconnecting = false;
   #serverSeq = 0;
@@ -177,6 +189,7 @@ class AudiohookSession {
       protocolAction: (action) => this.#action(action),
       dispose: () => {
         this.#sender.stop();
+        for (const cancel of this.#timers.splice(0)) cancel();
       },
     });
     this.#sender = new FrameSender(ctx, hub, this.#session, KEY, () => setup.sessionId);
@@ -191,14 +204,28 @@ class AudiohookSession {
     this.#ctx.truth.wsCount(KEY, counter);
   }
 
+  /** Runs `callback` after `ms` unless the session ended first. */
+  #after(ms: number, callback: () => void): void {
+    this.#timers.push(
+      this.#ctx.scheduler.schedule(ms, () => {
+        if (!this.#session.ended) callback();
+      }),
+    );
+  }
+
   /** True when an unsolicited message may go out now. */
   #canSend(): boolean {
     return this.#session.transport.isOpen() && !this.#hub.isStalled(this.#session);
   }
 
+  /** True while the session takes audio, pause and resume (docs/protocols.md §3.6). */
+  #active(): boolean {
+    return this.#state === 'open' && !this.#disconnecting;
+  }
+
   /**
    * Sends a server message with the next `seq` (one more when a skip is pending). Nothing goes
-   * out while the session is stalled or half-open.
+   * out while the session is stalled or half-open. Never `error`: that is a client message.
    */
   #send(type: string, parameters: Record<string, unknown>, clientseq = this.#clientSeq): void {
     if (!this.#canSend()) return;
@@ -223,11 +250,15 @@ class AudiohookSession {
     this.#send('disconnect', { reason, info });
   }
 
-  /** A protocol error of the client: counted, answered with `disconnect {reason:"error"}`. */
-  #protocolError(info: string): void {
-    this.#count('bad_messages');
-    this.#ctx.logger?.debug({ endpoint: KEY, info }, 'simulator AudioHook protocol error');
-    this.#disconnect('error', info);
+  /**
+   * A client message or frame the reference server rejects: counted by reason, answered with
+   * `disconnect {reason:"error"}` (only counted once the client is closing: it is leaving).
+   */
+  #reject(rejection: Rejection, info: string, text = true): void {
+    this.#ctx.truth.audiohookRejection(rejection);
+    if (text) this.#count('bad_messages');
+    this.#ctx.logger?.debug({ endpoint: KEY, rejection, info }, 'simulator AudioHook rejection');
+    this.#disconnect('error', `Client Error: ${info}`);
   }
 
   /** Answers after a `latency` draw, through the hub (withheld while stalled). */
@@ -242,53 +273,68 @@ class AudiohookSession {
         if (this.#disconnecting || this.#state === 'closing') return false;
         this.#disconnect('error', 'simulated server error');
         return true;
-      case 'error_429': {
-        const retryAfterS = this.#ctx.faults.getWs(KEY).error_429.retry_after_s;
-        this.#send('error', {
-          code: 429,
-          message: 'Too many requests (simulated)',
-          retryAfter: isoDuration(retryAfterS * 1000),
-        });
-        return true;
-      }
       case 'skip_seq':
         this.#skipNext = true;
         return true;
       case 'reconnect':
         this.#send('reconnect', { info: 'simulated reconnect request' });
+        this.#count('reconnects_sent');
         return true;
+      case 'error_429':
+        // `error` flows from Genesys to the server only (docs/protocols.md §3.5): a server that
+        // sent one would break the protocol, so the simulator never does.
+        return false;
       case 'kill_audio':
         return false;
     }
   }
 
   #onText(data: Buffer): void {
-    if (data.length > MAX_TEXT_BYTES) {
-      this.#count('oversize_messages');
-      this.#disconnect('error', 'message too large');
+    const message = parseEnvelope(data.toString('utf8'));
+    if (!isEnvelope(message)) {
+      if (message.rejection === 'message_too_large') this.#count('oversize_messages');
+      this.#reject(message.rejection, message.info);
       return;
     }
-    const message = parseMessage(data.toString('utf8'), this.#setup.sessionId);
-    if (typeof message === 'string') {
-      this.#protocolError(message);
+    if (message.seq !== this.#clientSeq + 1) {
+      this.#count('seq_violations');
+      this.#reject('seq', 'Invalid seq value (not monotonically increasing)');
       return;
     }
-    if (message.seq !== this.#clientSeq + 1) this.#count('seq_violations');
     this.#clientSeq = message.seq;
+    if (message.serverseq > this.#serverSeq) {
+      this.#reject('serverseq', 'Invalid serverseq value');
+      return;
+    }
+    if (message.id !== this.#setup.sessionId) {
+      this.#reject('session_id', 'Session identifier mismatch');
+      return;
+    }
+    const wrong = checkType(message, this.#setup.connector);
+    if (wrong !== undefined) {
+      this.#reject(wrong.rejection, wrong.info);
+      return;
+    }
+    const { parameters } = message;
     switch (message.type) {
       case 'open':
-        this.#onOpen(message);
+        this.#onOpen(parameters);
         return;
       case 'ping':
-        this.#onPing(message);
+        this.#onPing(message.seq);
         return;
       case 'close':
         this.#onClose();
         return;
       case 'paused':
+        this.#onPaused();
+        return;
       case 'resumed':
+        this.#onResumed(parameters);
+        return;
       case 'discarded':
-        this.#count(message.type);
+        this.#count('discarded');
+        this.#ctx.truth.audiohookDiscarded('discarded_ms', durationParameter(parameters.discarded));
         return;
       case 'update':
         this.#count('updates');
@@ -299,73 +345,105 @@ class AudiohookSession {
       case 'error':
         this.#count('client_errors');
         return;
-      // Audio Connector client notices (docs/protocols.md §3.11): nothing to answer.
-      case 'dtmf':
-      case 'playback_started':
-      case 'playback_completed':
-        return;
       default:
-        this.#protocolError(`unexpected message type ${message.type}`);
+        // Audio Connector client notices (docs/protocols.md §3.11): nothing to answer.
+        return;
     }
   }
 
-  #onOpen(message: ClientMessage): void {
+  #onOpen(parameters: Record<string, unknown>): void {
     if (this.#state !== 'awaiting_open') {
-      this.#protocolError('unexpected open');
+      this.#reject('unexpected_open', 'unexpected open');
       return;
     }
-    const { parameters } = message;
     if (parameters.organizationId !== this.#setup.organizationId) {
       this.#count('unauthorized_opens');
       this.#disconnect('unauthorized', 'organizationId does not match the handshake');
       return;
     }
-    const offered = Array.isArray(parameters.media) ? (parameters.media as unknown[]) : [];
+    const offered = Array.isArray(parameters.media) ? (parameters.media as MediaItem[]) : [];
     const participant = isRecord(parameters.participant) ? parameters.participant : {};
-    const probe =
-      parameters.conversationId === ZERO_UUID &&
-      participant.id === ZERO_UUID &&
-      offered.length === 0;
-    let selected: MediaItem | undefined;
-    if (!probe) {
-      selected = selectMedia(offered, this.#setup.preferStereo);
-      if (selected === undefined) {
-        this.#protocolError(
-          offered.length === 0 ? 'no media offered' : 'no offered media is PCMU or L16 at 8000 Hz',
-        );
-        return;
-      }
+    // Genesys probes an endpoint with null ids; it offers its normal media list.
+    const probe = parameters.conversationId === ZERO_UUID && participant.id === ZERO_UUID;
+    // The Audio Connector sample takes PCMU only and refuses an open without it; the AudioHook
+    // reference server answers an empty selection, `opened {media: []}` (docs/protocols.md §3.5).
+    const usable = this.#setup.connector
+      ? offered.filter((item) => item.format === 'PCMU')
+      : offered;
+    const selected = selectMedia(usable, this.#setup.preferStereo);
+    if (selected === undefined && this.#setup.connector) {
+      this.#reject('no_media', 'No supported media type was found.');
+      return;
+    }
+    const behaviour = readBehaviour(parameters.customConfig);
+    this.#behaviour = behaviour;
+    if (selected !== undefined) {
       this.#layout = {
         encoding: selected.format,
         rate: selected.rate,
         channels: selected.channels.length,
       };
-      this.#configureBot(parameters.customConfig);
     }
+    this.#configureBot(behaviour);
     this.#state = 'opening';
+    if (behaviour.openFault === 'silent') {
+      this.#count('opens_unanswered');
+      return;
+    }
     this.#reply(() => {
-      if (this.#state !== 'opening') return;
+      if (this.#state !== 'opening' || this.#disconnecting) return;
+      if (behaviour.openFault !== undefined) {
+        // A server that refuses during the open transaction (docs/protocols.md §3.3).
+        this.#disconnect(
+          behaviour.openFault === 'disconnect_unauthorized' ? 'unauthorized' : 'error',
+          'simulated refusal during open',
+        );
+        return;
+      }
       this.#state = 'open';
       this.#count(probe ? 'connection_probes' : 'streams_opened');
       const opened: Record<string, unknown> = {
         media: selected === undefined ? [] : [selected],
-        startPaused: false,
+        startPaused: behaviour.startPaused === true,
       };
+      if (behaviour.discardToMs !== undefined)
+        opened.discardTo = isoDuration(behaviour.discardToMs);
       if (parameters.supportedLanguages === true) opened.supportedLanguages = ['en-US'];
+      if (behaviour.startPaused === true) this.#pause = 'held';
       this.#send('opened', opened);
+      this.#scheduleBehaviour(behaviour);
     });
   }
 
-  #configureBot(customConfig: unknown): void {
-    if (!this.#setup.connector || !isRecord(customConfig)) return;
-    if (customConfig.botMode === 'bursts') this.#botMode = 'bursts';
-    const silence = positive(customConfig.silenceMs ?? customConfig.silence_ms);
-    const burst = positive(customConfig.burstMs ?? customConfig.burst_ms);
+  /** Server-side `pause` and `reconnect` at their times after `opened`. */
+  #scheduleBehaviour(behaviour: Behaviour): void {
+    if (behaviour.pauseAfterMs !== undefined) {
+      this.#after(behaviour.pauseAfterMs, () => {
+        if (!this.#active() || this.#pause !== 'streaming' || !this.#canSend()) return;
+        this.#pause = 'requested';
+        this.#count('pauses_sent');
+        this.#send('pause', {});
+      });
+    }
+    if (behaviour.reconnectAfterMs !== undefined) {
+      this.#after(behaviour.reconnectAfterMs, () => {
+        if (!this.#active() || !this.#canSend()) return;
+        this.#count('reconnects_sent');
+        this.#send('reconnect', { info: 'simulated reconnect request' });
+      });
+    }
+  }
+
+  #configureBot(behaviour: Behaviour): void {
+    if (!this.#setup.connector) return;
+    if (behaviour.botMode === 'bursts') this.#botMode = 'bursts';
+    const silence = behaviour.silenceMs ?? behaviour.silence_ms;
+    const burst = behaviour.burstMs ?? behaviour.burst_ms;
     if (silence !== undefined) this.#turns = new TurnDetector(silence);
     if (burst !== undefined) this.#burstMs = burst;
   }
 
-  #onPing(message: ClientMessage): void {
+  #onPing(seq: number): void {
     const ctx = this.#ctx;
     ctx.truth.wsCount(KEY, 'app_pings');
     this.#hub.answer(this.#session, {
@@ -375,19 +453,47 @@ class AudiohookSession {
       unanswered: 'app_pings_unanswered',
       // pong.clientseq is the ping's seq, even when other messages came in meanwhile.
       send: () => {
-        this.#send('pong', {}, message.seq);
+        this.#send('pong', {}, seq);
       },
     });
   }
 
+  /** The client stopped streaming: on our request, after `startPaused`, or on its own. */
+  #onPaused(): void {
+    this.#count('paused');
+    if (!this.#active()) return;
+    const asked = this.#pause === 'requested' || this.#pause === 'held';
+    this.#pause = 'paused';
+    if (!asked) return;
+    this.#after(this.#behaviour.resumeAfterMs ?? DEFAULT_RESUME_AFTER_MS, () => {
+      if (!this.#active() || this.#pause !== 'paused' || !this.#canSend()) return;
+      this.#pause = 'resuming';
+      this.#count('resumes_sent');
+      this.#send('resume', {});
+    });
+  }
+
+  #onResumed(parameters: Record<string, unknown>): void {
+    this.#count('resumed');
+    this.#ctx.truth.audiohookDiscarded(
+      'resumed_discarded_ms',
+      durationParameter(parameters.discarded),
+    );
+    if (this.#pause === 'paused' || this.#pause === 'resuming') this.#pause = 'streaming';
+  }
+
   #onClose(): void {
     if (this.#state === 'closing' || this.#state === 'closed') {
-      this.#protocolError('close transaction already running');
+      this.#reject('close_repeated', 'close transaction already running');
       return;
     }
     this.#state = 'closing';
     // No audio after close (docs/protocols.md §3.6).
     this.#sender.stop();
+    if (this.#behaviour.closeFault === 'silent') {
+      this.#count('closes_unanswered');
+      return;
+    }
     this.#reply(() => {
       this.#state = 'closed';
       this.#count('close_transactions');
@@ -398,14 +504,28 @@ class AudiohookSession {
   #onAudio(frame: Buffer): void {
     const now = performance.now();
     this.#count('frames_received');
-    if (this.#disconnecting || this.#state === 'closing' || this.#state === 'closed') return;
+    if (this.#disconnecting) return;
+    if (this.#state === 'closing' || this.#state === 'closed') {
+      this.#reject('audio_after_close', 'audio after close', false);
+      return;
+    }
     const layout = this.#layout;
-    if (this.#state !== 'open' || layout === undefined) {
+    if (this.#state !== 'open') {
       this.#count('early_audio');
-      this.#disconnect(
-        'error',
-        this.#state === 'open' ? 'audio without a selected media' : 'audio before opened',
-      );
+      this.#reject('audio_before_open', 'audio before opened', false);
+      return;
+    }
+    if (layout === undefined) {
+      this.#reject('audio_without_media', 'audio without a selected media', false);
+      return;
+    }
+    if (this.#pause !== 'streaming' && this.#pause !== 'requested') {
+      this.#reject('audio_while_paused', 'audio while paused', false);
+      return;
+    }
+    const frameBytes = (layout.encoding === 'L16' ? 2 : 1) * layout.channels;
+    if (frame.length === 0 || frame.length % frameBytes !== 0) {
+      this.#reject('bad_audio_frame', 'binary data not a valid audio frame', false);
       return;
     }
     const frameMs = durationMs(frame.length, layout);
@@ -425,7 +545,7 @@ class AudiohookSession {
       });
       return;
     }
-    if (this.#turns.feed(channelZeroDbfs(frame, layout), frameMs)) this.#burst(now, frameMs);
+    if (this.#turns.feed(channelZeroDbfs(frame, layout), frameMs)) this.#burst(now);
   }
 
   /** Monitor mode: one transcript `event` per {@link TRANSCRIPT_EVERY_MS} of audio received. */
@@ -463,23 +583,29 @@ class AudiohookSession {
     });
   }
 
-  /** A bot turn: a tone of `burstMs`, paced at the caller's frame duration, plus a transcript. */
-  #burst(turnAt: number, callerFrameMs: number): void {
+  /**
+   * A bot turn: a tone of `burstMs` and a transcript. The audio goes out at once, in messages of
+   * at most {@link MAX_BOT_MESSAGE_BYTES}, unpaced, as the Audio Connector sample server sends
+   * its bot's audio (docs/protocols.md §3.11); each message goes through the frame faults.
+   */
+  #burst(turnAt: number): void {
     const layout = this.#layout;
     if (layout === undefined) return;
     this.#count('bot_turns');
     this.#sendTranscript(this.#receivedMs, this.#burstMs);
-    const frameMs = Math.min(MAX_FRAME_MS, Math.max(MIN_FRAME_MS, callerFrameMs));
-    for (let offset = 0; offset < this.#burstMs; offset += frameMs) {
-      const samples = Math.round((Math.min(frameMs, this.#burstMs - offset) * layout.rate) / 1000);
-      if (samples <= 0) break;
+    const bytesPerSampleFrame = (layout.encoding === 'L16' ? 2 : 1) * layout.channels;
+    const samplesPerMessage = Math.floor(MAX_BOT_MESSAGE_BYTES / bytesPerSampleFrame);
+    let left = Math.round((this.#burstMs * layout.rate) / 1000);
+    while (left > 0) {
+      const samples = Math.min(left, samplesPerMessage);
+      left -= samples;
       const frame = toneFrame(layout, samples, this.#toneSample);
       this.#toneSample += samples;
       this.#sender.frame({
         kind: 'burst',
         bytes: frame.length,
         receivedAt: turnAt,
-        nominalAt: turnAt + offset,
+        nominalAt: turnAt,
         send: () => {
           this.#ws.send(frame, { binary: true });
         },
@@ -488,57 +614,23 @@ class AudiohookSession {
   }
 }
 
-/** Parses and checks a client message; a string is the protocol error. */
-function parseMessage(text: string, sessionId: string): ClientMessage | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return 'message is not JSON';
-  }
-  if (!isRecord(value)) return 'message is not a JSON object';
-  const { version, id, type, seq, parameters } = value;
-  if (version !== '2') return 'version must be "2"';
-  if (id !== sessionId) return 'id must be the session id';
-  if (typeof type !== 'string') return 'type must be a string';
-  if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1) {
-    return 'seq must be a positive integer';
-  }
-  if (parameters !== undefined && !isRecord(parameters)) return 'parameters must be an object';
-  return { type, seq, parameters: parameters ?? {} };
-}
-
-function isMediaItem(value: unknown): value is MediaItem {
-  if (!isRecord(value)) return false;
-  const { type, format, channels, rate } = value;
-  return (
-    type === 'audio' &&
-    (format === 'PCMU' || format === 'L16') &&
-    rate === 8000 &&
-    Array.isArray(channels) &&
-    channels.length >= 1 &&
-    channels.length <= 2 &&
-    channels.every((channel) => channel === 'external' || channel === 'internal')
-  );
+/** A `PT…S` parameter already validated by the envelope check, in ms. */
+function durationParameter(value: unknown): number {
+  if (typeof value !== 'string') return 0;
+  const seconds = Number(value.slice(2, -1));
+  return Number.isFinite(seconds) ? Math.round(seconds * 1000) : 0;
 }
 
 /**
- * Selects one offered media item: PCMU or L16 at 8000 Hz; a mono `external` offer first unless
- * `preferStereo`, then a stereo offer first; otherwise the first usable offer.
+ * Selects one offered media item: a mono `external` offer first unless `preferStereo`, then a
+ * stereo offer first; otherwise the first offer (docs/protocols.md §3.5).
  */
-function selectMedia(offered: readonly unknown[], preferStereo: boolean): MediaItem | undefined {
-  const usable = offered.filter(isMediaItem);
+function selectMedia(offered: readonly MediaItem[], preferStereo: boolean): MediaItem | undefined {
   const preferred = preferStereo
-    ? usable.find((item) => item.channels.length === 2)
-    : usable.find((item) => item.channels.length === 1 && item.channels[0] === 'external');
-  const chosen = preferred ?? usable[0];
+    ? offered.find((item) => item.channels.length === 2)
+    : offered.find((item) => item.channels.length === 1 && item.channels[0] === 'external');
+  const chosen = preferred ?? offered[0];
   return chosen === undefined
     ? undefined
     : { type: 'audio', format: chosen.format, channels: [...chosen.channels], rate: chosen.rate };
-}
-
-function positive(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 600_000
-    ? value
-    : undefined;
 }

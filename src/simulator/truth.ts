@@ -175,6 +175,20 @@ export class TruthRecorder {
     truth.signature_failures[reason] += 1;
   }
 
+  /** One AudioHook client message or frame rejected, by reason. */
+  audiohookRejection(reason: string): void {
+    const truth = this.#truth.ws_endpoints.audiohook;
+    truth.rejections ??= {};
+    bump(truth.rejections, reason);
+  }
+
+  /** One duration an AudioHook client reported in `discarded` or `resumed`, ms. */
+  audiohookDiscarded(field: 'discarded_ms' | 'resumed_discarded_ms', ms: number): void {
+    const truth = this.#truth.ws_endpoints.audiohook;
+    truth[field] ??= { count: 0, sum: 0, min: 0, max: 0 };
+    addDelay(truth[field], ms);
+  }
+
   /** Applied pong delays of one WebSocket endpoint and layer, oldest first (a copy). */
   pongDelays(key: WsEndpointKey, layer: PongLayer): number[] {
     return this.#pongDelays.values(key, layer);

@@ -67,7 +67,7 @@ export const wsEndpointFaultPatchSchema = wsEndpointFaultSchema
  * - `frame_loss_burst`: frames dropped per loss, the first included. @default 1
  * - `skip_seq` (AudioHook): the next server message of any session skips one `seq` number;
  *   the field returns to false once used.
- * - `error_429.retry_after_s` (AudioHook): `retryAfter` of the `error_429` action, seconds.
+ * - `error_429.retry_after_s`: unused (the `error_429` action applies nowhere); still accepted.
  */
 export type WsEndpointFault = z.infer<typeof wsEndpointFaultSchema>;
 

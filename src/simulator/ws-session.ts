@@ -7,7 +7,8 @@ import type { CancelDelay } from './delay-scheduler.ts';
  * {@link SessionTransport.protocolAction}).
  *
  * - `disconnect_error`: AudioHook `disconnect {reason:"error"}`; jambonz `{"type":"disconnect"}`.
- * - `error_429`: AudioHook `error {code:429, retryAfter}`.
+ * - `error_429`: applied by no endpoint: an AudioHook server never sends `error` (a client
+ *   message, docs/protocols.md §3.5); kept so existing fault requests stay valid.
  * - `skip_seq`: the session's next AudioHook message skips one `seq` number.
  * - `reconnect`: AudioHook `reconnect`.
  * - `kill_audio`: jambonz `{"type":"killAudio"}`.

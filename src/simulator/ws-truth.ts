@@ -155,6 +155,22 @@ export interface WsEndpointTruth {
   discarded?: number;
   updates?: number;
   client_errors?: number;
+  /**
+   * AudioHook: client messages and audio rejected with `disconnect {reason:"error"}` (or, once
+   * the client is closing, only counted), by reason (docs/protocols.md §10.3).
+   */
+  rejections?: Record<string, number>;
+  /** AudioHook: server `pause`, `resume` and `reconnect` messages sent (session behaviours). */
+  pauses_sent?: number;
+  resumes_sent?: number;
+  reconnects_sent?: number;
+  /** AudioHook: `open`s and `close`s deliberately left unanswered (`openFault`/`closeFault`). */
+  opens_unanswered?: number;
+  closes_unanswered?: number;
+  /** AudioHook: `discarded` durations the client reported, ms. */
+  discarded_ms?: WsDelaySummary;
+  /** AudioHook: `resumed.discarded` durations the client reported (time paused), ms. */
+  resumed_discarded_ms?: WsDelaySummary;
   /** jambonz: `playAudio` messages sent, and `playDone` received. */
   play_audio_sent?: number;
   play_done_received?: number;
@@ -211,6 +227,14 @@ export type AudiohookTruth = WsEndpointTruth &
       | 'discarded'
       | 'updates'
       | 'client_errors'
+      | 'rejections'
+      | 'pauses_sent'
+      | 'resumes_sent'
+      | 'reconnects_sent'
+      | 'opens_unanswered'
+      | 'closes_unanswered'
+      | 'discarded_ms'
+      | 'resumed_discarded_ms'
     >
   >;
 
@@ -326,6 +350,14 @@ export function emptyWsEndpoint(key: WsEndpointKey, sessionsOpen = 0): WsEndpoin
       discarded: 0,
       updates: 0,
       client_errors: 0,
+      rejections: {},
+      pauses_sent: 0,
+      resumes_sent: 0,
+      reconnects_sent: 0,
+      opens_unanswered: 0,
+      closes_unanswered: 0,
+      discarded_ms: emptySummary(),
+      resumed_discarded_ms: emptySummary(),
     });
   }
   if (key === 'listen') {

@@ -32,13 +32,7 @@ describe('AudioHook protocol', () => {
 
   it('answers open with opened selecting exactly one offered item (mono external first)', async () => {
     const client = await connect();
-    const opened = await client.open({
-      media: [
-        { type: 'audio', format: 'L16', channels: ['external'], rate: 16000 },
-        MEDIA.pcmuStereo,
-        MEDIA.pcmuExternal,
-      ],
-    });
+    const opened = await client.open({ media: [MEDIA.pcmuStereo, MEDIA.pcmuExternal] });
     expect(opened).toMatchObject({
       version: '2',
       id: client.sessionId,
@@ -53,20 +47,25 @@ describe('AudioHook protocol', () => {
     expect(truth.connection_probes).toBe(0);
   });
 
-  it('selects the first usable offer without a mono external one, and stereo when preferred', async () => {
-    const client = await connect();
-    const opened = await client.open({ media: [MEDIA.pcmuInternal, MEDIA.l16External] });
+  it('prefers a mono external offer, PCMU only on the connector, and stereo when preferred', async () => {
+    const monitor = await connect({ path: MONITOR });
+    const opened = await monitor.open({ media: [MEDIA.pcmuInternal, MEDIA.l16External] });
     expect(opened.parameters).toMatchObject({ media: [MEDIA.l16External] });
+    // The Audio Connector route takes PCMU only, as the Audio Connector sample does.
+    const connector = await connect();
+    const answer = await connector.open({ media: [MEDIA.l16External, MEDIA.pcmuInternal] });
+    expect(answer.parameters).toMatchObject({ media: [MEDIA.pcmuInternal] });
 
     await sim.close();
     sim = await startSimulator({ audiohookPreferStereo: true });
     const stereo = await connect();
-    const answer = await stereo.open({ media: [MEDIA.pcmuExternal, MEDIA.pcmuStereo] });
-    expect(answer.parameters).toMatchObject({ media: [MEDIA.pcmuStereo] });
+    const chosen = await stereo.open({ media: [MEDIA.pcmuExternal, MEDIA.pcmuStereo] });
+    expect(chosen.parameters).toMatchObject({ media: [MEDIA.pcmuStereo] });
   });
 
   it('answers a connection probe with empty media, then runs the close transaction', async () => {
-    const client = await connect();
+    // Monitor route: the reference server answers an empty offer with an empty selection.
+    const client = await connect({ path: MONITOR });
     const opened = await client.open({
       conversationId: ZERO_UUID,
       participant: { id: ZERO_UUID, ani: '', aniName: '', dnis: '' },
@@ -104,20 +103,24 @@ describe('AudioHook protocol', () => {
     expect(sim.truth().ws_endpoints.audiohook).toMatchObject({ app_pings: 1, app_pongs: 1 });
   });
 
-  it('counts client seq violations and keeps server seq consecutive', async () => {
+  it('rejects a client seq gap with disconnect error, as the reference server does', async () => {
     const client = await connect();
     await client.open();
+    client.send('ping');
+    expect(await client.next((m) => m.type === 'pong')).toMatchObject({ seq: 2, clientseq: 2 });
     client.send('ping', {}, 5);
-    client.send('ping', {}, 6);
-    client.send('ping', {}, 6);
-    const pongs = [
-      await client.next((m) => m.type === 'pong'),
-      await client.next((m) => m.type === 'pong'),
-      await client.next((m) => m.type === 'pong'),
-    ];
-    expect(pongs.map((p) => p.seq)).toEqual([2, 3, 4]);
-    expect(pongs.map((p) => p.clientseq)).toEqual([5, 6, 6]);
-    expect(sim.truth().ws_endpoints.audiohook.seq_violations).toBe(2);
+    expect(await client.next((m) => m.type === 'disconnect')).toMatchObject({
+      seq: 3,
+      parameters: {
+        reason: 'error',
+        info: 'Client Error: Invalid seq value (not monotonically increasing)',
+      },
+    });
+    expect(sim.truth().ws_endpoints.audiohook).toMatchObject({
+      seq_violations: 1,
+      rejections: { seq: 1 },
+      app_pongs: 1,
+    });
   });
 
   it('counts paused, resumed, discarded and client errors, and answers update', async () => {
@@ -144,7 +147,7 @@ describe('AudioHook protocol', () => {
     expect(await client.next()).toMatchObject({
       type: 'disconnect',
       seq: 1,
-      parameters: { reason: 'error', info: 'audio before opened' },
+      parameters: { reason: 'error', info: 'Client Error: audio before opened' },
     });
     expect(sim.truth().ws_endpoints.audiohook).toMatchObject({
       early_audio: 1,
@@ -161,9 +164,12 @@ describe('AudioHook protocol', () => {
     await client.open();
     client.ws.send(JSON.stringify({ padding: 'x'.repeat(70_000) }));
     expect(await client.next((m) => m.type === 'disconnect')).toMatchObject({
-      parameters: { reason: 'error', info: 'message too large' },
+      parameters: { reason: 'error', info: 'Client Error: message too large' },
     });
-    expect(sim.truth().ws_endpoints.audiohook.oversize_messages).toBe(1);
+    expect(sim.truth().ws_endpoints.audiohook).toMatchObject({
+      oversize_messages: 1,
+      rejections: { message_too_large: 1 },
+    });
   });
 
   it('disconnects with error on malformed and unknown messages', async () => {
@@ -171,15 +177,21 @@ describe('AudioHook protocol', () => {
     client.ws.send('not json');
     expect(await client.next()).toMatchObject({
       type: 'disconnect',
-      parameters: { reason: 'error' },
+      parameters: { reason: 'error', info: 'Client Error: Text message not valid JSON' },
     });
     const other = await connect();
     await other.open();
     other.send('explode');
     expect(await other.next((m) => m.type === 'disconnect')).toMatchObject({
-      parameters: { reason: 'error', info: 'unexpected message type explode' },
+      parameters: {
+        reason: 'error',
+        info: "Client Error: 'explode' is not a supported client message",
+      },
     });
-    expect(sim.truth().ws_endpoints.audiohook.bad_messages).toBe(2);
+    expect(sim.truth().ws_endpoints.audiohook).toMatchObject({
+      bad_messages: 2,
+      rejections: { not_json: 1, unknown_type: 1 },
+    });
   });
 
   it('monitor mode sends a transcript event per 2 s of audio and no audio back', async () => {

@@ -36,10 +36,31 @@ export interface AudioSourceConfig {
 export interface OutboundAudio {
   start: () => void;
   stop: () => void;
-  /** Media time sent so far, seconds (AudioHook `position`). */
+  /**
+   * Stream position, seconds (AudioHook `position`): media time sent, plus time paused and
+   * discarded, because the position keeps advancing while no audio goes out
+   * (docs/protocols.md §3.6).
+   */
   readonly positionSeconds: number;
   /** When our last utterance ended (performance.now() ms), for turn latency. */
   lastUtteranceEnd: () => number | undefined;
+}
+
+/** What {@link createOutbound} builds: an {@link OutboundAudio} that can also pause and skip. */
+export interface PausableOutboundAudio extends OutboundAudio {
+  /** Media time actually put on the wire, seconds. */
+  readonly sentSeconds: number;
+  /** Keeps the clock running but sends nothing (AudioHook `pause`, `opened.startPaused`). */
+  pause: () => void;
+  /** Sends again after {@link pause}. */
+  resume: () => void;
+  readonly paused: boolean;
+  /**
+   * Jumps the position forward to `seconds`, floored to whole frames (AudioHook
+   * `opened.discardTo`); returns the position skipped from and the length skipped, or
+   * undefined when the position is already there.
+   */
+  discardTo: (seconds: number) => { startSeconds: number; discardedSeconds: number } | undefined;
 }
 
 /**
@@ -54,16 +75,23 @@ export function createOutbound(options: {
   send: (frame: Buffer) => void;
   /** Mark each frame with its media position, for servers that echo our audio back. */
   tagFrames?: boolean;
-}): OutboundAudio {
+}): PausableOutboundAudio {
   const { format, frameMs, events } = options;
   const frameSamples = samplesPerFrame(format.rate, frameMs);
   const makeSource = () => buildSource(options.audio, format, frameSamples);
   let source = makeSource();
   let samplesSent = 0;
+  /** Position in samples: what went out plus what was paused or discarded. */
+  let positionSamples = 0;
+  let paused = false;
   let utteranceEndedAt: number | undefined;
   let pacer: FramePacer | undefined;
 
   const onFrame = (lateness: number) => {
+    if (paused) {
+      positionSamples += frameSamples;
+      return;
+    }
     let frame = source.source.nextFrame();
     if (frame === undefined) {
       // A finished talk cycle (or a WAV that ended) starts over.
@@ -78,6 +106,7 @@ export function createOutbound(options: {
     options.send(encoded);
     events.frameSent(lateness);
     samplesSent += frame[0]?.length ?? 0;
+    positionSamples += frame[0]?.length ?? 0;
     const utteranceEnd = source.utteranceEndPosition;
     if (
       utteranceEnd !== undefined &&
@@ -103,7 +132,29 @@ export function createOutbound(options: {
     stop() {
       pacer?.stop();
     },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+    },
+    get paused() {
+      return paused;
+    },
+    discardTo(seconds) {
+      const target = Math.floor((seconds * format.rate) / frameSamples) * frameSamples;
+      if (!Number.isFinite(target) || target <= positionSamples) return undefined;
+      const start = positionSamples;
+      positionSamples = target;
+      return {
+        startSeconds: start / format.rate,
+        discardedSeconds: (target - start) / format.rate,
+      };
+    },
     get positionSeconds() {
+      return positionSamples / format.rate;
+    },
+    get sentSeconds() {
       return samplesSent / format.rate;
     },
     lastUtteranceEnd: () => utteranceEndedAt,
@@ -216,7 +267,14 @@ export function createInbound(options: {
   tagged?: boolean;
   /** Tagged streams: how many samples we have sent, so frames lost at the end are counted too. */
   sentSamples?: () => number;
+  /**
+   * The server sends audio in unpaced bursts (Audio Connector bots send up to 64,000 bytes a
+   * message as fast as they have it, docs/protocols.md §3.11): no RFC 3550 jitter, which
+   * assumes paced frames; see {@link createBurstInbound}.
+   */
+  unpaced?: boolean;
 }): InboundAudio {
+  if (options.unpaced === true) return createBurstInbound(options);
   const { format, events } = options;
   const frameBytes = bytesPerSample(format.codec) * format.channels;
   const spurtGapMs = Math.max(SPURT_GAP_FLOOR_MS, options.frameMs * 5);
@@ -347,6 +405,86 @@ export function createInbound(options: {
   };
 }
 
+/**
+ * Receives audio that arrives in unpaced bursts and measures it as a listener hears it: each
+ * message is queued on a real-time playout clock that starts `playoutMs` after the first audio
+ * of a talk spurt. Audio that arrives after the clock ran out, while the audio before it ended
+ * mid-speech and within the spurt gap, is a playout underrun (a gap, with its length); after
+ * the bot finished speaking it is the bot's next turn. Time to first audio is the end of our
+ * utterance to the playout time of the first loud frame. Arrival spacing says nothing about
+ * unpaced audio, so no jitter is reported.
+ */
+function createBurstInbound(options: {
+  format: AudioFormat;
+  frameMs: number;
+  playoutMs: number;
+  silenceDbfs: number;
+  events: AudioEvents;
+  lastUtteranceEnd: () => number | undefined;
+}): InboundAudio {
+  const { format, events } = options;
+  const frameBytes = bytesPerSample(format.codec) * format.channels;
+  const chunkBytes = frameBytes * samplesPerFrame(format.rate, options.frameMs);
+  const spurtGapMs = Math.max(SPURT_GAP_FLOOR_MS, options.frameMs * 5);
+  const vad = new VoiceActivityDetector({
+    sampleRate: format.rate,
+    thresholdDbfs: options.silenceDbfs,
+  });
+  /** When the audio queued so far has played out (performance.now() ms). */
+  let playedOutAt: number | undefined;
+  /** The audio queued so far ended in speech (voice activity, hang-over included). */
+  let speaking = false;
+  let measuredUtterance: number | undefined;
+  const turn = (loudAtMs: number) => {
+    const utteranceEnd = options.lastUtteranceEnd();
+    if (utteranceEnd === undefined || utteranceEnd === measuredUtterance || loudAtMs < utteranceEnd)
+      return;
+    measuredUtterance = utteranceEnd;
+    events.turnLatency((loudAtMs - utteranceEnd) / 1000);
+  };
+  return {
+    frame(data) {
+      const nowMs = performance.now();
+      if (data.length === 0 || data.length % frameBytes !== 0) {
+        events.violation('truncated_frame');
+        return;
+      }
+      let startsAt: number;
+      if (playedOutAt !== undefined && nowMs <= playedOutAt) {
+        startsAt = playedOutAt;
+      } else {
+        // The clock ran dry. Mid-word (the audio so far ended in speech) and soon after, the
+        // listener heard the bot cut off until this audio came: an underrun. Otherwise the bot
+        // had finished speaking and this is its next turn.
+        if (playedOutAt !== undefined && speaking && nowMs - playedOutAt <= spurtGapMs) {
+          events.loss({ lost: 0, late: 0, gaps: 1, gapSeconds: (nowMs - playedOutAt) / 1000 });
+        }
+        // The listener's buffer fills for playoutMs before playing again.
+        startsAt = nowMs + options.playoutMs;
+      }
+      // Frames are counted as they arrive; no deviation is measured for unpaced audio.
+      events.frameReceived(undefined, 0);
+      // Voice activity per frame-sized slice, each at its own playout time.
+      for (let offset = 0; offset < data.length; offset += chunkBytes) {
+        const slice = data.subarray(offset, Math.min(data.length, offset + chunkBytes));
+        const channels = decodeFrame(format.codec, slice, format.channels);
+        const playsAt = startsAt + (offset / frameBytes / format.rate) * 1000;
+        if (channels[0] === undefined) continue;
+        const activity = vad.onFrame(channels[0]);
+        speaking = activity.speaking;
+        if (activity.started) turn(playsAt);
+      }
+      playedOutAt = startsAt + (data.length / frameBytes / format.rate) * 1000;
+    },
+    clip() {
+      // Audio Connector audio only arrives as binary messages.
+    },
+    close() {
+      // Underruns were reported as they happened; nothing is pending.
+    },
+  };
+}
+
 /** The `audio`-related fields every streaming target has. */
 export interface AudioTargetSettings {
   audio?: AudioSourceConfig | undefined;
@@ -363,7 +501,9 @@ export function createAudioPipes(options: {
   events: AudioEvents;
   socket: { readyState: number; OPEN: number; send: (data: Buffer) => void };
   rttSeconds?: () => number | undefined;
-}): { outbound: OutboundAudio; inbound: InboundAudio } {
+  /** Audio from the server is not paced (Audio Connector bots); see {@link createBurstInbound}. */
+  unpacedInbound?: boolean;
+}): { outbound: PausableOutboundAudio; inbound: InboundAudio } {
   const { format, frameMs, target, events, socket } = options;
   const echo = target.echo === true;
   const outbound = createOutbound({
@@ -384,7 +524,8 @@ export function createAudioPipes(options: {
     events,
     lastUtteranceEnd: () => outbound.lastUtteranceEnd(),
     tagged: echo,
-    sentSamples: () => Math.round(outbound.positionSeconds * format.rate),
+    sentSamples: () => Math.round(outbound.sentSeconds * format.rate),
+    unpaced: options.unpacedInbound === true && !echo,
     ...(options.rttSeconds === undefined ? {} : { rttSeconds: options.rttSeconds }),
   });
   return { outbound, inbound };

@@ -1,19 +1,19 @@
 import type WebSocket from 'ws';
+import type { InboundAudio, PausableOutboundAudio } from '../audio/streams.ts';
 import { startControlPings } from '../session/pingers.ts';
 import { SocketSession } from '../session/socket-session.ts';
 import { rawText } from '../session/steps.ts';
 import type { SessionContext, SessionEnd } from '../session/types.ts';
-import type { InboundAudio, OutboundAudio } from '../audio/streams.ts';
+import { isFault, type AudiohookChannel } from './channel.ts';
 import {
   isoSeconds,
   isRecord,
   parseIsoSeconds,
-  parseServerMessage,
   type AudiohookMessage,
+  type ProtocolFault,
 } from './messages.ts';
 
 export interface ClientSessionOptions {
-  sessionId: string;
   pingIntervalMs: number;
   pingTimeoutMs: number;
   closeTimeoutMs: number;
@@ -23,54 +23,55 @@ export interface ClientSessionOptions {
   controlPing?: { interval: number; timeout: number } | undefined;
   /** Pause before the next session once this one completed normally. */
   nextSessionInMs: () => number;
+  /** `opened.discardTo`, seconds, when the server asked to skip audio. */
+  discardToSeconds?: number | undefined;
+  /** `opened.startPaused`. */
+  startPaused?: boolean | undefined;
 }
 
 /** First protocol ping this long after `opened`, as the reference client does. */
 const FIRST_PING_MS = 1_000;
 
 /**
- * One AudioHook session after `opened`, from the client side Genesys Cloud plays: streams audio,
- * pings with the last RTT, answers pause/resume, honours `disconnect`, `error` 429 and
- * `retryAfter`, checks the server's sequence numbers, and always ends with the close
- * transaction (`close` → `closed`) unless the connection is lost first.
+ * One AudioHook session after `opened`, from the client side Genesys Cloud plays
+ * (docs/protocols.md §3.5–§3.7): honours `discardTo` and `startPaused`, streams audio, pauses
+ * and resumes on the server's word (the position keeps advancing while paused), pings with the
+ * last RTT, honours `disconnect`, and always ends with the close transaction (`close` →
+ * `closed`) unless the connection is lost first. A server message that breaks the protocol
+ * (`error`, a bad seq or envelope, an unknown type) is counted and ends the session as the
+ * reference client does: `error`, then `close {reason:"error"}`.
  */
 export class AudiohookClientSession extends SocketSession {
-  private clientSeq: number;
-  private serverSeq: number;
   private closing = false;
   private closeTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private lengthTimer: NodeJS.Timeout | undefined;
   private pendingPing: { seq: number; sentAt: number; timeout: NodeJS.Timeout } | undefined;
   private lastRttSeconds: number | undefined;
-  private textHeldUntil = 0;
   private endOverride: SessionEnd | undefined;
+  /** Position where the current pause began, seconds; undefined while streaming. */
+  private pausedAt: number | undefined;
 
   constructor(
-    socket: WebSocket,
+    private readonly channel: AudiohookChannel,
     private readonly context: SessionContext,
     private readonly options: ClientSessionOptions,
-    seqs: { clientSeq: number; serverSeq: number },
-    private readonly outbound: OutboundAudio | undefined,
+    private readonly outbound: PausableOutboundAudio | undefined,
     private readonly inbound: InboundAudio | undefined,
   ) {
-    super(socket);
-    this.clientSeq = seqs.clientSeq;
-    this.serverSeq = seqs.serverSeq;
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) this.onBinary(data);
-      else this.onText(rawText(data));
-    });
+    super(channel.socket);
+    channel.position = () => this.position;
     this.onEnd(() => {
       this.stopTimers();
+      clearTimeout(this.closeTimer);
       outbound?.stop();
       inbound?.close(this.lastRttSeconds);
     });
+    this.startStream();
     this.pingTimer = setTimeout(() => {
       this.ping();
     }, FIRST_PING_MS);
     startControlPings(this, options.controlPing, context.events);
-    outbound?.start();
     this.lengthTimer = setTimeout(() => {
       this.closeTransaction('end', {
         code: 1005,
@@ -79,6 +80,11 @@ export class AudiohookClientSession extends SocketSession {
         message: 'session length reached',
       });
     }, options.sessionLengthMs);
+    // Messages that came right behind `opened` are handled now, in order.
+    channel.listen((data, isBinary) => {
+      if (isBinary) this.onBinary(data);
+      else this.onText(rawText(data));
+    });
   }
 
   /** The last protocol RTT, for the E-model and the next ping's `rtt` parameter. */
@@ -86,20 +92,26 @@ export class AudiohookClientSession extends SocketSession {
     return this.lastRttSeconds;
   }
 
-  /** Sends a client message with the next seq, the last server seq and the stream position. */
-  send(type: string, parameters: Record<string, unknown> = {}): number {
-    const seq = ++this.clientSeq;
-    const message: AudiohookMessage = {
-      version: '2',
-      id: this.options.sessionId,
-      type,
-      seq,
-      serverseq: this.serverSeq,
-      position: isoSeconds(this.outbound?.positionSeconds ?? 0),
-      parameters,
-    };
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
-    return seq;
+  private get position(): number {
+    return this.outbound?.positionSeconds ?? 0;
+  }
+
+  /** `discardTo` first (`discarded`), then `startPaused` (`paused`), as the reference does. */
+  private startStream(): void {
+    const { discardToSeconds, startPaused } = this.options;
+    if (discardToSeconds !== undefined && this.outbound !== undefined) {
+      // Never beyond the session's own length, as the reference bounds it by its stream end.
+      const bounded = Math.min(discardToSeconds, this.options.sessionLengthMs / 1000);
+      const skipped = this.outbound.discardTo(bounded);
+      if (skipped !== undefined) {
+        this.channel.send('discarded', {
+          start: isoSeconds(skipped.startSeconds),
+          discarded: isoSeconds(skipped.discardedSeconds),
+        });
+      }
+    }
+    if (startPaused === true) this.pause();
+    this.outbound?.start();
   }
 
   override close(): void {
@@ -114,7 +126,8 @@ export class AudiohookClientSession extends SocketSession {
 
   /**
    * Runs the close transaction once: stop audio, send `close`, wait for `closed`, then close the
-   * socket without a code (the peer sees 1005, as with the reference client).
+   * socket without a code (the peer sees 1005, as with the reference client). Without `closed`
+   * in time: `error` 408 and the socket is closed anyway.
    */
   private closeTransaction(reason: 'end' | 'error' | 'disconnect', end: SessionEnd): void {
     if (this.closing) return;
@@ -122,92 +135,122 @@ export class AudiohookClientSession extends SocketSession {
     this.endOverride = end;
     this.stopTimers();
     this.outbound?.stop();
-    this.send('close', { reason });
+    this.channel.send('close', { reason });
     this.closeTimer = setTimeout(() => {
-      this.finish({
-        code: 1006,
-        reason: 'close_timeout',
-        abnormal: true,
-        message: `no closed within ${this.options.closeTimeoutMs} ms`,
-      });
+      this.channel.sendError({ code: 408, message: 'Close transaction timeout' });
+      this.finish(
+        {
+          code: 1005,
+          reason: 'close_timeout',
+          abnormal: true,
+          message: `no closed within ${this.options.closeTimeoutMs} ms`,
+        },
+        {},
+      );
     }, this.options.closeTimeoutMs);
   }
 
+  /** A server message broke the protocol: counted, `error`, then the close transaction. */
+  private fatal(fault: ProtocolFault): void {
+    this.context.audio.violation(fault.kind);
+    this.context.log.error(`protocol violation (${fault.kind}): ${fault.message}`);
+    if (this.closing) return;
+    this.channel.sendError(fault);
+    this.closeTransaction('error', {
+      code: 1005,
+      reason: 'protocol_error',
+      abnormal: true,
+      message: `server broke the protocol (${fault.kind}): ${fault.message}`,
+    });
+  }
+
   private onText(text: string): void {
-    const message = parseServerMessage(text);
-    if (typeof message === 'string') {
-      this.context.audio.violation(message);
-      if (message === 'message_too_large') {
-        this.send('error', { code: 413, message: 'Message too large' });
-        this.closeTransaction('error', {
-          code: 1005,
-          reason: 'server_error',
-          abnormal: true,
-          message: 'server sent a message over 64 KiB',
-        });
-      }
+    const message = this.channel.receive(text);
+    if (isFault(message)) {
+      this.fatal(message);
       return;
     }
-    if (message.seq !== this.serverSeq + 1) {
-      this.context.audio.violation('seq');
-      this.context.log.error(`server seq ${message.seq} after ${this.serverSeq}`);
-    }
-    this.serverSeq = message.seq;
     switch (message.type) {
       case 'pong':
         this.onPong(message);
-        break;
+        return;
       case 'closed':
-        clearTimeout(this.closeTimer);
-        if (this.closing) {
-          const end = this.endOverride ?? {
-            code: 1005,
-            reason: 'completed',
-            abnormal: false,
-            message: 'closed',
-          };
-          const withNext =
-            end.reason === 'completed' ? { ...end, nextInMs: this.options.nextSessionInMs() } : end;
-          this.finish(withNext, {});
-        } else {
-          this.context.audio.violation('unsolicited_closed');
-        }
-        break;
+        this.onClosed();
+        return;
       case 'disconnect':
         this.onDisconnect(message.parameters);
-        break;
+        return;
       case 'pause':
-        this.outbound?.stop();
-        this.send('paused');
-        break;
+        if (!this.closing) this.pause();
+        return;
       case 'resume':
-        if (!this.closing) {
-          const position = this.outbound?.positionSeconds ?? 0;
-          this.outbound?.start();
-          this.send('resumed', { start: isoSeconds(position), discarded: 'PT0S' });
-        }
-        break;
+        if (!this.closing) this.resume();
+        return;
       case 'event':
         this.onEvent(message.parameters);
-        break;
-      case 'error':
-        this.onError(message.parameters);
-        break;
+        return;
       case 'reconnect':
         // The reference client only logs it; AudioHook does not re-establish sessions.
         this.context.log.info('server asked to reconnect');
-        break;
+        return;
       case 'updated':
-      case 'opened':
-        break;
+        return;
       default:
-        this.context.audio.violation('unknown_type');
+        // `opened` again.
+        this.fatal({
+          kind: 'unexpected_message',
+          code: 409,
+          message: `Unexpected '${message.type}' message in state OPEN`,
+        });
     }
+  }
+
+  private onClosed(): void {
+    if (!this.closing) {
+      this.fatal({
+        kind: 'unsolicited_closed',
+        code: 409,
+        message: "Unexpected 'closed' message in state OPEN",
+      });
+      return;
+    }
+    clearTimeout(this.closeTimer);
+    const end = this.endOverride ?? {
+      code: 1005,
+      reason: 'completed',
+      abnormal: false,
+      message: 'closed',
+    };
+    const withNext =
+      end.reason === 'completed' ? { ...end, nextInMs: this.options.nextSessionInMs() } : end;
+    this.finish(withNext, {});
+  }
+
+  /** Stops sending audio; the position keeps advancing. A repeated `pause` is answered again. */
+  private pause(): void {
+    if (this.pausedAt === undefined) {
+      this.pausedAt = this.position;
+      this.outbound?.pause();
+    }
+    this.channel.send('paused');
+  }
+
+  /** `resumed` reports the pause: where it began and how much stream it skipped. */
+  private resume(): void {
+    const now = this.position;
+    const start = this.pausedAt ?? now;
+    this.pausedAt = undefined;
+    this.outbound?.resume();
+    this.channel.send('resumed', {
+      start: isoSeconds(start),
+      discarded: isoSeconds(now - start),
+    });
   }
 
   private onBinary(data: WebSocket.RawData): void {
     if (this.inbound === undefined) {
-      this.context.audio.violation('unexpected_binary');
+      // No audio goes to the client on AudioHook Monitor: the reference client answers 415.
+      this.fatal({ kind: 'unexpected_binary', code: 415, message: 'Unexpected binary message' });
       return;
     }
     const buffer = Array.isArray(data)
@@ -220,19 +263,13 @@ export class AudiohookClientSession extends SocketSession {
 
   private ping(): void {
     if (this.closing) return;
-    const now = performance.now();
-    if (now < this.textHeldUntil) {
-      this.pingTimer = setTimeout(() => {
-        this.ping();
-      }, this.textHeldUntil - now);
-      return;
-    }
     const parameters =
       this.lastRttSeconds === undefined ? {} : { rtt: isoSeconds(this.lastRttSeconds) };
-    const seq = this.send('ping', parameters);
+    const now = performance.now();
+    const seq = this.channel.send('ping', parameters);
     const timeout = setTimeout(() => {
       this.context.events.pingLost('application');
-      this.send('error', { code: 408, message: 'Timeout waiting for pong' });
+      this.channel.sendError({ code: 408, message: 'Timeout waiting for pong' });
       this.closeTransaction('error', {
         code: 1005,
         reason: 'ping_timeout',
@@ -247,10 +284,18 @@ export class AudiohookClientSession extends SocketSession {
   }
 
   private onPong(message: AudiohookMessage): void {
+    // A pong for a ping sent just before `close` is a straggler, as the reference client says.
+    if (this.closing) return;
     const pending = this.pendingPing;
     if (pending === undefined || message.clientseq !== pending.seq) {
-      // A pong must name the ping it answers; the reference client answers this with error 400.
+      // A pong must name the ping it answers; the reference client answers 400 (409 without
+      // an outstanding ping) and carries on.
       this.context.audio.violation('pong_clientseq');
+      this.channel.sendError(
+        pending === undefined
+          ? { code: 409, message: "Unexpected 'pong' (no outstanding 'ping')" }
+          : { code: 400, message: "The pong's clientseq must match the ping's seq" },
+      );
       return;
     }
     clearTimeout(pending.timeout);
@@ -261,7 +306,7 @@ export class AudiohookClientSession extends SocketSession {
 
   private onDisconnect(parameters: Record<string, unknown>): void {
     const reason = parameters.reason;
-    const info = typeof parameters.info === 'string' ? `: ${parameters.info}` : '';
+    const info = typeof parameters.info === 'string' ? `: ${parameters.info.slice(0, 200)}` : '';
     const end: SessionEnd =
       reason === 'completed'
         ? {
@@ -286,20 +331,9 @@ export class AudiohookClientSession extends SocketSession {
     this.closeTransaction('disconnect', end);
   }
 
-  private onError(parameters: Record<string, unknown>): void {
-    const code = typeof parameters.code === 'number' ? parameters.code : 0;
-    this.context.audio.violation(`error_${code === 429 ? '429' : code >= 500 ? '5xx' : '4xx'}`);
-    const retryAfter = parseIsoSeconds(parameters.retryAfter);
-    if (code === 429 && retryAfter !== undefined) {
-      // The server is limiting what we send it: hold our text messages (pings) until then.
-      this.textHeldUntil = performance.now() + retryAfter * 1000;
-      this.context.log.info(`server rate-limited us; holding messages for ${retryAfter} s`);
-    }
-  }
-
   private onEvent(parameters: Record<string, unknown>): void {
     const entities = Array.isArray(parameters.entities) ? parameters.entities : [];
-    const position = this.outbound?.positionSeconds;
+    const position = this.outbound === undefined ? undefined : this.position;
     for (const entity of entities) {
       if (!isRecord(entity) || entity.type !== 'transcript' || !isRecord(entity.data)) continue;
       const offset = parseIsoSeconds(entity.data.offset);
