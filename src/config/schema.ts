@@ -483,6 +483,10 @@ const audiohookTarget = z
     ...withSecret('client_secret', 'the base64 client secret that keys the request signature'),
     organization_id: z.uuid().optional(),
     format: z.enum(['PCMU', 'L16']).optional().meta({ description: 'Offered format (PCMU)' }),
+    l16_byte_order: z.enum(['little', 'big']).optional().meta({
+      description:
+        'Byte order of L16 samples, both ways (little: what the AudioHook reference client sends; RFC 3551 L16 is big)',
+    }),
     channels: z
       .enum(['external', 'internal', 'stereo'])
       .optional()

@@ -122,6 +122,7 @@ export function createAudiohookProtocol(
               rttSeconds: () => holder.session?.rttSeconds,
               // Audio Connector bots send audio in unpaced bursts (docs/protocols.md §3.11).
               unpacedInbound: true,
+              l16ByteOrder: target.l16_byte_order === 'big' ? 'be' : 'le',
             });
       holder.session = new AudiohookClientSession(
         channel,

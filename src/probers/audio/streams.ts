@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { bytesPerSample, decodeFrame, encodeFrame, samplesPerFrame } from '../../audio/codec.ts';
+import {
+  bytesPerSample,
+  decodeFrame,
+  encodeFrame,
+  reorderL16,
+  samplesPerFrame,
+  type ByteOrder,
+} from '../../audio/codec.ts';
 import { mos, oneWayDelayEstimateMs, rFactor } from '../../audio/emodel.ts';
 import { InterarrivalJitter } from '../../audio/jitter.ts';
 import { createFramePacer, type FramePacer } from '../../audio/pacer.ts';
@@ -503,9 +510,12 @@ export function createAudioPipes(options: {
   rttSeconds?: () => number | undefined;
   /** Audio from the server is not paced (Audio Connector bots); see {@link createBurstInbound}. */
   unpacedInbound?: boolean;
+  /** Byte order of L16 on the wire (docs/protocols.md §3.8); the codecs work little-endian. */
+  l16ByteOrder?: ByteOrder;
 }): { outbound: PausableOutboundAudio; inbound: InboundAudio } {
   const { format, frameMs, target, events, socket } = options;
   const echo = target.echo === true;
+  const swap = format.codec === 'L16' && options.l16ByteOrder === 'be';
   const outbound = createOutbound({
     format,
     frameMs,
@@ -513,7 +523,8 @@ export function createAudioPipes(options: {
     events,
     tagFrames: echo,
     send: (frame) => {
-      if (socket.readyState === socket.OPEN) socket.send(frame);
+      if (socket.readyState === socket.OPEN)
+        socket.send(swap ? reorderL16(frame, 'le', 'be') : frame);
     },
   });
   const inbound = createInbound({
@@ -528,5 +539,9 @@ export function createAudioPipes(options: {
     unpaced: options.unpacedInbound === true && !echo,
     ...(options.rttSeconds === undefined ? {} : { rttSeconds: options.rttSeconds }),
   });
-  return { outbound, inbound };
+  if (!swap) return { outbound, inbound };
+  return {
+    outbound,
+    inbound: { ...inbound, frame: (data) => inbound.frame(reorderL16(data, 'be', 'le')) },
+  };
 }
