@@ -542,6 +542,11 @@ export function createAudioPipes(options: {
   if (!swap) return { outbound, inbound };
   return {
     outbound,
-    inbound: { ...inbound, frame: (data) => inbound.frame(reorderL16(data, 'be', 'le')) },
+    inbound: {
+      ...inbound,
+      frame: (data) => {
+        inbound.frame(reorderL16(data, 'be', 'le'));
+      },
+    },
   };
 }
