@@ -27,7 +27,7 @@ import type { PongLayer } from './pong-delay-store.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { TokenStore } from './token-store.ts';
 import { TruthRecorder, type Truth } from './truth.ts';
-import type { WsAction } from './ws-hub.ts';
+import type { WsAction, WsActionOptions } from './ws-hub.ts';
 import { createWsPlatforms } from './ws-platforms.ts';
 import { resolveWsSettings, type WsOptions } from './ws-settings.ts';
 
@@ -77,7 +77,12 @@ export interface SimulatorApp {
    * @param sessions at most this many sessions, oldest first. @default all
    * @returns the number of sessions affected.
    */
-  wsAction(endpoint: WsEndpointKey, action: WsAction, sessions?: number): number;
+  wsAction(
+    endpoint: WsEndpointKey,
+    action: WsAction,
+    sessions?: number,
+    options?: WsActionOptions,
+  ): number;
   /** Number of open sessions of a WebSocket endpoint. */
   sessions(endpoint: WsEndpointKey): number;
   /** Every applied pong delay still kept, oldest first (ms), like `GET /-/sim/ws/pong-delays`. */
@@ -155,7 +160,8 @@ export function createSimulatorApp(options: SimulatorAppOptions = {}): Simulator
     attach: (server) => {
       ws.attach(server);
     },
-    wsAction: (endpoint, action, sessions) => ws.hub.act(endpoint, action, sessions),
+    wsAction: (endpoint, action, sessions, options) =>
+      ws.hub.act(endpoint, action, sessions, options),
     sessions: (endpoint) => ws.hub.count(endpoint),
     pongDelays: (endpoint, layer) => ctx.truth.pongDelays(endpoint, layer),
     audioFrames: (endpoint, session) => ctx.truth.audioFrames(endpoint, session),

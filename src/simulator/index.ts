@@ -7,7 +7,7 @@ import { SIMULATOR_DEFAULTS, type AudioEndpointKey, type WsEndpointKey } from '.
 import type { FaultState, FaultsPatch } from './faults.ts';
 import type { PongLayer } from './pong-delay-store.ts';
 import type { Truth } from './truth.ts';
-import type { WsAction } from './ws-hub.ts';
+import type { WsAction, WsActionOptions } from './ws-hub.ts';
 
 export { createSimulatorApp, type SimulatorApp, type SimulatorAppOptions } from './app.ts';
 export {
@@ -44,7 +44,13 @@ export {
 } from './faults.ts';
 export type { DelaySummary, EndpointTruth, InjectedFault, Truth } from './truth.ts';
 export { PONG_LAYERS, type PongLayer } from './pong-delay-store.ts';
-export { WS_ACTIONS, type WsAction } from './ws-hub.ts';
+export {
+  DEFAULT_ACTION_CLOSE_CODE,
+  isSendableCloseCode,
+  WS_ACTIONS,
+  type WsAction,
+  type WsActionOptions,
+} from './ws-hub.ts';
 export { PROTOCOL_ACTIONS, type ProtocolAction } from './ws-session.ts';
 export {
   DEFAULT_WS_ENDPOINT_FAULT,
@@ -92,7 +98,8 @@ export interface RunningSimulator {
   resetTruth(): void;
   /**
    * Applies an action to open sessions of a WebSocket endpoint now, like
-   * `POST /-/sim/ws/actions`: `drop` (TCP cut, the client sees 1006), `close_1011`,
+   * `POST /-/sim/ws/actions`: `drop` (TCP cut, the client sees 1006), `close_1011`, `close`
+   * (a close frame with `options.code`, 1000 by default, see {@link isSendableCloseCode}),
    * `maintenance`, `stall` (stop answering, keep TCP) or `unstall`; on the audio endpoints also
    * the protocol actions `disconnect_error`, `error_429`, `skip_seq`, `reconnect` (AudioHook)
    * and `disconnect_error`, `kill_audio` (`listen`), see {@link PROTOCOL_ACTIONS}.
@@ -100,7 +107,12 @@ export interface RunningSimulator {
    * @param sessions at most this many sessions, oldest first. @default all open sessions
    * @returns the number of sessions affected.
    */
-  wsAction(endpoint: WsEndpointKey, action: WsAction, sessions?: number): number;
+  wsAction(
+    endpoint: WsEndpointKey,
+    action: WsAction,
+    sessions?: number,
+    options?: WsActionOptions,
+  ): number;
   /** Number of open sessions of a WebSocket endpoint. */
   sessions(endpoint: WsEndpointKey): number;
   /** Applied pong delays still kept (ms, oldest first), like `GET /-/sim/ws/pong-delays`. */
@@ -151,7 +163,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     resetTruth: () => {
       simulator.resetTruth();
     },
-    wsAction: (endpoint, action, sessions) => simulator.wsAction(endpoint, action, sessions),
+    wsAction: (endpoint, action, sessions, options) =>
+      simulator.wsAction(endpoint, action, sessions, options),
     sessions: (endpoint) => simulator.sessions(endpoint),
     pongDelays: (endpoint, layer) => simulator.pongDelays(endpoint, layer),
     audioFrames: (endpoint, session) => simulator.audioFrames(endpoint, session),

@@ -9,17 +9,29 @@ import {
 import type { SimulatorContext } from './context.ts';
 import { formatIssues } from './faults.ts';
 import { PONG_LAYERS, type PongLayer } from './pong-delay-store.ts';
-import { WS_ACTIONS, type WsHub } from './ws-hub.ts';
+import { isSendableCloseCode, WS_ACTIONS, type WsHub } from './ws-hub.ts';
 
-const actionSchema = z.strictObject({
-  endpoint: z.enum(WS_ENDPOINT_KEYS),
-  action: z.enum(WS_ACTIONS),
-  sessions: z.int().min(0).optional(),
-});
+const actionSchema = z
+  .strictObject({
+    endpoint: z.enum(WS_ENDPOINT_KEYS),
+    action: z.enum(WS_ACTIONS),
+    sessions: z.int().min(0).optional(),
+    /** Close code of `close`: one a close frame may carry (1000–1003, 1007–1014, 3000–4999). */
+    code: z
+      .int()
+      .refine(isSendableCloseCode, {
+        message: 'must be a close code a close frame may carry (1000-1003, 1007-1014, 3000-4999)',
+      })
+      .optional(),
+  })
+  .refine((body) => body.code === undefined || body.action === 'close', {
+    message: 'only the close action takes a code',
+    path: ['code'],
+  });
 
 /**
  * Admin API of the persistent endpoints: `POST /-/sim/ws/actions` applies an action to open
- * sessions now, `GET /-/sim/ws/pong-delays` lists every applied pong delay and
+ * sessions now (`close` takes a `code`, 1000 by default), `GET /-/sim/ws/pong-delays` lists every applied pong delay and
  * `GET /-/sim/audio/frames?endpoint=audiohook|listen[&session=<id>]` every audio frame sent
  * back. None is counted.
  */
@@ -42,9 +54,12 @@ export function wsAdminRouter(ctx: SimulatorContext, hub: WsHub): Router {
         res.status(400).json({ error: formatIssues(parsed.error.issues) });
         return;
       }
-      const { endpoint, action, sessions } = parsed.data;
-      const applied = hub.act(endpoint, action, sessions);
-      ctx.logger?.debug({ endpoint, action, sessions, applied }, 'simulator WebSocket action');
+      const { endpoint, action, sessions, code } = parsed.data;
+      const applied = hub.act(endpoint, action, sessions, code === undefined ? {} : { code });
+      ctx.logger?.debug(
+        { endpoint, action, sessions, code, applied },
+        'simulator WebSocket action',
+      );
       res.json({ applied });
     },
   );

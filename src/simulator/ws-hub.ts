@@ -19,6 +19,7 @@ import {
 export const WS_ACTIONS = [
   'drop',
   'close_1011',
+  'close',
   'maintenance',
   'stall',
   'unstall',
@@ -27,6 +28,29 @@ export const WS_ACTIONS = [
 
 /** One immediate action, see {@link WS_ACTIONS}. */
 export type WsAction = (typeof WS_ACTIONS)[number];
+
+/** Close code of the `close` action when none is given. */
+export const DEFAULT_ACTION_CLOSE_CODE = 1000;
+
+/**
+ * Whether a server may put `code` in a close frame (RFC 6455 §7.4): 1000–1003 and 1007–1014
+ * (1004 is reserved; 1005, 1006 and 1015 never go on the wire), or 3000–4999 (registered and
+ * private application codes, e.g. 4000).
+ */
+export function isSendableCloseCode(code: number): boolean {
+  return (
+    Number.isInteger(code) &&
+    ((code >= 1000 && code <= 1003) ||
+      (code >= 1007 && code <= 1014) ||
+      (code >= 3000 && code <= 4999))
+  );
+}
+
+/** Parameters of an action; only `close` reads one. */
+export interface WsActionOptions {
+  /** Close code of `close`, see {@link isSendableCloseCode}. @default 1000 */
+  code?: number;
+}
 
 /** An answer sent after a drawn delay, unless the session is stalled by then. */
 export interface DelayedAnswer {
@@ -163,11 +187,20 @@ export class WsHub {
    *
    * @returns the number of sessions affected.
    */
-  act(key: WsEndpointKey, action: WsAction, limit = Infinity): number {
+  act(
+    key: WsEndpointKey,
+    action: WsAction,
+    limit = Infinity,
+    options: WsActionOptions = {},
+  ): number {
+    const code = options.code ?? DEFAULT_ACTION_CLOSE_CODE;
+    if (action === 'close' && !isSendableCloseCode(code)) {
+      throw new RangeError(`close code ${code} cannot be sent in a close frame`);
+    }
     let applied = 0;
     for (const session of [...this.#set(key)]) {
       if (applied >= limit) break;
-      if (this.#apply(session, action)) applied += 1;
+      if (this.#apply(session, action, code)) applied += 1;
     }
     return applied;
   }
@@ -184,7 +217,7 @@ export class WsHub {
     }
   }
 
-  #apply(session: WsSession, action: WsAction): boolean {
+  #apply(session: WsSession, action: WsAction, code = DEFAULT_ACTION_CLOSE_CODE): boolean {
     switch (action) {
       case 'drop':
         if (session.terminated) return false;
@@ -195,6 +228,11 @@ export class WsHub {
         if (session.serverCloseCode !== undefined) return false;
         this.#injected(session, 'close_1011');
         this.serverClose(session, 1011, 'simulated server error');
+        return true;
+      case 'close':
+        if (session.serverCloseCode !== undefined) return false;
+        this.#injected(session, 'close');
+        this.serverClose(session, code, 'simulated server close');
         return true;
       case 'maintenance':
         return this.#maintenance(session);

@@ -3,7 +3,14 @@ import type { ProtocolAction } from './ws-session.ts';
 
 /** Faults counted in {@link WsEndpointTruth.injected}. */
 export type WsInjectedFault =
-  'drop' | 'close_1011' | 'maintenance' | 'stall' | 'refused_handshake' | ProtocolAction;
+  | 'drop'
+  | 'close_1011'
+  | 'maintenance'
+  | 'stall'
+  | 'refused_handshake'
+  | ProtocolAction
+  /** The `close` action, whatever its code (`closes.server_closed` has the code). */
+  | 'close';
 
 /** Why an AudioHook handshake signature was refused (docs/protocols.md §3.3). */
 export const SIGNATURE_FAILURES = [
@@ -289,6 +296,7 @@ export function emptyWsEndpoint(key: WsEndpointKey, sessionsOpen = 0): WsEndpoin
       skip_seq: 0,
       reconnect: 0,
       kill_audio: 0,
+      close: 0,
     },
     pings_received: 0,
     pongs_sent: 0,
