@@ -127,7 +127,8 @@ export class AudiohookClientSession extends SocketSession {
   /**
    * Runs the close transaction once: stop audio, send `close`, wait for `closed`, then close the
    * socket without a code (the peer sees 1005, as with the reference client). Without `closed`
-   * in time: `error` 408 and the socket is closed anyway.
+   * in time: `error` 408 and the socket is closed anyway; that counts as `close_timeout` only
+   * when the session had not already failed.
    */
   private closeTransaction(reason: 'end' | 'error' | 'disconnect', end: SessionEnd): void {
     if (this.closing) return;
@@ -138,13 +139,15 @@ export class AudiohookClientSession extends SocketSession {
     this.channel.send('close', { reason });
     this.closeTimer = setTimeout(() => {
       this.channel.sendError({ code: 408, message: 'Close transaction timeout' });
+      const unanswered = `no closed within ${this.options.closeTimeoutMs} ms`;
+      // A close transaction run because the session had already failed (a ping timeout, a
+      // protocol violation, a server disconnect) ends as that failure: a half-open server
+      // answers neither the ping nor the close, and the ping found it first. Only a normal end
+      // the server leaves unanswered is a close timeout.
       this.finish(
-        {
-          code: 1005,
-          reason: 'close_timeout',
-          abnormal: true,
-          message: `no closed within ${this.options.closeTimeoutMs} ms`,
-        },
+        end.abnormal
+          ? { ...end, message: `${end.message}; ${unanswered}` }
+          : { code: 1005, reason: 'close_timeout', abnormal: true, message: unanswered },
         {},
       );
     }, this.options.closeTimeoutMs);
