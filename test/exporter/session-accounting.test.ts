@@ -23,8 +23,15 @@ import { eventually, parseSamples, type Sample } from '../helpers/metrics-text.t
  * `cxprobe_ws_connect_failures_total{reason,status}` must equal, class by class, what
  * `GET /-/sim/truth` says the simulator did: none lost, none doubled, none in the wrong class.
  *
+ * Each kind takes its faults one at a time (the next once the exporter counted the last and the
+ * session is back), so every fault maps to exactly one close; the kinds run side by side. With
+ * the cognigy-socket prober from before issue 8 it fails as the issue reported (1011, 1001 and
+ * coded closes counted as `1006 abnormal_closure`); it also found AudioHook stalls counted as
+ * `close_timeout` instead of `ping_timeout` (test/probers/audiohook-half-open.test.ts).
+ *
  * The seed is printed; `CXPROBE_ACCOUNTING_SEED=<seed>` replays a schedule and
- * `CXPROBE_ACCOUNTING_STEPS=<n>` (default 12 per kind) runs a longer one.
+ * `CXPROBE_ACCOUNTING_STEPS=<n>` (default 12 per kind, about 15 s) runs a longer one, e.g. 100
+ * (about 75 s, 500 faults).
  */
 
 const SEED = seedFromEnv();
@@ -38,8 +45,17 @@ type Kind =
   'websocket' | 'genesys-notifications' | 'cognigy-socket' | 'audiohook' | 'voicegateway-listen';
 type Endpoint = keyof Truth['ws_endpoints'];
 
-/** One target per kind, each on its own simulator endpoint, so the truth is per target. */
-const KINDS: readonly { kind: Kind; target: string; endpoint: Endpoint }[] = [
+/** One target of a suite; each on its own simulator endpoint, so the truth is per target. */
+interface Entry {
+  kind: Kind;
+  target: string;
+  endpoint: Endpoint;
+  /** Socket.IO over long polling: no WebSocket, so no close frame to carry a code. */
+  polling?: boolean;
+}
+
+/** Every session kind, as each connects by default. */
+const KINDS: readonly Entry[] = [
   { kind: 'websocket', target: 'echo', endpoint: 'ws_echo' },
   { kind: 'genesys-notifications', target: 'notifications', endpoint: 'genesys_notifications' },
   { kind: 'cognigy-socket', target: 'cognigy', endpoint: 'cognigy_socket' },
@@ -58,7 +74,7 @@ type Fault =
 
 /** One step: optionally refuse the next handshakes, then a fault that makes the client reconnect. */
 interface Step {
-  refuse?: { status: 401 | 403 | 503; count: number };
+  refuse?: { status: 401 | 403 | 500 | 503; count: number };
   fault: Fault;
 }
 
@@ -81,8 +97,10 @@ const cls = (code: number, reason: string, abnormal: boolean): CloseClass => ({
  * code as a drop; for Socket.IO, AudioHook (before `closed`) and jambonz every close we did not
  * start is abnormal.
  */
-function serverCloseClass(kind: Kind, code: number): CloseClass {
+function serverCloseClass({ kind, polling }: Entry, code: number): CloseClass {
   if (code === 1006) return cls(1006, 'abnormal_closure', true);
+  // Long polling has no close frame: the server's close is a Socket.IO disconnect packet.
+  if (polling === true) return cls(1000, 'server_close', true);
   const lenient = kind === 'websocket' || kind === 'genesys-notifications';
   return cls(code, 'server_close', !(lenient && code === 1000));
 }
@@ -111,7 +129,8 @@ function clientEndedClass(kind: Kind, fault: 'maintenance' | 'disconnect_error')
 }
 
 /** The exporter's close classes a kind's truth implies, with counts. */
-function expectedCloses(kind: Kind, truth: WsEndpointTruth): Map<string, number> {
+function expectedCloses(entry: Entry, truth: WsEndpointTruth): Map<string, number> {
+  const { kind } = entry;
   const expected = new Map<string, number>();
   const add = (close: CloseClass, count: number) => {
     if (count === 0) return;
@@ -119,7 +138,7 @@ function expectedCloses(kind: Kind, truth: WsEndpointTruth): Map<string, number>
     expected.set(key, (expected.get(key) ?? 0) + count);
   };
   for (const [code, count] of Object.entries(truth.closes.server_closed)) {
-    add(serverCloseClass(kind, Number(code)), count);
+    add(serverCloseClass(entry, Number(code)), count);
   }
   add(stallClass(kind), truth.injected.stall);
   if (kind === 'genesys-notifications') {
@@ -141,55 +160,13 @@ const classKey = (close: CloseClass): string =>
 const sum = (record: Record<string, number>): number =>
   Object.values(record).reduce((total, value) => total + value, 0);
 
-describe(`close accounting of every session kind against the simulator truth (seed ${SEED})`, () => {
-  let simulator: RunningSimulator;
-  let exporter: RunningExporter;
-  let base: string;
-  /** Set up only as far as `beforeAll` got, so a failed start still cleans up. */
-  const cleanups: (() => Promise<void>)[] = [];
-  const metrics = async (): Promise<Sample[]> =>
-    parseSamples(await (await fetch(`${base}/metrics`)).text());
-  const total = (samples: Sample[], name: string, labels: Record<string, string>): number =>
-    samples
-      .filter(
-        (sample) =>
-          sample.name === name &&
-          Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted),
-      )
-      .reduce((acc, sample) => acc + sample.value, 0);
+const RECONNECT = 'reconnect: { initial: 50ms, max: 200ms, stable_after: 1h }';
 
-  beforeAll(async () => {
-    // eslint-disable-next-line no-console -- the seed must be seen to replay a failure
-    console.log(
-      `session accounting: seed ${SEED}, ${STEPS} steps per kind ` +
-        `(replay with CXPROBE_ACCOUNTING_SEED=${SEED} CXPROBE_ACCOUNTING_STEPS=${STEPS})`,
-    );
-    simulator = await startSimulator({
-      heartbeatIntervalMs: 300,
-      socketIoPingIntervalMs: 500,
-      socketIoPingTimeoutMs: 1_000,
-      faults: {
-        // Long enough that the client's own reconnect on socket_closing always comes first.
-        ws_endpoints: { genesys_notifications: { maintenance_grace_ms: 10_000 } },
-      },
-    });
-    cleanups.push(() => simulator.close());
-    const ws = simulator.url.replace('http', 'ws');
-    const reconnect = 'reconnect: { initial: 50ms, max: 200ms, stable_after: 1h }';
-    const dir = await mkdtemp(path.join(tmpdir(), 'cxprobe-session-accounting-'));
-    const configFile = path.join(dir, 'cxprobe.yml');
-    await writeFile(
-      configFile,
-      `
-credentials:
-  genesys:
-    type: genesys
-    login_url: ${simulator.url}
-    api_url: ${simulator.url}
-    client_id: cxprobe-demo
-    client_secret: ${GENESYS_SECRET}
-targets:
-  - name: echo
+/** Every kind's target: pings and timeouts short, so a stall is found within a second. */
+function everyKindTargets(simulator: RunningSimulator): string {
+  const ws = simulator.url.replace('http', 'ws');
+  const reconnect = RECONNECT;
+  return `  - name: echo
     kind: websocket
     url: ${ws}/ws/echo
     timeout: 2s
@@ -234,237 +211,318 @@ targets:
     frame_duration: 100ms
     ping: { interval: 150ms, timeout: 600ms }
     ${reconnect}
-`,
-    );
-    exporter = await startExporter({
-      configFile,
-      listenAddress: '127.0.0.1:0',
-      logger: pino({ level: 'silent' }),
-    });
-    cleanups.push(() => exporter.stop());
-    base = `http://127.0.0.1:${exporter.address.port}`;
-    await eventually(
-      async () => {
-        const samples = await metrics();
-        return KINDS.every(
-          ({ target }) => total(samples, 'cxprobe_ws_connected', { target }) === 1,
-        );
-      },
-      15_000,
-      'every session up',
-    );
-  });
+`;
+}
 
-  afterAll(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+/** Cognigy over long polling, as `transports: [polling]` (or a proxy without WebSockets) has it. */
+function cognigyPollingTargets(simulator: RunningSimulator): string {
+  return `  - name: cognigy-polling
+    kind: cognigy-socket
+    url: ${simulator.url}
+    url_token: ${DEFAULT_COGNIGY_URL_TOKEN}
+    transports: [polling]
+    interval: 2s
+    timeout: 2s
+    budget: 2s
+    ${RECONNECT}
+`;
+}
 
-  async function admin(method: 'POST' | 'PUT', route: string, body: unknown): Promise<unknown> {
-    const response = await fetch(`${simulator.url}${route}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const answer: unknown = await response.json();
-    if (!response.ok) throw new Error(`${method} ${route}: ${JSON.stringify(answer)}`);
-    return answer;
-  }
+/**
+ * One acceptance run: a simulator, an exporter with one target per entry (`targets` renders their
+ * YAML), every entry's random schedule side by side, then the class-by-class comparison.
+ */
+function accountingSuite(
+  title: string,
+  entries: readonly Entry[],
+  targets: (simulator: RunningSimulator) => string,
+): void {
+  describe(`${title} (seed ${SEED})`, () => {
+    let simulator: RunningSimulator;
+    let exporter: RunningExporter;
+    let base: string;
+    /** Set up only as far as `beforeAll` got, so a failed start still cleans up. */
+    const cleanups: (() => Promise<void>)[] = [];
+    const metrics = async (): Promise<Sample[]> =>
+      parseSamples(await (await fetch(`${base}/metrics`)).text());
+    const total = (samples: Sample[], name: string, labels: Record<string, string>): number =>
+      samples
+        .filter(
+          (sample) =>
+            sample.name === name &&
+            Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted),
+        )
+        .reduce((acc, sample) => acc + sample.value, 0);
 
-  /** Runs one step on one kind and waits until the exporter counted it and is back up. */
-  async function runStep(entry: (typeof KINDS)[number], step: Step): Promise<void> {
-    const { target, endpoint } = entry;
-    const counts = async () => {
-      const samples = await metrics();
-      return {
-        closes: total(samples, 'cxprobe_ws_closes_total', { target }),
-        failures: total(samples, 'cxprobe_ws_connect_failures_total', { target }),
-        connected: total(samples, 'cxprobe_ws_connected', { target }),
-      };
-    };
-    const before = await counts();
-    if (step.refuse !== undefined) {
-      await admin('PUT', '/-/sim/faults', {
-        ws_endpoints: { [endpoint]: { refuse_handshakes: step.refuse } },
-      });
-    }
-    const { action } = step.fault;
-    const body = { endpoint, action, ...('code' in step.fault ? { code: step.fault.code } : {}) };
-    // The exporter may show a session up a moment before the server side can take an action
-    // (e.g. jambonz metadata still in flight): retry until the simulator applied it.
-    await eventually(
-      async () =>
-        ((await admin('POST', '/-/sim/ws/actions', body)) as { applied: number }).applied === 1,
-      5_000,
-      `${target}: ${action} applied`,
-    );
-    const refused = step.refuse?.count ?? 0;
-    await eventually(
-      async () => {
-        const now = await counts();
-        return (
-          now.closes === before.closes + 1 &&
-          now.failures === before.failures + refused &&
-          now.connected === 1
-        );
-      },
-      15_000,
-      `${target}: ${JSON.stringify(step)} counted and reconnected`,
-    );
-  }
-
-  it(
-    'counts every injected close and refusal in its class, for every kind',
-    async () => {
-      const random = mulberry32(SEED);
-      const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-      const schedules = KINDS.map((entry) => {
-        const steps: Step[] = [];
-        for (let index = 0; index < STEPS; index++) {
-          const action = pick(menu(entry.kind));
-          const fault: Fault =
-            action === 'close'
-              ? {
-                  action,
-                  code: pick([1000, 1001, 1011, 1012, 1013, 4000 + Math.floor(random() * 1000)]),
-                }
-              : { action };
-          const step: Step = { fault };
-          if (random() < 0.3) {
-            step.refuse = {
-              status: pick([401, 403, 503] as const),
-              count: 1 + Math.floor(random() * 2),
-            };
-          }
-          steps.push(step);
-        }
-        return { entry, steps };
-      });
+    beforeAll(async () => {
       // eslint-disable-next-line no-console -- the seed must be seen to replay a failure
       console.log(
-        schedules
-          .map(
-            ({ entry, steps }) =>
-              `  ${entry.kind}: ${steps
-                .map(
-                  ({ refuse, fault }) =>
-                    `${refuse === undefined ? '' : `refuse ${refuse.status}x${refuse.count} + `}${fault.action}${'code' in fault ? ` ${fault.code}` : ''}`,
-                )
-                .join(', ')}`,
-          )
-          .join('\n'),
+        `session accounting: seed ${SEED}, ${STEPS} steps per kind ` +
+          `(replay with CXPROBE_ACCOUNTING_SEED=${SEED} CXPROBE_ACCOUNTING_STEPS=${STEPS})`,
       );
-      // Each kind runs its schedule in order; the kinds run side by side, as real targets do.
-      await Promise.all(
-        schedules.map(async ({ entry, steps }) => {
-          for (const step of steps) await runStep(entry, step);
-        }),
-      );
-
-      // Every close is in the truth once the server saw the socket go; wait for the last ones.
-      const read = async () => {
-        const truth = ((await (await fetch(`${simulator.url}/-/sim/truth`)).json()) as Truth)
-          .ws_endpoints;
-        return { truth, samples: await metrics() };
-      };
-      const { truth, samples } = await eventually(
-        async () => {
-          const snapshot = await read();
-          const settled = KINDS.every(({ endpoint, target }) => {
-            const closes = snapshot.truth[endpoint].closes;
-            return (
-              sum(closes.server_closed) + sum(closes.client_closed) ===
-              total(snapshot.samples, 'cxprobe_ws_closes_total', { target })
-            );
-          });
-          return settled ? snapshot : undefined;
+      simulator = await startSimulator({
+        heartbeatIntervalMs: 300,
+        socketIoPingIntervalMs: 500,
+        socketIoPingTimeoutMs: 1_000,
+        faults: {
+          // Long enough that the client's own reconnect on socket_closing always comes first.
+          ws_endpoints: { genesys_notifications: { maintenance_grace_ms: 10_000 } },
         },
-        5_000,
-        'the truth to record every close the exporter counted',
-      ).catch(() => read());
+      });
+      cleanups.push(() => simulator.close());
+      const dir = await mkdtemp(path.join(tmpdir(), 'cxprobe-session-accounting-'));
+      const configFile = path.join(dir, 'cxprobe.yml');
+      await writeFile(
+        configFile,
+        `
+credentials:
+  genesys:
+    type: genesys
+    login_url: ${simulator.url}
+    api_url: ${simulator.url}
+    client_id: cxprobe-demo
+    client_secret: ${GENESYS_SECRET}
+targets:
+${targets(simulator)}`,
+      );
+      exporter = await startExporter({
+        configFile,
+        listenAddress: '127.0.0.1:0',
+        logger: pino({ level: 'silent' }),
+      });
+      cleanups.push(() => exporter.stop());
+      base = `http://127.0.0.1:${exporter.address.port}`;
+      await eventually(
+        async () => {
+          const samples = await metrics();
+          return entries.every(
+            ({ target }) => total(samples, 'cxprobe_ws_connected', { target }) === 1,
+          );
+        },
+        15_000,
+        'every session up',
+      );
+    });
 
-      for (const { entry, steps } of schedules) {
-        const { kind, target, endpoint } = entry;
-        const t = truth[endpoint];
-        const where = `${kind} (seed ${SEED})`;
+    afterAll(async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    });
 
-        // The simulator did what the schedule asked: the truth is what it says it is.
-        const asked = (action: Fault['action']) =>
-          steps.filter((step) => step.fault.action === action).length;
-        expect(t.injected.drop, `${where}: drops`).toBe(asked('drop'));
-        expect(t.injected.close_1011, `${where}: 1011 closes`).toBe(asked('close_1011'));
-        expect(t.injected.close, `${where}: coded closes`).toBe(asked('close'));
-        expect(t.injected.maintenance, `${where}: maintenance`).toBe(asked('maintenance'));
-        expect(t.injected.stall, `${where}: stalls`).toBe(asked('stall'));
-        expect(t.injected.disconnect_error, `${where}: disconnects`).toBe(
-          asked('disconnect_error'),
-        );
-        const refusals = steps.reduce((acc, step) => acc + (step.refuse?.count ?? 0), 0);
-        expect(t.injected.refused_handshake, `${where}: refusals`).toBe(refusals);
-        expect(sum(t.closes.client_closed), `${where}: client-side closes`).toBe(
-          clientEndedByFaults(kind, t),
-        );
+    async function admin(method: 'POST' | 'PUT', route: string, body: unknown): Promise<unknown> {
+      const response = await fetch(`${simulator.url}${route}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const answer: unknown = await response.json();
+      if (!response.ok) throw new Error(`${method} ${route}: ${JSON.stringify(answer)}`);
+      return answer;
+    }
 
-        // Closes, class by class: the exporter's non-zero series are exactly what the truth implies.
-        const counted = new Map<string, number>();
-        for (const sample of samples) {
-          if (sample.name !== 'cxprobe_ws_closes_total' || sample.labels.target !== target)
-            continue;
-          if (sample.value === 0) continue;
-          const key = classKey({
-            code: sample.labels.code ?? '',
-            reason: sample.labels.reason ?? '',
-            abnormal: sample.labels.abnormal ?? '',
-          });
-          counted.set(key, (counted.get(key) ?? 0) + sample.value);
-        }
-        expect(Object.fromEntries(counted), `${where}: closes by class`).toEqual(
-          Object.fromEntries(expectedCloses(kind, t)),
-        );
-
-        // Refused handshakes, by status, with the reason the status implies; no other failure.
-        for (const [status, count] of Object.entries(t.handshakes.refused)) {
-          const reason =
-            status === '401' || status === '403' ? 'unauthorized' : 'unexpected_status';
-          expect(
-            total(samples, 'cxprobe_ws_connect_failures_total', { target, status, reason }),
-            `${where}: refused ${status}`,
-          ).toBe(count);
-        }
-        expect(
-          total(samples, 'cxprobe_ws_connect_failures_total', { target }),
-          `${where}: connect failures`,
-        ).toBe(sum(t.handshakes.refused));
-
-        // Every close and every refusal led to exactly one reconnect, under the same reason.
-        const reconnects = new Map<string, number>();
-        for (const [key, count] of expectedCloses(kind, t)) {
-          const reason = /reason=(\S+)/.exec(key)?.[1] ?? '';
-          reconnects.set(reason, (reconnects.get(reason) ?? 0) + count);
-        }
-        for (const [reason, count] of reconnects) {
-          expect(
-            total(samples, 'cxprobe_ws_reconnects_total', { target, reason }),
-            `${where}: reconnects after ${reason}`,
-          ).toBe(count);
-        }
-        expect(
-          total(samples, 'cxprobe_ws_reconnects_total', { target, reason: 'handshake_failed' }),
-          `${where}: reconnects after refusals`,
-        ).toBe(sum(t.handshakes.refused));
-
-        // Every session the server accepted was counted as a connect, and only those.
-        expect(
-          total(samples, 'cxprobe_ws_connect_duration_seconds_count', {
-            target,
-            phase: 'protocol_open',
-          }),
-          `${where}: connects`,
-        ).toBe(t.sessions_opened);
+    /** Runs one step on one kind and waits until the exporter counted it and is back up. */
+    async function runStep(entry: Entry, step: Step): Promise<void> {
+      const { target, endpoint } = entry;
+      const counts = async () => {
+        const samples = await metrics();
+        return {
+          closes: total(samples, 'cxprobe_ws_closes_total', { target }),
+          failures: total(samples, 'cxprobe_ws_connect_failures_total', { target }),
+          connected: total(samples, 'cxprobe_ws_connected', { target }),
+        };
+      };
+      const before = await counts();
+      if (step.refuse !== undefined) {
+        await admin('PUT', '/-/sim/faults', {
+          ws_endpoints: { [endpoint]: { refuse_handshakes: step.refuse } },
+        });
       }
-    },
-    testTimeoutMs(),
-  );
-});
+      const { action } = step.fault;
+      const body = { endpoint, action, ...('code' in step.fault ? { code: step.fault.code } : {}) };
+      // The exporter may show a session up a moment before the server side can take an action
+      // (e.g. jambonz metadata still in flight): retry until the simulator applied it.
+      await eventually(
+        async () =>
+          ((await admin('POST', '/-/sim/ws/actions', body)) as { applied: number }).applied === 1,
+        5_000,
+        `${target}: ${action} applied`,
+      );
+      const refused = step.refuse?.count ?? 0;
+      await eventually(
+        async () => {
+          const now = await counts();
+          return (
+            now.closes === before.closes + 1 &&
+            now.failures === before.failures + refused &&
+            now.connected === 1
+          );
+        },
+        15_000,
+        `${target}: ${JSON.stringify(step)} counted and reconnected`,
+      );
+    }
+
+    it(
+      'counts every injected close and refusal in its class, for every kind',
+      async () => {
+        const random = mulberry32(SEED);
+        const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+        const schedules = entries.map((entry) => {
+          const steps: Step[] = [];
+          for (let index = 0; index < STEPS; index++) {
+            const action = pick(menu(entry.kind));
+            const fault: Fault =
+              action === 'close'
+                ? {
+                    action,
+                    code: pick([
+                      1000,
+                      1001,
+                      1008,
+                      1011,
+                      1012,
+                      1013,
+                      4000 + Math.floor(random() * 1000),
+                    ]),
+                  }
+                : { action };
+            const step: Step = { fault };
+            if (random() < 0.3) {
+              step.refuse = {
+                status: pick([401, 403, 500, 503] as const),
+                count: 1 + Math.floor(random() * 2),
+              };
+            }
+            steps.push(step);
+          }
+          return { entry, steps };
+        });
+        // eslint-disable-next-line no-console -- the seed must be seen to replay a failure
+        console.log(
+          schedules
+            .map(
+              ({ entry, steps }) =>
+                `  ${entry.kind}: ${steps
+                  .map(
+                    ({ refuse, fault }) =>
+                      `${refuse === undefined ? '' : `refuse ${refuse.status}x${refuse.count} + `}${fault.action}${'code' in fault ? ` ${fault.code}` : ''}`,
+                  )
+                  .join(', ')}`,
+            )
+            .join('\n'),
+        );
+        // Each kind runs its schedule in order; the kinds run side by side, as real targets do.
+        await Promise.all(
+          schedules.map(async ({ entry, steps }) => {
+            for (const step of steps) await runStep(entry, step);
+          }),
+        );
+
+        // Every close is in the truth once the server saw the socket go; wait for the last ones.
+        const read = async () => {
+          const truth = ((await (await fetch(`${simulator.url}/-/sim/truth`)).json()) as Truth)
+            .ws_endpoints;
+          return { truth, samples: await metrics() };
+        };
+        const { truth, samples } = await eventually(
+          async () => {
+            const snapshot = await read();
+            const settled = entries.every(({ endpoint, target }) => {
+              const closes = snapshot.truth[endpoint].closes;
+              return (
+                sum(closes.server_closed) + sum(closes.client_closed) ===
+                total(snapshot.samples, 'cxprobe_ws_closes_total', { target })
+              );
+            });
+            return settled ? snapshot : undefined;
+          },
+          5_000,
+          'the truth to record every close the exporter counted',
+        ).catch(() => read());
+
+        for (const { entry, steps } of schedules) {
+          const { kind, target, endpoint } = entry;
+          const t = truth[endpoint];
+          const where = `${kind} (seed ${SEED})`;
+
+          // The simulator did what the schedule asked: the truth is what it says it is.
+          const asked = (action: Fault['action']) =>
+            steps.filter((step) => step.fault.action === action).length;
+          expect(t.injected.drop, `${where}: drops`).toBe(asked('drop'));
+          expect(t.injected.close_1011, `${where}: 1011 closes`).toBe(asked('close_1011'));
+          expect(t.injected.close, `${where}: coded closes`).toBe(asked('close'));
+          expect(t.injected.maintenance, `${where}: maintenance`).toBe(asked('maintenance'));
+          expect(t.injected.stall, `${where}: stalls`).toBe(asked('stall'));
+          expect(t.injected.disconnect_error, `${where}: disconnects`).toBe(
+            asked('disconnect_error'),
+          );
+          const refusals = steps.reduce((acc, step) => acc + (step.refuse?.count ?? 0), 0);
+          expect(t.injected.refused_handshake, `${where}: refusals`).toBe(refusals);
+          expect(sum(t.closes.client_closed), `${where}: client-side closes`).toBe(
+            clientEndedByFaults(kind, t),
+          );
+
+          // Closes, class by class: the exporter's non-zero series are exactly what the truth implies.
+          const counted = new Map<string, number>();
+          for (const sample of samples) {
+            if (sample.name !== 'cxprobe_ws_closes_total' || sample.labels.target !== target)
+              continue;
+            if (sample.value === 0) continue;
+            const key = classKey({
+              code: sample.labels.code ?? '',
+              reason: sample.labels.reason ?? '',
+              abnormal: sample.labels.abnormal ?? '',
+            });
+            counted.set(key, (counted.get(key) ?? 0) + sample.value);
+          }
+          expect(Object.fromEntries(counted), `${where}: closes by class`).toEqual(
+            Object.fromEntries(expectedCloses(entry, t)),
+          );
+
+          // Refused handshakes, by status, with the reason the status implies; no other failure.
+          for (const [status, count] of Object.entries(t.handshakes.refused)) {
+            const reason =
+              status === '401' || status === '403' ? 'unauthorized' : 'unexpected_status';
+            expect(
+              total(samples, 'cxprobe_ws_connect_failures_total', { target, status, reason }),
+              `${where}: refused ${status}`,
+            ).toBe(count);
+          }
+          expect(
+            total(samples, 'cxprobe_ws_connect_failures_total', { target }),
+            `${where}: connect failures`,
+          ).toBe(sum(t.handshakes.refused));
+
+          // Every close and every refusal led to exactly one reconnect, under the same reason.
+          const reconnects = new Map<string, number>();
+          for (const [key, count] of expectedCloses(entry, t)) {
+            const reason = /reason=(\S+)/.exec(key)?.[1] ?? '';
+            reconnects.set(reason, (reconnects.get(reason) ?? 0) + count);
+          }
+          for (const [reason, count] of reconnects) {
+            expect(
+              total(samples, 'cxprobe_ws_reconnects_total', { target, reason }),
+              `${where}: reconnects after ${reason}`,
+            ).toBe(count);
+          }
+          expect(
+            total(samples, 'cxprobe_ws_reconnects_total', { target, reason: 'handshake_failed' }),
+            `${where}: reconnects after refusals`,
+          ).toBe(sum(t.handshakes.refused));
+
+          // Every session the server accepted was counted as a connect, and only those.
+          expect(
+            total(samples, 'cxprobe_ws_connect_duration_seconds_count', {
+              target,
+              phase: 'protocol_open',
+            }),
+            `${where}: connects`,
+          ).toBe(t.sessions_opened);
+        }
+      },
+      testTimeoutMs(),
+    );
+  });
+}
 
 /** mulberry32: a small seeded PRNG, so a schedule can be replayed from its seed. */
 function mulberry32(seed: number): () => number {
@@ -502,3 +560,22 @@ function stepsFromEnv(): number {
 function testTimeoutMs(): number {
   return Math.max(60_000, STEPS * 5_000);
 }
+
+accountingSuite(
+  'close accounting of every session kind against the simulator truth',
+  KINDS,
+  everyKindTargets,
+);
+
+accountingSuite(
+  'close accounting of cognigy-socket over long polling',
+  [
+    {
+      kind: 'cognigy-socket',
+      target: 'cognigy-polling',
+      endpoint: 'cognigy_socket',
+      polling: true,
+    },
+  ],
+  cognigyPollingTargets,
+);
