@@ -273,6 +273,10 @@ class AudiohookSession {
         if (this.#disconnecting || this.#state === 'closing') return false;
         this.#disconnect('error', 'simulated server error');
         return true;
+      case 'disconnect_completed':
+        if (this.#disconnecting || this.#state === 'closing') return false;
+        this.#disconnect('completed', 'simulated end of the session');
+        return true;
       case 'skip_seq':
         this.#skipNext = true;
         return true;

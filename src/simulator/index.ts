@@ -101,8 +101,9 @@ export interface RunningSimulator {
    * `POST /-/sim/ws/actions`: `drop` (TCP cut, the client sees 1006), `close_1011`, `close`
    * (a close frame with `options.code`, 1000 by default, see {@link isSendableCloseCode}),
    * `maintenance`, `stall` (stop answering, keep TCP) or `unstall`; on the audio endpoints also
-   * the protocol actions `disconnect_error`, `error_429`, `skip_seq`, `reconnect` (AudioHook)
-   * and `disconnect_error`, `kill_audio` (`listen`), see {@link PROTOCOL_ACTIONS}.
+   * the protocol actions `disconnect_error`, `disconnect_completed`, `error_429`, `skip_seq`,
+   * `reconnect` (AudioHook) and `disconnect_error`, `kill_audio` (`listen`), see
+   * {@link PROTOCOL_ACTIONS}.
    *
    * @param sessions at most this many sessions, oldest first. @default all open sessions
    * @returns the number of sessions affected.

@@ -7,6 +7,8 @@ import type { CancelDelay } from './delay-scheduler.ts';
  * {@link SessionTransport.protocolAction}).
  *
  * - `disconnect_error`: AudioHook `disconnect {reason:"error"}`; jambonz `{"type":"disconnect"}`.
+ * - `disconnect_completed`: AudioHook `disconnect {reason:"completed"}`, the server ending the
+ *   session normally (docs/protocols.md §3.5); the client answers with its close transaction.
  * - `error_429`: applied by no endpoint: an AudioHook server never sends `error` (a client
  *   message, docs/protocols.md §3.5); kept so existing fault requests stay valid.
  * - `skip_seq`: the session's next AudioHook message skips one `seq` number.
@@ -19,6 +21,7 @@ export const PROTOCOL_ACTIONS = [
   'skip_seq',
   'reconnect',
   'kill_audio',
+  'disconnect_completed',
 ] as const;
 
 /** One protocol action, see {@link PROTOCOL_ACTIONS}. */

@@ -297,6 +297,7 @@ export function emptyWsEndpoint(key: WsEndpointKey, sessionsOpen = 0): WsEndpoin
       reconnect: 0,
       kill_audio: 0,
       close: 0,
+      disconnect_completed: 0,
     },
     pings_received: 0,
     pongs_sent: 0,

@@ -70,7 +70,8 @@ type Fault =
   | { action: 'close'; code: number }
   | { action: 'maintenance' }
   | { action: 'stall' }
-  | { action: 'disconnect_error' };
+  | { action: 'disconnect_error' }
+  | { action: 'disconnect_completed' };
 
 /** One step: optionally refuse the next handshakes, then a fault that makes the client reconnect. */
 interface Step {
@@ -114,14 +115,21 @@ function stallClass(kind: Kind): CloseClass {
 /** Faults each kind's platform has, beyond drops, server closes and stalls. */
 function menu(kind: Kind): Fault['action'][] {
   const common: Fault['action'][] = ['drop', 'close_1011', 'close', 'maintenance', 'stall'];
-  if (kind === 'audiohook' || kind === 'voicegateway-listen')
-    return [...common, 'disconnect_error'];
+  // AudioHook's server ends a session with `disconnect`: an error, or completed (its planned end).
+  if (kind === 'audiohook') return [...common, 'disconnect_error', 'disconnect_completed'];
+  // jambonz: the application hangs the listen up (`disconnect`).
+  if (kind === 'voicegateway-listen') return [...common, 'disconnect_error'];
   return common;
 }
 
 /** Closes the client makes in answer to a protocol message rather than the server's close. */
-function clientEndedClass(kind: Kind, fault: 'maintenance' | 'disconnect_error'): CloseClass {
+function clientEndedClass(
+  kind: Kind,
+  fault: 'maintenance' | 'disconnect_error' | 'disconnect_completed',
+): CloseClass {
   if (fault === 'maintenance') return cls(1000, 'planned', false); // Genesys socket_closing
+  // AudioHook `disconnect {reason:"completed"}`: the close transaction of a normal end.
+  if (fault === 'disconnect_completed') return cls(1005, 'completed', false);
   // AudioHook `disconnect {reason:"error"}`: the close transaction, then a close without a code.
   if (kind === 'audiohook') return cls(1005, 'server_error', true);
   // jambonz `disconnect`: the application hung up the listen, a normal end.
@@ -145,13 +153,15 @@ function expectedCloses(entry: Entry, truth: WsEndpointTruth): Map<string, numbe
     add(clientEndedClass(kind, 'maintenance'), truth.injected.maintenance);
   }
   add(clientEndedClass(kind, 'disconnect_error'), truth.injected.disconnect_error);
+  add(clientEndedClass(kind, 'disconnect_completed'), truth.injected.disconnect_completed);
   return expected;
 }
 
 /** Sessions the client ended in answer to a fault: nothing else may close from its side. */
 function clientEndedByFaults(kind: Kind, truth: WsEndpointTruth): number {
   const planned = kind === 'genesys-notifications' ? truth.injected.maintenance : 0;
-  return truth.injected.stall + planned + truth.injected.disconnect_error;
+  const { stall, disconnect_error, disconnect_completed } = truth.injected;
+  return stall + planned + disconnect_error + disconnect_completed;
 }
 
 const classKey = (close: CloseClass): string =>
@@ -454,6 +464,9 @@ ${targets(simulator)}`,
           expect(t.injected.stall, `${where}: stalls`).toBe(asked('stall'));
           expect(t.injected.disconnect_error, `${where}: disconnects`).toBe(
             asked('disconnect_error'),
+          );
+          expect(t.injected.disconnect_completed, `${where}: completed`).toBe(
+            asked('disconnect_completed'),
           );
           const refusals = steps.reduce((acc, step) => acc + (step.refuse?.count ?? 0), 0);
           expect(t.injected.refused_handshake, `${where}: refusals`).toBe(refusals);

@@ -5,14 +5,15 @@ import {
   startSimulator,
   type RunningSimulator,
 } from '../../src/simulator/index.ts';
+import { openAudiohook } from './audio-helpers.ts';
 import { eventually, openWs, wsAction } from './ws-helpers.ts';
 
 /**
- * The `close` action: a server close with the code the caller picks (1000, 1012, an application
- * 4xxx…), so a fault schedule covers every close class, counted as `injected.close` and under its
- * code in `closes.server_closed`.
+ * Actions that give a fault schedule every close class: `close` with the code the caller picks
+ * (1000, 1012, an application 4xxx…), counted as `injected.close` and under its code in
+ * `closes.server_closed`; and AudioHook's `disconnect_completed`, the server's normal end.
  */
-describe('WebSocket action close with a code', () => {
+describe('WebSocket actions for every close class', () => {
   let sim: RunningSimulator | undefined;
   afterEach(async () => {
     await sim?.close();
@@ -97,6 +98,36 @@ describe('WebSocket action close with a code', () => {
     // Nothing was applied: the session is still up and nothing was counted.
     expect(sim.sessions('ws_echo')).toBe(1);
     expect(sim.truth().ws_endpoints.ws_echo.injected).toMatchObject({ close: 0, drop: 0 });
+    socket.ws.terminate();
+  });
+
+  it('disconnect_completed: AudioHook ends the session normally, once', async () => {
+    sim = await startSimulator();
+    const client = await openAudiohook(sim, { path: '/api/v1/audiohook/ws' });
+    await client.open();
+    const answer = await wsAction(sim, { endpoint: 'audiohook', action: 'disconnect_completed' });
+    expect(answer).toEqual({ status: 200, body: { applied: 1 } });
+    expect(await client.next((m) => m.type === 'disconnect')).toMatchObject({
+      parameters: { reason: 'completed' },
+    });
+    // The server is waiting for the client's close transaction: no second disconnect.
+    expect(sim.wsAction('audiohook', 'disconnect_completed')).toBe(0);
+    client.send('close', { reason: 'disconnect' });
+    expect(await client.next((m) => m.type === 'closed')).toMatchObject({ type: 'closed' });
+    expect(sim.truth().ws_endpoints.audiohook).toMatchObject({
+      injected: { disconnect_completed: 1, disconnect_error: 0 },
+      disconnects_sent: 1,
+      close_transactions: 1,
+      rejections: {},
+    });
+    client.ws.terminate();
+  });
+
+  it('disconnect_completed applies to AudioHook only', async () => {
+    sim = await startSimulator();
+    const socket = await openWs(sim, '/ws/echo');
+    expect(sim.wsAction('ws_echo', 'disconnect_completed')).toBe(0);
+    expect(sim.truth().ws_endpoints.ws_echo.injected.disconnect_completed).toBe(0);
     socket.ws.terminate();
   });
 });
