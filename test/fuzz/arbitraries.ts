@@ -207,9 +207,10 @@ export const jsonValue: fc.Arbitrary<unknown> = fc
   .oneof({ weight: 6, arbitrary: jsonText }, { weight: 1, arbitrary: deeplyNestedJson })
   .map((text) => JSON.parse(text) as unknown);
 
-/** JSON text of `value`, or of `value` when JSON has no spelling for it (undefined → absent). */
+/** JSON text of `value`; undefined (the field is left out) when JSON has no spelling for it. */
 function literal(value: unknown): string | undefined {
-  return JSON.stringify(value) as string | undefined;
+  const text: string | undefined = JSON.stringify(value);
+  return text;
 }
 
 /** A field's value as JSON text: usually hostile, sometimes one the protocol wants. */

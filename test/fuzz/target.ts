@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { stringifyPeerValue } from '../../src/probers/json-quote.ts';
 
 /**
  * One fuzzed parser: inputs a peer (or a user) can send it, and a check that runs the parser on
@@ -26,7 +27,7 @@ export class PropertyViolation extends Error {
 
 /** Erases the input type so targets of every kind fit one list. */
 export function fuzzTarget<T>(target: FuzzTarget<T>): FuzzTarget {
-  return target as unknown as FuzzTarget;
+  return target;
 }
 
 /** Fails the property unless `condition` holds. */
@@ -78,12 +79,12 @@ export async function asyncOutcome<R>(
 
 /** A short, safe description of any value for a violation message. */
 export function describe(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === 'string' ? JSON.stringify(value) : String(value as string);
-  } catch {
-    text = typeof value;
-  }
+  const text =
+    typeof value === 'object' && value !== null
+      ? (stringifyPeerValue(value) ?? 'an object nested too deeply')
+      : typeof value === 'string'
+        ? JSON.stringify(value)
+        : String(value);
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 

@@ -152,7 +152,8 @@ export const AUDIO_TARGETS: FuzzTarget[] = [
     check(file: Uint8Array) {
       const result = outcome(() => parseWav(file), AudioDataError);
       if ('error' in result) {
-        ensureOneOf((result.error as AudioDataError).code, ['ERR_WAV_INVALID'], 'error code');
+        const code = result.error instanceof AudioDataError ? result.error.code : undefined;
+        ensureOneOf(code, ['ERR_WAV_INVALID'], 'error code');
         return;
       }
       const wav = result.value;

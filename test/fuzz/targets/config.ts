@@ -208,7 +208,7 @@ const aliasedConfig: fc.Arbitrary<string> = shapedFromSchema(SCHEMA, 'config', 0
     unknown
   >;
   // The same object twice: the YAML writer turns the second into an alias of the first.
-  const targets = Array.isArray(object.targets) ? object.targets : [];
+  const targets: unknown[] = Array.isArray(object.targets) ? (object.targets as unknown[]) : [];
   const doubled = { ...object, targets: [...targets, ...targets] };
   return new Document(doubled, { aliasDuplicateObjects: true }).toString();
 });
