@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import type { Got } from 'got';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import type { SessionRunner } from '../../src/probers/session/session-runner.ts';
@@ -7,6 +8,9 @@ import { rawText } from '../../src/probers/session/steps.ts';
 import { eventually } from '../helpers/metrics-text.ts';
 import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
 import { parseIsoDuration } from '../../src/audio/duration.ts';
+import { TokenSource } from '../../src/auth/token-source.ts';
+import { MAX_TIMER_MS } from '../../src/config/duration.ts';
+import type { Credential } from '../../src/config/load.ts';
 import { AudioDataError } from '../../src/audio/errors.ts';
 import { parseIsoSeconds } from '../../src/probers/audiohook/messages.ts';
 import { checkBotConnectorReply } from '../../src/probers/genesys-bot-connector-reply.ts';
@@ -114,5 +118,40 @@ targets:
     ];
     expect(reasons.join('\n')).not.toMatch(/internal|Maximum call stack/);
     expect(reasons.join('\n')).toMatch(/protocol_error/);
+  });
+});
+
+describe('fuzz regressions in the OAuth token answer', () => {
+  it('an absurd expires_in (1e308, or 1e400 read as Infinity) gives a finite, bounded expiry', async () => {
+    for (const expiresIn of ['1e308', '1e400']) {
+      const expiries: (number | undefined)[] = [];
+      const source = new TokenSource(
+        'cred',
+        {
+          type: 'generic',
+          token_url: 'https://token.invalid/oauth/token',
+          client_id: 'id',
+          client_secret: 'secret',
+          refresh_before: 0,
+        } as unknown as Credential,
+        {
+          tokenRequested(_name, _result, expiresAtMs) {
+            expiries.push(expiresAtMs);
+          },
+        },
+        // TokenSource's HTTP client injection point, answering as a broken token endpoint would.
+        {
+          post: () =>
+            Promise.resolve({
+              statusCode: 200,
+              body: `{"access_token":"t","expires_in":${expiresIn}}`,
+            }),
+        } as unknown as Got,
+        () => 1_000,
+      );
+      await expect(source.getToken()).resolves.toBe('t');
+      expect(source.cachedExpiryMs()).toBe(1_000 + Math.floor(MAX_TIMER_MS / 1000) * 1000);
+      expect(expiries.every((ms) => Number.isFinite(ms))).toBe(true);
+    }
   });
 });
