@@ -1,0 +1,13 @@
+import type { FuzzTarget } from '../target.ts';
+import { AUDIO_TARGETS } from './audio.ts';
+import { CONFIG_TARGETS } from './config.ts';
+import { PEER_TARGETS } from './peers.ts';
+import { PROBER_TARGETS } from './probers.ts';
+
+/** Every fuzz target, in the order BENCHMARKS.md lists them. */
+export const ALL_TARGETS: readonly FuzzTarget[] = [
+  ...CONFIG_TARGETS,
+  ...AUDIO_TARGETS,
+  ...PROBER_TARGETS,
+  ...PEER_TARGETS,
+];
