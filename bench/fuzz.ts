@@ -67,21 +67,25 @@ export async function runFuzz(
       };
       current = result;
       const targetStarted = performance.now();
-      await fc.check(
-        fc.asyncProperty(target.arbitrary, async (input) => {
-          result.cases += 1;
-          try {
-            await target.check(input);
-          } catch (error) {
-            if (error instanceof PropertyViolation) result.violations += 1;
-            else result.crashes += 1;
-            result.firstFailure ??= { input: describeValue(input), error: String(error) };
-          }
-          // Every case runs: failures are counted, not shrunk.
-          return true;
-        }),
-        { seed, numRuns: runs },
-      );
+      try {
+        await fc.check(
+          fc.asyncProperty(target.arbitrary, async (input) => {
+            result.cases += 1;
+            try {
+              await target.check(input);
+            } catch (error) {
+              if (error instanceof PropertyViolation) result.violations += 1;
+              else result.crashes += 1;
+              result.firstFailure ??= { input: describeValue(input), error: String(error) };
+            }
+            // Every case runs: failures are counted, not shrunk.
+            return true;
+          }),
+          { seed, numRuns: runs },
+        );
+      } finally {
+        await target.teardown?.();
+      }
       result.ms = performance.now() - targetStarted;
       results.push(result);
       console.log(

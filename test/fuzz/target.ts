@@ -12,6 +12,8 @@ export interface FuzzTarget<T = unknown> {
   arbitrary: fc.Arbitrary<T>;
   /** Throws {@link PropertyViolation} on a wrong outcome; any other exception is a crash. */
   check(input: T): void | Promise<void>;
+  /** Stops what the checks started (loopback servers), after the last case. */
+  teardown?: () => Promise<void>;
 }
 
 /** The seed `npm test` fuzzes with: the same cases every run. */
@@ -90,10 +92,14 @@ export function describe(value: unknown): string {
 
 /** Runs `target` as a fast-check property with the fixed `npm test` seed. */
 export async function assertTarget(target: FuzzTarget, numRuns: number): Promise<void> {
-  await fc.assert(
-    fc.asyncProperty(target.arbitrary, async (input) => {
-      await target.check(input);
-    }),
-    { seed: FUZZ_SEED, numRuns },
-  );
+  try {
+    await fc.assert(
+      fc.asyncProperty(target.arbitrary, async (input) => {
+        await target.check(input);
+      }),
+      { seed: FUZZ_SEED, numRuns },
+    );
+  } finally {
+    await target.teardown?.();
+  }
 }
