@@ -140,9 +140,10 @@ export class TokenSource {
       );
     }
     // A finite, bounded lifetime: `1e308` (or `1e400`, which JSON reads as Infinity) would
-    // cache the token forever and export an infinite expiry.
+    // cache the token forever and export an infinite expiry; a lifetime under a second (RFC
+    // 6749 §5.1 counts whole seconds) is as unusable as none and gets the default too.
     const expiresIn =
-      typeof body.expires_in === 'number' && body.expires_in > 0
+      typeof body.expires_in === 'number' && body.expires_in >= 1
         ? Math.min(body.expires_in, MAX_EXPIRES_IN_S)
         : DEFAULT_EXPIRES_IN_S;
     return { value: body.access_token, expiresAtMs: started + expiresIn * 1000 };

@@ -122,8 +122,13 @@ targets:
 });
 
 describe('fuzz regressions in the OAuth token answer', () => {
-  it('an absurd expires_in (1e308, or 1e400 read as Infinity) gives a finite, bounded expiry', async () => {
-    for (const expiresIn of ['1e308', '1e400']) {
+  it('an absurd expires_in (1e308, 1e400 read as Infinity, 1e-10) gives a finite, usable expiry', async () => {
+    for (const [expiresIn, expectedS] of [
+      ['1e308', Math.floor(MAX_TIMER_MS / 1000)],
+      ['1e400', Math.floor(MAX_TIMER_MS / 1000)],
+      // Under a second is no usable lifetime: the RFC 6749 default of 300 s, as for 0.
+      ['1e-10', 300],
+    ] as const) {
       const expiries: (number | undefined)[] = [];
       const source = new TokenSource(
         'cred',
@@ -150,7 +155,7 @@ describe('fuzz regressions in the OAuth token answer', () => {
         () => 1_000,
       );
       await expect(source.getToken()).resolves.toBe('t');
-      expect(source.cachedExpiryMs()).toBe(1_000 + Math.floor(MAX_TIMER_MS / 1000) * 1000);
+      expect(source.cachedExpiryMs()).toBe(1_000 + expectedS * 1000);
       expect(expiries.every((ms) => Number.isFinite(ms))).toBe(true);
     }
   });
