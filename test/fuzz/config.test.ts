@@ -6,7 +6,7 @@ import { CONFIG_TARGETS } from './targets/config.ts';
 describe('fuzz: config loader and durations', () => {
   for (const target of CONFIG_TARGETS) {
     it(target.name, async () => {
-      await assertTarget(target, 100);
+      await assertTarget(target, 60);
     });
   }
 });

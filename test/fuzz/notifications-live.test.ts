@@ -6,7 +6,7 @@ import { NOTIFICATIONS_LIVE_TARGETS } from './targets/notifications-live.ts';
 describe('fuzz: Genesys Notifications channel answers and frames', () => {
   for (const target of NOTIFICATIONS_LIVE_TARGETS) {
     it(target.name, async () => {
-      await assertTarget(target, 60);
+      await assertTarget(target, 40);
     });
   }
 });

@@ -6,7 +6,7 @@ import { PEER_TARGETS } from './targets/peers.ts';
 describe('fuzz: OAuth token answers and the simulator inbound validators', () => {
   for (const target of PEER_TARGETS) {
     it(target.name, async () => {
-      await assertTarget(target, 150);
+      await assertTarget(target, 100);
     });
   }
 });

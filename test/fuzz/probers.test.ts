@@ -6,7 +6,7 @@ import { PROBER_TARGETS } from './targets/probers.ts';
 describe('fuzz: inbound message parsers of the probers', () => {
   for (const target of PROBER_TARGETS) {
     it(target.name, async () => {
-      await assertTarget(target, 150);
+      await assertTarget(target, 100);
     });
   }
 });
