@@ -10,7 +10,8 @@ const ISO_DURATION = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?|\.\d+)S)?$/;
  * `discarded`) into seconds: `PT12.4S` → 12.4, `PT0.012S` → 0.012, `PT1M2.5S` → 62.5,
  * `PT1H` → 3600.
  * @throws AudioDataError `ERR_ISO_DURATION_INVALID` for anything else: empty `PT`, date parts
- *   (`P1D`), signs, lowercase designators, fractions on hours or minutes, surrounding spaces.
+ *   (`P1D`), signs, lowercase designators, fractions on hours or minutes, surrounding spaces,
+ *   and digit runs so long the value is not a finite number (`PT999…9H` would be Infinity).
  */
 export function parseIsoDuration(text: string): number {
   const match = ISO_DURATION.exec(text);
@@ -18,10 +19,18 @@ export function parseIsoDuration(text: string): number {
   if (match === null || (hours === undefined && minutes === undefined && seconds === undefined)) {
     throw new AudioDataError(
       'ERR_ISO_DURATION_INVALID',
-      `Invalid ISO-8601 duration ${JSON.stringify(text)}: expected PT[nH][nM][n[.f]S], e.g. "PT12.4S"`,
+      `Invalid ISO-8601 duration ${JSON.stringify(text.slice(0, 40))}: expected PT[nH][nM][n[.f]S], e.g. "PT12.4S"`,
     );
   }
-  return Number(hours ?? 0) * 3600 + Number(minutes ?? 0) * 60 + Number(seconds ?? 0);
+  const total = Number(hours ?? 0) * 3600 + Number(minutes ?? 0) * 60 + Number(seconds ?? 0);
+  // A peer's digits can overflow a double; Infinity would reach timers and positions.
+  if (!Number.isFinite(total)) {
+    throw new AudioDataError(
+      'ERR_ISO_DURATION_INVALID',
+      `Invalid ISO-8601 duration ${JSON.stringify(text.slice(0, 40))}…: too large`,
+    );
+  }
+  return total;
 }
 
 /**

@@ -1,4 +1,5 @@
 import got, { type Got } from 'got';
+import { MAX_TIMER_MS } from '../config/duration.ts';
 import type { Credential } from '../config/load.ts';
 import type { FailureReason } from '../probers/reasons.ts';
 import { classifyRequestError } from '../probers/http/classify-error.ts';
@@ -29,6 +30,11 @@ const FAILURE_HOLD_MS = 5_000;
 const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
 /** RFC 6749 makes expires_in optional; assume a short life rather than a long one. */
 const DEFAULT_EXPIRES_IN_S = 300;
+/**
+ * Longest token lifetime believed: the longest timer Node can arm (about 24.8 days). Real
+ * endpoints issue hours; a longer claim only means an early, harmless refresh.
+ */
+const MAX_EXPIRES_IN_S = Math.floor(MAX_TIMER_MS / 1000);
 
 interface CachedToken {
   value: string;
@@ -133,9 +139,12 @@ export class TokenSource {
         'token endpoint answered without an access_token',
       );
     }
+    // A finite, bounded lifetime: `1e308` (or `1e400`, which JSON reads as Infinity) would
+    // cache the token forever and export an infinite expiry; a lifetime under a second (RFC
+    // 6749 §5.1 counts whole seconds) is as unusable as none and gets the default too.
     const expiresIn =
-      typeof body.expires_in === 'number' && body.expires_in > 0
-        ? body.expires_in
+      typeof body.expires_in === 'number' && body.expires_in >= 1
+        ? Math.min(body.expires_in, MAX_EXPIRES_IN_S)
         : DEFAULT_EXPIRES_IN_S;
     return { value: body.access_token, expiresAtMs: started + expiresIn * 1000 };
   }

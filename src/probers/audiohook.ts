@@ -173,14 +173,17 @@ function checkSelection(media: unknown, offered: MediaItem[]): MediaItem | undef
   if (list.length === 0) return undefined;
   if (list.length > 1) return 'More than one media selected';
   const [first] = list;
+  const channels: unknown = isRecord(first) ? first.channels : undefined;
   const match = offered.find(
     (item) =>
       isRecord(first) &&
       first.type === item.type &&
       first.format === item.format &&
       first.rate === item.rate &&
-      Array.isArray(first.channels) &&
-      JSON.stringify(first.channels) === JSON.stringify(item.channels),
+      // Element by element: JSON.stringify would overflow the stack on a peer's deep array.
+      Array.isArray(channels) &&
+      channels.length === item.channels.length &&
+      item.channels.every((channel, index) => channels[index] === channel),
   );
   return match ?? 'Selected media not one of the offered';
 }

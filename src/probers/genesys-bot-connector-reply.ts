@@ -1,13 +1,10 @@
 import { isObject } from './bot-turn.ts';
 import type { ExpectationFailure } from './http/expectations.ts';
+import { quotePeerValue } from './json-quote.ts';
 
-/** Longest piece of a peer's value quoted in a probe message. */
-const QUOTE_LIMIT = 40;
-
+/** Quotes a peer's value, bounded and stack-safe (a reply can nest thousands deep). */
 function quote(value: unknown): string {
-  // JSON.stringify answers undefined for undefined (a missing field).
-  const text = (JSON.stringify(value) as string | undefined) ?? 'nothing';
-  return text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT)}…` : text;
+  return quotePeerValue(value);
 }
 
 function mismatch(message: string): ExpectationFailure {

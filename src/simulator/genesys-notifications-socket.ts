@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import { stringifyPeerValue } from '../probers/json-quote.ts';
 import type { SimulatorContext } from './context.ts';
 import {
   ChannelStore,
@@ -185,7 +186,12 @@ export class GenesysNotifications {
       reply(FRAMES.badRequest);
       return;
     }
-    const correlation = 'correlationId' in request ? { correlationId: request.correlationId } : {};
+    // Echoed only when it can be written back: a value nested thousands deep would throw from
+    // JSON.stringify inside this socket handler and take the whole simulator down.
+    const correlation =
+      'correlationId' in request && stringifyPeerValue(request.correlationId) !== undefined
+        ? { correlationId: request.correlationId }
+        : {};
     // The channel may have expired or been evicted a moment before its socket was closed.
     if (this.channels.get(channel.id) === undefined) {
       reply({ result: '404', ...correlation });

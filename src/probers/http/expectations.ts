@@ -1,4 +1,8 @@
 import type { FailureReason } from '../reasons.ts';
+import { quotePeerValue, stringifyPeerValue } from '../json-quote.ts';
+
+/** Longest piece of a response value quoted in a failure message. */
+const QUOTE_LIMIT = 120;
 
 /** What a target expects of a response; the schema's `expect` block. */
 export interface Expectations {
@@ -36,17 +40,18 @@ export function checkExpectations(
     if (rule.equals !== undefined && value !== rule.equals) {
       return {
         reason: 'json_mismatch',
-        message: `JSON field ${rule.path} is ${JSON.stringify(value)}, expected ${JSON.stringify(rule.equals)}`,
+        message: `JSON field ${rule.path} is ${quotePeerValue(value, QUOTE_LIMIT)}, expected ${JSON.stringify(rule.equals)}`,
       };
     }
-    if (
-      rule.matches !== undefined &&
-      !new RegExp(rule.matches).test(typeof value === 'string' ? value : JSON.stringify(value))
-    ) {
-      return {
-        reason: 'json_mismatch',
-        message: `JSON field ${rule.path} does not match /${rule.matches}/`,
-      };
+    if (rule.matches !== undefined) {
+      // A value too deep to write as JSON matches nothing (and must not throw).
+      const text = typeof value === 'string' ? value : stringifyPeerValue(value);
+      if (text === undefined || !new RegExp(rule.matches).test(text)) {
+        return {
+          reason: 'json_mismatch',
+          message: `JSON field ${rule.path} does not match /${rule.matches}/`,
+        };
+      }
     }
   }
   return undefined;
