@@ -222,9 +222,17 @@ export class Exporter {
       const recorder = createSessionRecorder(target, this.metrics);
       const { state } = recorder;
       const traced = traceSession(target, traceAttributes, recorder);
+      const events = {
+        ...traced.events,
+        // A connect that failed with an unclassified error is a bug in cxprobe, not the peer.
+        connectFailed: (reason: string, status: number | undefined, message: string) => {
+          if (reason === 'internal') this.metrics.internalErrors.inc({ source: 'session' });
+          traced.events.connectFailed(reason, status, message);
+        },
+      };
       const runner = new SessionRunner(
         built.protocol,
-        traced.events,
+        events,
         traced.audio,
         () => createSessionLog(target, this.history, this.logger, this.redactor),
         built.backoff,
@@ -267,6 +275,7 @@ export class Exporter {
             logger: this.logger,
             redactor: this.redactor,
             traceAttributes,
+            internalError: () => this.metrics.internalErrors.inc({ source: 'probe' }),
           },
           active.last,
         );

@@ -1,8 +1,6 @@
 import type WebSocket from 'ws';
 import type { OpenSession, SessionEnd } from './types.ts';
-
-/** How long our own close handshake may take before the socket is cut. */
-const CLOSE_HANDSHAKE_MS = 2_000;
+import { CLOSE_HANDSHAKE_MS } from './ws-connect.ts';
 
 /**
  * Wraps a connected `ws` socket as an {@link OpenSession} and classifies how it ended. Code
@@ -15,6 +13,7 @@ export class SocketSession implements OpenSession {
   private lastError: string | undefined;
   private resolveEnded!: (end: SessionEnd) => void;
   private readonly cleanups: (() => void)[] = [];
+  private cutTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly socket: WebSocket,
@@ -28,6 +27,9 @@ export class SocketSession implements OpenSession {
       this.lastError = error.message;
       // ws reports frame violations as errors and then closes; the close code it ends with
       // (often 1006) hides why, so the error decides the verdict.
+      // ws answers a frame violation with a close frame and waits for the peer's: a peer that
+      // ignores it must not keep the session half alive.
+      if (error.code?.startsWith('WS_ERR_') === true) this.cutWithin(CLOSE_HANDSHAKE_MS);
       if (this.verdict !== undefined || error.code === undefined) return;
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
         this.verdict = {
@@ -46,6 +48,7 @@ export class SocketSession implements OpenSession {
       }
     });
     socket.once('close', (code: number, reason: Buffer) => {
+      clearTimeout(this.cutTimer);
       for (const cleanup of this.cleanups) cleanup();
       this.resolveEnded(this.verdict ?? this.classify(code, reason.toString()));
     });
@@ -67,9 +70,7 @@ export class SocketSession implements OpenSession {
     // No code at all is legitimate: the AudioHook client closes that way (the peer sees 1005).
     if (graceful.code === undefined) this.socket.close();
     else this.socket.close(graceful.code, graceful.reason);
-    setTimeout(() => {
-      this.socket.terminate();
-    }, CLOSE_HANDSHAKE_MS).unref();
+    this.cutWithin(CLOSE_HANDSHAKE_MS);
   }
 
   close(): void {
@@ -77,6 +78,27 @@ export class SocketSession implements OpenSession {
       { code: 1001, reason: 'shutdown', abnormal: false, message: 'closed by cxprobe' },
       { code: 1001, reason: 'cxprobe stopping' },
     );
+    // A session already ending (its verdict decided, its close frame unanswered) ends now too:
+    // shutdown never waits on a peer.
+    this.cutWithin(CLOSE_HANDSHAKE_MS);
+  }
+
+  terminate(): void {
+    this.finish({
+      code: 1006,
+      reason: 'shutdown',
+      abnormal: false,
+      message: 'cut by cxprobe: the peer did not finish the close in time',
+    });
+    this.socket.terminate();
+  }
+
+  /** Destroys the socket if its close handshake has not finished within `ms`. */
+  protected cutWithin(ms: number): void {
+    if (this.cutTimer !== undefined || this.socket.readyState === this.socket.CLOSED) return;
+    this.cutTimer = setTimeout(() => {
+      this.socket.terminate();
+    }, ms);
   }
 
   /** How a close nobody decided on is classified; protocols with stricter rules override it. */

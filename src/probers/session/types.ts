@@ -93,6 +93,12 @@ export interface OpenSession {
   readonly ended: Promise<SessionEnd>;
   /** Ends the session from our side (shutdown); resolves `ended` with reason `shutdown`. */
   close: () => void;
+  /**
+   * Cuts the session at once, without waiting on the peer: called when a `close` did not end it
+   * within the shutdown grace (a peer that ignores the close handshake or stalls a close
+   * transaction). Resolves `ended` (reason `shutdown` unless already decided).
+   */
+  terminate?: () => void;
 }
 
 /** Everything a protocol needs for one connect attempt. */

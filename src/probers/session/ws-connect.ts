@@ -5,6 +5,13 @@ import { classifyRequestError } from '../http/classify-error.ts';
 import { USER_AGENT } from '../http/request.ts';
 import { ConnectError, type ConnectPhase } from './types.ts';
 
+/**
+ * How long a close handshake may take before the socket is destroyed. `ws` waits 30 s by
+ * default; a peer that ignores our close frame (or answers an invalid frame of its own with
+ * silence) would keep a dead session "connected" and delay shutdown that long.
+ */
+export const CLOSE_HANDSHAKE_MS = 2_000;
+
 export interface WebSocketConnectOptions {
   url: string;
   protocols?: readonly string[];
@@ -50,9 +57,11 @@ export function connectWebSocket(options: WebSocketConnectOptions): Promise<Conn
       socket.terminate();
       reject(error);
     };
-    const clientOptions: ClientOptions = {
+    // `closeTimeout` (ws ≥ 8.18) is missing from @types/ws.
+    const clientOptions: ClientOptions & { closeTimeout: number } = {
       headers: { 'user-agent': USER_AGENT, ...options.headers },
       handshakeTimeout: options.timeoutMs,
+      closeTimeout: CLOSE_HANDSHAKE_MS,
       maxPayload: options.maxPayload ?? 1024 * 1024,
       perMessageDeflate: false,
       followRedirects: false,
