@@ -275,7 +275,9 @@ export class Exporter {
             logger: this.logger,
             redactor: this.redactor,
             traceAttributes,
-            internalError: () => this.metrics.internalErrors.inc({ source: 'probe' }),
+            internalError: () => {
+              this.metrics.internalErrors.inc({ source: 'probe' });
+            },
           },
           active.last,
         );

@@ -1,5 +1,6 @@
 import type { ProbeLog } from '../types.ts';
 import { clampDelayMs } from '../../scheduler/delay.ts';
+import { AttemptScope, runInAttempt } from './attempt-scope.ts';
 import { Backoff, type BackoffSettings } from './backoff.ts';
 import {
   ConnectError,
@@ -103,14 +104,40 @@ export class SessionRunner {
     const attemptStarted = performance.now();
     let session: OpenSession;
     this.lifecycle?.attemptStarting();
+    const scope = new AttemptScope();
+    let announcedConnected: number | undefined;
+    const events: SessionEvents = {
+      ...this.events,
+      connected: (phases) => {
+        announcedConnected ??= performance.now();
+        this.events.connected(phases);
+      },
+    };
     try {
-      session = await this.protocol.open({ events: this.events, audio: this.audio, log, signal });
+      session = await runInAttempt(scope, () =>
+        this.protocol.open({ events, audio: this.audio, log, signal }),
+      );
+      scope.handOver();
     } catch (error) {
+      // Whatever the failed attempt opened goes with it: no socket outlives its attempt.
+      scope.release();
       if (isAborted(signal)) return 'stop';
       const connectError =
         error instanceof ConnectError
           ? error
           : new ConnectError('internal', error instanceof Error ? error.message : String(error));
+      if (announcedConnected !== undefined) {
+        // The session was reported up: report it down, or ws_connected would stay 1.
+        this.events.closed(
+          {
+            code: 1006,
+            reason: 'open_failed',
+            abnormal: true,
+            message: `${connectError.reason}: ${connectError.message}`,
+          },
+          (performance.now() - announcedConnected) / 1000,
+        );
+      }
       this.events.connectFailed(connectError.reason, connectError.httpStatus, connectError.message);
       log.error(`connect failed (${connectError.reason}): ${connectError.message}`);
       log.flush(false, connectError.reason, (performance.now() - attemptStarted) / 1000);

@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import WebSocket, { type ClientOptions } from 'ws';
 import { classifyRequestError } from '../http/classify-error.ts';
 import { USER_AGENT } from '../http/request.ts';
+import { adoptInAttempt } from './attempt-scope.ts';
 import { ConnectError, type ConnectPhase } from './types.ts';
 
 /**
@@ -111,6 +112,12 @@ export function connectWebSocket(options: WebSocketConnectOptions): Promise<Conn
       if (settled) return;
       settled = true;
       options.signal.removeEventListener('abort', onAbort);
+      // If the protocol's open fails after this, the runner cuts the socket (no leak).
+      adoptInAttempt({
+        terminate: () => {
+          socket.terminate();
+        },
+      });
       resolve({ socket, phases: phasesFrom(marks) });
     });
   });
