@@ -1,6 +1,6 @@
 import type WebSocket from 'ws';
 import type { OpenSession, SessionEnd } from './types.ts';
-import { CLOSE_HANDSHAKE_MS } from './ws-connect.ts';
+import { CLOSE_HANDSHAKE_MS, errorSinceOpen } from './ws-connect.ts';
 
 /**
  * Wraps a connected `ws` socket as an {@link OpenSession} and classifies how it ended. Code
@@ -23,7 +23,7 @@ export class SocketSession implements OpenSession {
     this.ended = new Promise((resolve) => {
       this.resolveEnded = resolve;
     });
-    socket.on('error', (error: Error & { code?: string }) => {
+    const onError = (error: Error & { code?: string }) => {
       this.lastError = error.message;
       // ws reports frame violations as errors and then closes; the close code it ends with
       // (often 1006) hides why, so the error decides the verdict.
@@ -46,7 +46,10 @@ export class SocketSession implements OpenSession {
           message: error.message,
         };
       }
-    });
+    };
+    socket.on('error', onError);
+    const early = errorSinceOpen(socket);
+    if (early !== undefined) onError(early);
     socket.once('close', (code: number, reason: Buffer) => {
       clearTimeout(this.cutTimer);
       for (const cleanup of this.cleanups) cleanup();

@@ -13,6 +13,13 @@ import { ConnectError, type ConnectPhase } from './types.ts';
  */
 export const CLOSE_HANDSHAKE_MS = 2_000;
 
+const errorsBeforeSession = new WeakMap<WebSocket, Error>();
+
+/** The first error `socket` reported after it opened (a frame violation in the first bytes). */
+export function errorSinceOpen(socket: WebSocket): Error | undefined {
+  return errorsBeforeSession.get(socket);
+}
+
 export interface WebSocketConnectOptions {
   url: string;
   protocols?: readonly string[];
@@ -112,6 +119,10 @@ export function connectWebSocket(options: WebSocketConnectOptions): Promise<Conn
       if (settled) return;
       settled = true;
       options.signal.removeEventListener('abort', onAbort);
+      // A frame error can come with the handshake, before any session listens: keep it.
+      socket.once('error', (error) => {
+        errorsBeforeSession.set(socket, error);
+      });
       // If the protocol's open fails after this, the runner cuts the socket (no leak).
       adoptInAttempt({
         terminate: () => {
