@@ -115,10 +115,10 @@ export async function startRawPeer(
       }
     });
     socket.on('error', () => undefined);
-    // The HTTP server keeps sockets half-open: the client's FIN (`end`) is where it let go.
+    // The client's FIN (`end`) is where it let go; the peer ignores it and keeps its half open
+    // (the HTTP server allows half-open sockets), as a wedged server would.
     const gone = () => {
       connection.closed = true;
-      socket.destroy();
     };
     socket.once('end', gone);
     socket.once('close', gone);
