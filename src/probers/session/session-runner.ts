@@ -20,7 +20,7 @@ const PLANNED_RECONNECT_SPREAD_MS = 250;
  */
 export const PLANNED_MIN_LIFETIME_MS = 10_000;
 /** After `stop()` closed the session, how long the peer gets before the socket is cut. */
-export const STOP_GRACE_MS = 2_500;
+export const STOP_GRACE_MS = 2_000;
 
 /**
  * Hooks around the runner's own lifecycle, beyond what {@link SessionEvents} report: the
@@ -40,6 +40,8 @@ export interface SessionLifecycle {
 export class SessionRunner {
   private readonly controller = new AbortController();
   private current: OpenSession | undefined;
+  /** The connect attempt in progress, if any: stop() releases it when the grace runs out. */
+  private opening: AttemptScope | undefined;
   private loop: Promise<void> | undefined;
   private readonly backoff: Backoff;
 
@@ -69,6 +71,8 @@ export class SessionRunner {
     // close transaction stalls, is cut after the grace.
     if (!(await settlesWithin(this.loop, STOP_GRACE_MS))) {
       this.current?.terminate?.();
+      // An attempt still opening (a stalled open transaction) loses its sockets too.
+      this.opening?.release();
       await settlesWithin(this.loop, STOP_GRACE_MS);
     }
     this.lifecycle?.stopped();
@@ -105,6 +109,7 @@ export class SessionRunner {
     let session: OpenSession;
     this.lifecycle?.attemptStarting();
     const scope = new AttemptScope();
+    this.opening = scope;
     let announcedConnected: number | undefined;
     const events: SessionEvents = {
       ...this.events,
@@ -118,7 +123,9 @@ export class SessionRunner {
         this.protocol.open({ events, audio: this.audio, log, signal }),
       );
       scope.handOver();
+      this.opening = undefined;
     } catch (error) {
+      this.opening = undefined;
       // Whatever the failed attempt opened goes with it: no socket outlives its attempt.
       scope.release();
       if (isAborted(signal)) return 'stop';
