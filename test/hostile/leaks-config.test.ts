@@ -150,3 +150,62 @@ describe('audio: {source: wav} is checked at load time (issue 9, defect 7)', () 
     );
   });
 });
+
+describe('a timeout longer than the interval is rejected for every kind (issue 9, defect 7)', () => {
+  const kinds: Record<string, string> = {
+    http: 'url: http://example.com/',
+    'genesys-rest': 'credential: genesys\n    path: /api/v2/users/me',
+    'cognigy-rest': 'url: http://bot.example/\n    url_token: t',
+    'cognigy-socket': 'url: http://bot.example/\n    url_token: t',
+    audiohook: 'url: wss://audio.example/\n    api_key: k\n    client_secret: c2VjcmV0',
+    'voicegateway-listen': 'url: wss://audio.example/listen',
+  };
+  const yaml = (kind: string, global: string, timeout: string) => `${global}credentials:
+  genesys: {type: genesys, region: us_east_1, client_id: a, client_secret: b}
+targets:
+  - name: t
+    kind: ${kind}
+${timeout}    ${kinds[kind] ?? ''}
+`;
+
+  async function problemOf(text: string): Promise<string> {
+    const dir = await tempDir('timing');
+    const file = path.join(dir, 'cxprobe.yml');
+    await writeFile(file, text);
+    const verdict = await loadWithin(file, 3_000);
+    return verdict instanceof ConfigError ? verdict.message : 'accepted';
+  }
+
+  it('when the interval is defaulted (built-in 30 s) and the timeout is the target’s', async () => {
+    for (const kind of Object.keys(kinds)) {
+      expect(await problemOf(yaml(kind, '', '    timeout: 45s\n')), kind).toContain(
+        'targets[0].timeout: timeout (45000 ms) must not exceed interval (30000 ms) (interval from global or the defaults)',
+      );
+    }
+  });
+
+  it('when both come from global (global.interval below the default timeout)', async () => {
+    for (const kind of [
+      'http',
+      'genesys-rest',
+      'cognigy-socket',
+      'audiohook',
+      'voicegateway-listen',
+    ]) {
+      expect(await problemOf(yaml(kind, 'global: {interval: 5s}\n', '')), kind).toContain(
+        'targets[0].timeout: timeout (10000 ms) must not exceed interval (5000 ms) (timeout and interval from global or the defaults)',
+      );
+    }
+  });
+
+  it('leaves kinds without an interval alone, and accepts a timeout within the interval', async () => {
+    expect(
+      await problemOf(`targets:
+  - {name: ws, kind: websocket, url: "ws://example.com/", timeout: 45s}
+`),
+    ).toBe('accepted');
+    expect(await problemOf(yaml('http', 'global: {interval: 5s, timeout: 5s}\n', ''))).toBe(
+      'accepted',
+    );
+  });
+});
