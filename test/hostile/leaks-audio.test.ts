@@ -54,7 +54,7 @@ describe('streaming audio against hostile conditions (issue 9, defect 5)', () =>
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  it('a WAV that vanished after load ends each attempt with audio_source_failed and leaks no socket', async () => {
+  it('a WAV that vanished after load ends each attempt with audio_unreadable and leaks no socket', async () => {
     const peer = await startListenServer();
     cleanups.push(
       () =>
@@ -108,7 +108,7 @@ describe('streaming audio against hostile conditions (issue 9, defect 5)', () =>
     );
     const failures = recorder.of('connectFailed').map(([reason]) => reason);
     expect(failures.length).toBeGreaterThanOrEqual(5);
-    expect(new Set(failures)).toEqual(new Set(['audio_source_failed']));
+    expect(new Set(failures)).toEqual(new Set(['audio_unreadable']));
     // Announced up, then down: ws_connected returns to 0 after every attempt.
     const closes = recorder.of('closed').map(([end]) => (end as SessionEnd).reason);
     expect(closes.length).toBe(recorder.of('connected').length);

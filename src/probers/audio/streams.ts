@@ -186,7 +186,7 @@ function readWav(file: string | undefined): WavAudio {
         : error instanceof Error
           ? error.message
           : String(error);
-    throw new ConnectError('audio_source_failed', `cannot play the WAV file: ${detail}`);
+    throw new ConnectError('audio_unreadable', `cannot play the WAV file: ${detail}`);
   }
 }
 
