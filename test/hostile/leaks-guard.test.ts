@@ -9,7 +9,18 @@ import { tempDir } from './leaks-files.ts';
 
 const ROOT = path.join(import.meta.dirname, '../..');
 const CLI = path.join(ROOT, 'bin/cxprobe.js');
-const PRELOAD = path.join(import.meta.dirname, 'leaks-guard-preload.mjs');
+/**
+ * Loaded with `node --import` into the child: stands in for a bug that a peer's input reaches
+ * inside a callback (a message handler, a timer), where no caller can catch it. SIGUSR2 fires
+ * it once the exporter listens; the secret in the messages must be scrubbed from the log.
+ */
+const PRELOAD = `
+const secret = process.env.GUARD_TEST_SECRET ?? '';
+process.on('SIGUSR2', () => {
+  setTimeout(() => { void Promise.reject(new Error('rejected with ' + secret)); }, 50);
+  throw new Error('handler blew up on ' + secret);
+});
+`;
 const SECRET = 'guard-test-secret-3f9a';
 
 /**
@@ -24,7 +35,9 @@ describe('the last-resort guard of cxprobe run', () => {
   afterEach(async () => {
     child?.kill('SIGKILL');
     child = undefined;
-    await new Promise((resolve) => target?.close(resolve) ?? resolve(undefined));
+    const server = target;
+    target = undefined;
+    if (server !== undefined) await new Promise((resolve) => server.close(resolve));
   });
 
   it('survives an uncaught exception and an unhandled rejection, counts and redacts them', async () => {
@@ -37,6 +50,8 @@ describe('the last-resort guard of cxprobe run', () => {
     const port = (target.address() as AddressInfo).port;
     const dir = await tempDir('guard');
     const file = path.join(dir, 'cxprobe.yml');
+    const preload = path.join(dir, 'throwing-handler.mjs');
+    await writeFile(preload, PRELOAD);
     await writeFile(
       file,
       `global: {interval: 300ms, timeout: 250ms}
@@ -53,7 +68,7 @@ targets:
         process.execPath,
         [
           '--import',
-          PRELOAD,
+          preload,
           CLI,
           'run',
           `--config.file=${file}`,

@@ -73,11 +73,11 @@ export async function startRawPeer(
     socket.once('close', () => sockets.delete(socket));
   });
   server.on('upgrade', (request: http.IncomingMessage, socket: Socket) => {
-    const key = String(request.headers['sec-websocket-key'] ?? '');
+    const key = request.headers['sec-websocket-key'] ?? '';
     const accept = createHash('sha1')
       .update(key + GUID)
       .digest('base64');
-    const offered = String(request.headers['sec-websocket-protocol'] ?? '')
+    const offered = (request.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((item) => item.trim())
       .filter((item) => item !== '');
