@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics/catalogue.ts';
 import { MetricsRecorder } from '../metrics/recorder.ts';
 import { createTargetProber } from '../probers/index.ts';
 import { SessionRunner } from '../probers/session/session-runner.ts';
+import type { SessionEnd } from '../probers/session/types.ts';
 import { createSessionRecorder, type SessionState } from '../metrics/session-recorder.ts';
 import { createSessionLog } from './session-log.ts';
 import type { ProberDeps } from '../probers/deps.ts';
@@ -228,6 +229,12 @@ export class Exporter {
         connectFailed: (reason: string, status: number | undefined, message: string) => {
           if (reason === 'internal') this.metrics.internalErrors.inc({ source: 'session' });
           traced.events.connectFailed(reason, status, message);
+        },
+        closed: (end: SessionEnd, seconds: number) => {
+          if (end.reason === 'internal_error') {
+            this.metrics.internalErrors.inc({ source: 'session' });
+          }
+          traced.events.closed(end, seconds);
         },
       };
       const runner = new SessionRunner(

@@ -1,5 +1,6 @@
 import type WebSocket from 'ws';
 import type { OpenSession, SessionEnd } from './types.ts';
+import { handlerErrorOf } from './guarded-socket.ts';
 import { CLOSE_HANDSHAKE_MS, errorSinceOpen } from './ws-connect.ts';
 
 /**
@@ -53,7 +54,9 @@ export class SocketSession implements OpenSession {
     socket.once('close', (code: number, reason: Buffer) => {
       clearTimeout(this.cutTimer);
       for (const cleanup of this.cleanups) cleanup();
-      this.resolveEnded(this.verdict ?? this.classify(code, reason.toString()));
+      this.resolveEnded(
+        this.verdict ?? this.handlerFailure() ?? this.classify(code, reason.toString()),
+      );
     });
   }
 
@@ -102,6 +105,18 @@ export class SocketSession implements OpenSession {
     this.cutTimer = setTimeout(() => {
       this.socket.terminate();
     }, ms);
+  }
+
+  /** A listener threw on the peer's input (a bug): the session was cut, and says why. */
+  private handlerFailure(): SessionEnd | undefined {
+    const error = handlerErrorOf(this.socket);
+    if (error === undefined) return undefined;
+    return {
+      code: 1006,
+      reason: 'internal_error',
+      abnormal: true,
+      message: `cxprobe failed handling the peer's message (a bug): ${error.message}`,
+    };
   }
 
   /** How a close nobody decided on is classified; protocols with stricter rules override it. */

@@ -19,6 +19,7 @@ export const CLOSE_REASONS = {
   unauthorized: 'the server refused the session (AudioHook disconnect unauthorized)',
   server_error: 'the server ended the session with an error (disconnect error, error message)',
   token_expired: 'the server closed the channel because the token that created it expired',
+  internal_error: 'a bug in cxprobe while handling what the peer sent; see the log',
   open_failed:
     'the connection was up but the session could not be set up (e.g. its audio source failed)',
 } as const;

@@ -4,6 +4,7 @@ import WebSocket, { type ClientOptions } from 'ws';
 import { classifyRequestError } from '../http/classify-error.ts';
 import { USER_AGENT } from '../http/request.ts';
 import { adoptInAttempt } from './attempt-scope.ts';
+import { guardListeners } from './guarded-socket.ts';
 import { ConnectError, type ConnectPhase } from './types.ts';
 
 /**
@@ -119,6 +120,7 @@ export function connectWebSocket(options: WebSocketConnectOptions): Promise<Conn
       if (settled) return;
       settled = true;
       options.signal.removeEventListener('abort', onAbort);
+      guardListeners(socket);
       // A frame error can come with the handshake, before any session listens: keep it.
       socket.once('error', (error) => {
         errorsBeforeSession.set(socket, error);
