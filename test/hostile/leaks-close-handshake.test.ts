@@ -9,8 +9,9 @@ import { frame, startRawPeer, type RawPeer } from './leaks-raw-peer.ts';
 /**
  * Issue 9, defect 5: a peer that sends one invalid frame and then ignores the close handshake
  * kept the session "connected" for 30 s (`ws`'s default close timeout) and delayed SIGTERM by as
- * much. Our close frame now gets 2 s (docs/protocols.md §1: RFC 6455 §7.1.1 lets the client cut
- * TCP when the server does not close), then the socket is cut and the end classified.
+ * much. Our close frame now gets 2 s (RFC 6455 §7.1.1 lets the client cut
+ * TCP when the server does not close; docs/protocols.md §7), then the socket is cut and the end
+ * classified.
  */
 const websocketYaml = (url: string) => `
 targets:
