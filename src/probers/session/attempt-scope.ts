@@ -1,5 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-
 /** Something a connect attempt opened that must not outlive a failed attempt (a socket). */
 export interface AttemptResource {
   terminate: () => void;
@@ -29,14 +27,20 @@ export class AttemptScope {
   }
 }
 
-const storage = new AsyncLocalStorage<AttemptScope>();
+const scopes = new WeakMap<AbortSignal, AttemptScope>();
 
-/** Runs `open` with `scope` as the current attempt (seen across its awaits). */
-export function runInAttempt<T>(scope: AttemptScope, open: () => Promise<T>): Promise<T> {
-  return storage.run(scope, open);
+/**
+ * A signal of its own for one attempt (it follows `stop`), with `scope` registered under it:
+ * protocols hand their context's signal to `connectWebSocket`, which finds the attempt by it.
+ * (Not AsyncLocalStorage: its context tracking slows every promise of the audio sessions.)
+ */
+export function attemptSignal(stop: AbortSignal, scope: AttemptScope): AbortSignal {
+  const signal = AbortSignal.any([stop]);
+  scopes.set(signal, scope);
+  return signal;
 }
 
-/** Registers a resource with the attempt in progress, if any. */
-export function adoptInAttempt(resource: AttemptResource): void {
-  storage.getStore()?.adopt(resource);
+/** Registers a resource with the attempt `signal` belongs to, if any. */
+export function adoptInAttempt(signal: AbortSignal, resource: AttemptResource): void {
+  scopes.get(signal)?.adopt(resource);
 }

@@ -1,6 +1,6 @@
 import type { ProbeLog } from '../types.ts';
 import { clampDelayMs } from '../../scheduler/delay.ts';
-import { AttemptScope, runInAttempt } from './attempt-scope.ts';
+import { AttemptScope, attemptSignal } from './attempt-scope.ts';
 import { Backoff, type BackoffSettings } from './backoff.ts';
 import {
   ConnectError,
@@ -119,9 +119,12 @@ export class SessionRunner {
       },
     };
     try {
-      session = await runInAttempt(scope, () =>
-        this.protocol.open({ events, audio: this.audio, log, signal }),
-      );
+      session = await this.protocol.open({
+        events,
+        audio: this.audio,
+        log,
+        signal: attemptSignal(signal, scope),
+      });
       scope.handOver();
       this.opening = undefined;
     } catch (error) {

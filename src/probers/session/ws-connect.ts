@@ -126,7 +126,7 @@ export function connectWebSocket(options: WebSocketConnectOptions): Promise<Conn
         errorsBeforeSession.set(socket, error);
       });
       // If the protocol's open fails after this, the runner cuts the socket (no leak).
-      adoptInAttempt({
+      adoptInAttempt(options.signal, {
         terminate: () => {
           socket.terminate();
         },
