@@ -8,6 +8,7 @@ import { configJsonSchema } from './config/json-schema.ts';
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from './log/logger.ts';
 import { demoBanner, startDemo } from './cli/demo.ts';
 import { displayUrl, parseListenAddress } from './cli/listen-address.ts';
+import { installLastResortGuard } from './cli/last-resort-guard.ts';
 import { describeStartupError, handleSignals, startExporter } from './cli/serve.ts';
 import { BUILD } from './cli/version.ts';
 import { startSimulator } from './simulator/index.ts';
@@ -44,6 +45,21 @@ async function makeLogger(
   return createLogger({ level: flags['log.level'], format: flags['log.format'], redactor });
 }
 
+/** From the first probe on, a bug reached by a peer's input is counted, not fatal. */
+function guardProcess(
+  running: {
+    exporter?: import('./exporter/exporter.ts').Exporter;
+    metrics?: import('./metrics/catalogue.ts').Metrics;
+  },
+  logger: Logger,
+): void {
+  installLastResortGuard({
+    logger,
+    count: (source) => running.metrics?.internalErrors.inc({ source }),
+    redactor: () => running.exporter?.redactor() ?? createRedactor([]),
+  });
+}
+
 logOptions(
   program
     .command('run', { isDefault: true })
@@ -57,11 +73,13 @@ logOptions(
 ).action(async (flags: LogFlags & { 'config.file': string; 'web.listenAddress': string }) => {
   const running: {
     exporter?: import('./exporter/exporter.ts').Exporter;
+    metrics?: import('./metrics/catalogue.ts').Metrics;
     stop: () => Promise<void>;
   } = {
     stop: async () => {},
   };
   const logger = await makeLogger(flags, () => running.exporter?.redactor() ?? createRedactor([]));
+  guardProcess(running, logger);
   try {
     const started = await startExporter({
       configFile: flags['config.file'],
@@ -69,6 +87,7 @@ logOptions(
       logger,
     });
     running.exporter = started.exporter;
+    running.metrics = started.metrics;
     running.stop = started.stop;
     handleSignals(running, logger);
   } catch (error) {
@@ -94,12 +113,14 @@ logOptions(
   ) => {
     const running: {
       exporter?: import('./exporter/exporter.ts').Exporter;
+      metrics?: import('./metrics/catalogue.ts').Metrics;
       stop: () => Promise<void>;
     } = { stop: async () => {} };
     const logger = await makeLogger(
       flags,
       () => running.exporter?.redactor() ?? createRedactor([]),
     );
+    guardProcess(running, logger);
     try {
       const demo = await startDemo({
         listenAddress: flags['web.listenAddress'],
@@ -108,6 +129,7 @@ logOptions(
         ...(flags['config.file'] === undefined ? {} : { configFile: flags['config.file'] }),
       });
       running.exporter = demo.exporter.exporter;
+      running.metrics = demo.exporter.metrics;
       running.stop = demo.stop;
       handleSignals(running, logger);
       const host = parseListenAddress(flags['web.listenAddress']).host;

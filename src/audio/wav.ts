@@ -1,3 +1,4 @@
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { decodeMulaw, deinterleave, unpackL16 } from './codec.ts';
 import { AudioDataError } from './errors.ts';
 
@@ -132,4 +133,32 @@ function decodeData(data: Uint8Array, fmt: FmtChunk): WavAudio {
     encoding: fmt.encoding,
     samples: deinterleave(interleaved, fmt.channels),
   };
+}
+
+/** A WAV file cxprobe plays: minutes of 8–16 kHz audio; anything larger is a mistake. */
+export const MAX_WAV_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads and parses a WAV file, refusing what is not a regular file of at most
+ * {@link MAX_WAV_BYTES}: a FIFO or a device would block this synchronous read (and the whole
+ * event loop) forever. Opened non-blocking and checked on the open descriptor.
+ * @throws AudioDataError `ERR_WAV_INVALID`, or the file system's error (ENOENT, EACCES, …)
+ */
+export function readWavFile(file: string): WavAudio {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw invalid('not a regular file');
+    if (stats.size > MAX_WAV_BYTES) throw invalid(`larger than ${String(MAX_WAV_BYTES)} bytes`);
+    const data = Buffer.alloc(stats.size);
+    let filled = 0;
+    while (filled < data.length) {
+      const read = readSync(fd, data, filled, data.length - filled, filled);
+      if (read === 0) break;
+      filled += read;
+    }
+    return parseWav(data.subarray(0, filled));
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.ts';
 import { Exporter } from '../exporter/exporter.ts';
-import { createMetrics } from '../metrics/catalogue.ts';
+import { createMetrics, type Metrics } from '../metrics/catalogue.ts';
 import { createApp } from '../server/app.ts';
 import { startTracing, type Tracing, type TracingOptions } from '../tracing/setup.ts';
 import { parseListenAddress } from './listen-address.ts';
@@ -13,6 +13,7 @@ export interface RunningExporter {
   exporter: Exporter;
   server: Server;
   address: AddressInfo;
+  metrics: Metrics;
   /** OpenTelemetry tracing, enabled when the OTEL_* environment configures it. */
   tracing: Tracing;
   /** Stops probing, flushes the traces, then closes the HTTP server. Idempotent. */
@@ -89,6 +90,7 @@ async function serve(
     exporter,
     server,
     address,
+    metrics,
     tracing,
     stop: () =>
       (stopping ??= (async () => {
@@ -106,7 +108,13 @@ async function serve(
   };
 }
 
-/** SIGHUP reloads; SIGTERM and SIGINT stop cleanly and exit 0. */
+/**
+ * SIGTERM/SIGINT exit by this deadline even if something still waits on a peer: sessions get
+ * their close handshakes cut well before (SessionRunner's STOP_GRACE_MS), this is the backstop.
+ */
+export const SHUTDOWN_DEADLINE_MS = 4_500;
+
+/** SIGHUP reloads; SIGTERM and SIGINT stop cleanly and exit 0 (within SHUTDOWN_DEADLINE_MS). */
 export function handleSignals(
   running: { exporter?: Exporter; stop: () => Promise<void> },
   logger: Logger,
@@ -119,6 +127,13 @@ export function handleSignals(
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'shutting down');
+      setTimeout(() => {
+        logger.warn(
+          { deadline_seconds: SHUTDOWN_DEADLINE_MS / 1000 },
+          'shutdown deadline passed; exiting with work still pending',
+        );
+        process.exit(0);
+      }, SHUTDOWN_DEADLINE_MS).unref();
       running.stop().then(
         () => process.exit(0),
         (error: unknown) => {

@@ -1,4 +1,11 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
+import { readWavFile } from '../audio/wav.ts';
+import {
+  checkStats,
+  CONFIG_FILE_LIMITS,
+  readRegularFile,
+  SECRET_FILE_LIMITS,
+} from './bounded-read.ts';
 import path from 'node:path';
 import {
   isScalar,
@@ -53,7 +60,7 @@ export async function loadConfigFile(
 ): Promise<Config> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readRegularFile(file, CONFIG_FILE_LIMITS)).toString('utf8');
   } catch (error) {
     throw new ConfigError([{ file, message: `cannot read config file: ${describe(error)}` }]);
   }
@@ -322,7 +329,9 @@ async function resolveSecretFiles(
       if (!key.endsWith('_file') || key === 'ca_file' || typeof fileName !== 'string') continue;
       const secretKey = key.slice(0, -'_file'.length);
       try {
-        holder[secretKey] = (await readFile(path.resolve(baseDir, fileName), 'utf8')).trim();
+        // Bounded: a FIFO or device here used to wedge check-config, SIGHUP and /-/reload.
+        const secret = await readRegularFile(path.resolve(baseDir, fileName), SECRET_FILE_LIMITS);
+        holder[secretKey] = secret.toString('utf8').trim();
         Reflect.deleteProperty(holder, key);
       } catch (error) {
         const fieldPath = [...holderPath, key];
@@ -338,7 +347,9 @@ async function resolveSecretFiles(
     const caFile = target.tls?.ca_file;
     if (caFile === undefined) continue;
     try {
-      await access(path.resolve(baseDir, caFile));
+      const resolved = path.resolve(baseDir, caFile);
+      await access(resolved);
+      checkStats(await stat(resolved), SECRET_FILE_LIMITS.maxBytes * 16);
     } catch (error) {
       const fieldPath = ['targets', index, 'tls', 'ca_file'];
       problems.push({
@@ -346,6 +357,44 @@ async function resolveSecretFiles(
         path: formatPath(fieldPath),
         message: `cannot read CA file: ${describe(error)}`,
       });
+    }
+  }
+  problems.push(...checkWavFiles(config, baseDir, doc, at));
+  return problems;
+}
+
+/**
+ * `audio: {source: wav}` must name a WAV that can be played: it is resolved relative to the
+ * config file (and stored resolved, so the probe reads the same file whatever the working
+ * directory), must be a regular file within the size limit, and must parse. A missing file used
+ * to be found only at run time, one leaked socket per attempt.
+ */
+function checkWavFiles(
+  config: RawConfig,
+  baseDir: string,
+  doc: Document,
+  at: (offset: number | undefined) => Omit<ConfigProblem, 'message'>,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [index, target] of config.targets.entries()) {
+    const audio = 'audio' in target ? target.audio : undefined;
+    if (audio?.source !== 'wav') continue;
+    const fieldPath = ['targets', index, 'audio', audio.file === undefined ? 'source' : 'file'];
+    const problem = (message: string) => ({
+      ...at(nodeAt(doc, fieldPath)?.range?.[0] ?? nearestNode(doc, fieldPath)?.range?.[0]),
+      path: formatPath(fieldPath),
+      message,
+    });
+    if (audio.file === undefined) {
+      problems.push(problem('source: wav needs a file'));
+      continue;
+    }
+    const resolved = path.resolve(baseDir, audio.file);
+    try {
+      readWavFile(resolved);
+      audio.file = resolved;
+    } catch (error) {
+      problems.push(problem(`cannot play WAV file: ${describe(error)}`));
     }
   }
   return problems;
@@ -397,7 +446,13 @@ function collectSecrets(value: unknown, secrets: Set<string>): void {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
+  // System errors say it with their code; ours (a FIFO refused, a bad WAV) with their message.
+  if (
+    error instanceof Error &&
+    'errno' in error &&
+    'code' in error &&
+    typeof error.code === 'string'
+  ) {
     return error.code === 'ENOENT' ? 'no such file' : error.code;
   }
   return error instanceof Error ? error.message : String(error);

@@ -9,6 +9,9 @@ export function isBotTurnKind(kind: string): kind is BotTurnKind {
   return (BOT_TURN_KINDS as readonly string[]).includes(kind);
 }
 
+/** Persistent kinds that keep one session open and have no `interval` field. */
+const KINDS_WITHOUT_INTERVAL: ReadonlySet<string> = new Set(['websocket', 'genesys-notifications']);
+
 /** The defaults timing depends on; passed in so this module has no runtime import of the schema. */
 export interface TimingDefaults {
   intervalMs: number;
@@ -54,17 +57,26 @@ export function resolveTiming(
   const botKind = isBotTurnKind(target.kind);
   if (target.timeout !== undefined || !botKind) {
     const timeout = target.timeout ?? globalTimeout;
-    // zod leaves an absent `interval` out, so other kinds are checked only against their own
-    // interval (as before); a bot kind's explicit timeout is checked against the effective one.
-    if ((!botKind && ownInterval === undefined) || timeout <= interval) {
+    // Every kind that runs on an interval is checked against its effective one, defaulted or
+    // not (issue 9): a timeout longer than the interval cannot run. Session kinds without an
+    // interval (a WebSocket kept open) have nothing to check.
+    if (KINDS_WITHOUT_INTERVAL.has(target.kind) || timeout <= interval) {
       return { interval, timeout };
     }
+    const inherited = [
+      ...(target.timeout === undefined ? ['timeout'] : []),
+      ...(ownInterval === undefined ? ['interval'] : []),
+    ];
     return {
       interval,
       timeout,
       problem: {
-        field: target.timeout !== undefined ? 'timeout' : 'interval',
-        message: `timeout (${timeout} ms) must not exceed interval (${interval} ms)`,
+        field: target.timeout !== undefined || ownInterval === undefined ? 'timeout' : 'interval',
+        message:
+          `timeout (${timeout} ms) must not exceed interval (${interval} ms)` +
+          (inherited.length === 0
+            ? ''
+            : ` (${inherited.join(' and ')} from global or the defaults)`),
       },
     };
   }

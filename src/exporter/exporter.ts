@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics/catalogue.ts';
 import { MetricsRecorder } from '../metrics/recorder.ts';
 import { createTargetProber } from '../probers/index.ts';
 import { SessionRunner } from '../probers/session/session-runner.ts';
+import type { SessionEnd } from '../probers/session/types.ts';
 import { createSessionRecorder, type SessionState } from '../metrics/session-recorder.ts';
 import { createSessionLog } from './session-log.ts';
 import type { ProberDeps } from '../probers/deps.ts';
@@ -222,9 +223,23 @@ export class Exporter {
       const recorder = createSessionRecorder(target, this.metrics);
       const { state } = recorder;
       const traced = traceSession(target, traceAttributes, recorder);
+      const events = {
+        ...traced.events,
+        // A connect that failed with an unclassified error is a bug in cxprobe, not the peer.
+        connectFailed: (reason: string, status: number | undefined, message: string) => {
+          if (reason === 'internal') this.metrics.internalErrors.inc({ source: 'session' });
+          traced.events.connectFailed(reason, status, message);
+        },
+        closed: (end: SessionEnd, seconds: number) => {
+          if (end.reason === 'internal_error') {
+            this.metrics.internalErrors.inc({ source: 'session' });
+          }
+          traced.events.closed(end, seconds);
+        },
+      };
       const runner = new SessionRunner(
         built.protocol,
-        traced.events,
+        events,
         traced.audio,
         () => createSessionLog(target, this.history, this.logger, this.redactor),
         built.backoff,
@@ -267,6 +282,9 @@ export class Exporter {
             logger: this.logger,
             redactor: this.redactor,
             traceAttributes,
+            internalError: () => {
+              this.metrics.internalErrors.inc({ source: 'probe' });
+            },
           },
           active.last,
         );

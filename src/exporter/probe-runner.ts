@@ -16,6 +16,8 @@ export interface ProbeRunnerDeps {
   history: ProbeHistory;
   logger: Logger;
   redactor: () => Redactor;
+  /** A prober threw (a bug): counted in `internal_errors_total{source="probe"}`. */
+  internalError?: () => void;
   /** The target's span attributes (`targetAttributes`); its name and kind when absent. */
   traceAttributes?: Attributes;
 }
@@ -75,6 +77,7 @@ export async function runProbe(
     ]);
   } catch (error) {
     logger.error({ err: error }, 'prober threw; this is a bug');
+    deps.internalError?.();
     result = {
       success: false,
       reason: 'internal',

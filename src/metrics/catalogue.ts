@@ -57,6 +57,15 @@ export type HttpPhase = (typeof HTTP_PHASES)[number];
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/** Where an internal error (a bug) was caught: the bounded `source` of `internal_errors_total`. */
+export const INTERNAL_ERROR_SOURCES = [
+  'uncaught_exception',
+  'unhandled_rejection',
+  'probe',
+  'session',
+] as const;
+export type InternalErrorSource = (typeof INTERNAL_ERROR_SOURCES)[number];
+
 const LINT_FAILING_DEFAULT_METRICS = [
   'nodejs_active_handles_total',
   'nodejs_active_requests_total',
@@ -354,6 +363,12 @@ export function createMetrics(build: { version: string; revision: string }) {
       labelNames: ['result'] as const,
       registers,
     }),
+    internalErrors: new Counter({
+      name: `${NAMESPACE}_internal_errors_total`,
+      help: 'Errors cxprobe did not expect (bugs), by where they were caught; the process keeps running.',
+      labelNames: ['source'] as const,
+      registers,
+    }),
     targetsConfigured: new Gauge({
       name: `${NAMESPACE}_targets`,
       help: 'Configured targets by kind.',
@@ -382,6 +397,7 @@ export function createMetrics(build: { version: string; revision: string }) {
     1,
   );
   for (const result of ['success', 'failure'] as const) metrics.configReloads.inc({ result }, 0);
+  for (const source of INTERNAL_ERROR_SOURCES) metrics.internalErrors.inc({ source }, 0);
   // Process metrics and the event-loop delay (nodejs_eventloop_lag_p99_seconds and friends).
   collectDefaultMetrics({ register: openMetrics, eventLoopMonitoringPrecision: 10 });
   // prom-client names these gauges `_total`, which promtool rightly flags as a counter suffix;

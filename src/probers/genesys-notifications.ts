@@ -19,6 +19,7 @@ import { Pinger, startControlPings } from './session/pingers.ts';
 import { rawText } from './session/steps.ts';
 import { ConnectError, type SessionProtocol } from './session/types.ts';
 import { connectWebSocket } from './session/ws-connect.ts';
+import type { RawData, WebSocket } from 'ws';
 
 type NotificationsTarget = Extract<Target, { kind: 'genesys-notifications' }>;
 
@@ -97,6 +98,10 @@ export function createGenesysNotificationsProtocol(
         current.tokenExpiresAt,
       );
       const { socket } = session;
+      // Everything the server sends from the first byte on is handled, in order: a
+      // socket_closing or heartbeat in the same write as the subscribe answer (or during the
+      // REST subscribe) is replayed once the session is set up, never dropped.
+      const early = new EarlyMessages(socket);
       const subscribeStarted = performance.now();
       try {
         if (topics.length > 0 && subscribeVia === 'websocket') {
@@ -109,6 +114,7 @@ export function createGenesysNotificationsProtocol(
           }
         }
       } catch (error) {
+        early.stop();
         socket.close(1000, 'subscribe failed');
         if (error instanceof ConnectError && error.reason === 'channel_gone') channel = undefined;
         throw error;
@@ -183,7 +189,7 @@ export function createGenesysNotificationsProtocol(
         clearTimeout(rollover);
       });
 
-      socket.on('message', (data, isBinary) => {
+      const onMessage = (data: RawData, isBinary: boolean) => {
         if (isBinary) {
           session.finish(
             {
@@ -253,8 +259,41 @@ export function createGenesysNotificationsProtocol(
             { code: 1000, reason: 'channel gone' },
           );
         }
-      });
+      };
+      early.handOver(onMessage);
       return session;
     },
   };
+}
+
+/** Messages kept between the upgrade and the session's own handler: a handful, bounded. */
+const MAX_EARLY_MESSAGES = 256;
+
+/**
+ * Holds the messages that arrive before the session's handler is attached (`ws` emits every
+ * frame of a TCP segment in one go, before an awaited subscribe can resume), then replays them
+ * to it in order and lets it take over. Past the bound the oldest are dropped: a server flooding
+ * us before it even answered the subscribe is not owed every one.
+ */
+class EarlyMessages {
+  private readonly held: [RawData, boolean][] = [];
+  private readonly hold = (data: RawData, isBinary: boolean) => {
+    if (this.held.length >= MAX_EARLY_MESSAGES) this.held.shift();
+    this.held.push([data, isBinary]);
+  };
+
+  constructor(private readonly socket: WebSocket) {
+    socket.on('message', this.hold);
+  }
+
+  stop(): void {
+    this.socket.off('message', this.hold);
+    this.held.length = 0;
+  }
+
+  handOver(handler: (data: RawData, isBinary: boolean) => void): void {
+    this.socket.off('message', this.hold);
+    this.socket.on('message', handler);
+    for (const [data, isBinary] of this.held.splice(0)) handler(data, isBinary);
+  }
 }

@@ -20,6 +20,7 @@ export const REASONS = {
   body_too_large: 'the response body (decompressed) exceeded max_body_bytes',
   json_mismatch: 'a JSON field expectation failed',
   bot_failed: 'the bot answered with an error or a FAILED state',
+  audio_unreadable: 'the configured audio source (a WAV file) could not be read',
   internal: 'a bug in cxprobe; see the logs',
 } as const;
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   bytesPerSample,
   decodeFrame,
@@ -19,8 +18,8 @@ import {
   type FrameSource,
 } from '../../audio/sources.ts';
 import { VoiceActivityDetector } from '../../audio/voice-activity.ts';
-import { parseWav } from '../../audio/wav.ts';
-import type { AudioEvents } from '../session/types.ts';
+import { readWavFile, type WavAudio } from '../../audio/wav.ts';
+import { ConnectError, type AudioEvents } from '../session/types.ts';
 
 /** What goes over the wire: codec, channel count and sample rate. */
 export interface AudioFormat {
@@ -168,6 +167,29 @@ export function createOutbound(options: {
   };
 }
 
+/**
+ * The WAV of `source: wav`. The loader checked it (docs: README `audio`), but it may have gone
+ * since: that ends the attempt with a stable reason (the runner releases its socket), never an
+ * `internal` error with a socket left open.
+ */
+function readWav(file: string | undefined): WavAudio {
+  try {
+    if (file === undefined) throw new Error('no file configured');
+    return readWavFile(file);
+  } catch (error) {
+    const detail =
+      error instanceof Error &&
+      'errno' in error &&
+      'code' in error &&
+      typeof error.code === 'string'
+        ? error.code
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    throw new ConnectError('audio_unreadable', `cannot play the WAV file: ${detail}`);
+  }
+}
+
 function buildSource(
   audio: AudioSourceConfig | undefined,
   format: AudioFormat,
@@ -192,7 +214,7 @@ function buildSource(
     case 'silence':
       return { source: silenceSource(shape), utteranceEndPosition: undefined };
     case 'wav': {
-      const wav = parseWav(readFileSync(audio?.file ?? ''));
+      const wav = readWav(audio?.file);
       return {
         source: wavSource(wav, { samplesPerFrame: frameSamples, loop: true }),
         utteranceEndPosition: undefined,
@@ -353,10 +375,21 @@ export function createInbound(options: {
         events.violation('truncated_frame');
         return;
       }
-      if (lastArrivalMs !== undefined && nowMs - lastArrivalMs > spurtGapMs) newSpurt();
-      lastArrivalMs = nowMs;
       const samples = data.length / frameBytes;
       const startSample = options.tagged === true ? readTag(data) : undefined;
+      // A tag is the echo of one we wrote: a position past what we have sent is forged (or
+      // corrupt) and says nothing about loss; counting the hole before it would let one frame
+      // add millions to frames_lost.
+      if (
+        startSample !== undefined &&
+        options.sentSamples !== undefined &&
+        startSample + samples > options.sentSamples()
+      ) {
+        events.violation('forged_position');
+        return;
+      }
+      if (lastArrivalMs !== undefined && nowMs - lastArrivalMs > spurtGapMs) newSpurt();
+      lastArrivalMs = nowMs;
       if (startSample !== undefined && !sawTaggedFrame) {
         sawTaggedFrame = true;
         // The buffer starts at the first frame that arrives; frames dropped before it are

@@ -32,6 +32,17 @@ export class Backoff {
     return Math.floor(this.random() * cap);
   }
 
+  /**
+   * The delay before a planned reconnect of a session that did not last: at least half the
+   * current window ("equal jitter"), so a server that keeps announcing its close cannot pull us
+   * into a reconnect storm, however the dice fall.
+   */
+  nextWithFloor(): number {
+    const cap = Math.min(this.settings.maxMs, this.settings.initialMs * 2 ** this.attempt);
+    this.attempt = Math.min(this.attempt + 1, 30);
+    return Math.floor(cap / 2 + (this.random() * cap) / 2);
+  }
+
   /** Called when a session ends: one that lived long enough starts the back-off over. */
   sessionEnded(livedMs: number): void {
     if (livedMs >= this.settings.stableAfterMs) this.attempt = 0;

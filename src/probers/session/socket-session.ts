@@ -1,8 +1,7 @@
 import type WebSocket from 'ws';
 import type { OpenSession, SessionEnd } from './types.ts';
-
-/** How long our own close handshake may take before the socket is cut. */
-const CLOSE_HANDSHAKE_MS = 2_000;
+import { handlerErrorOf } from './guarded-socket.ts';
+import { CLOSE_HANDSHAKE_MS, errorSinceOpen } from './ws-connect.ts';
 
 /**
  * Wraps a connected `ws` socket as an {@link OpenSession} and classifies how it ended. Code
@@ -15,6 +14,7 @@ export class SocketSession implements OpenSession {
   private lastError: string | undefined;
   private resolveEnded!: (end: SessionEnd) => void;
   private readonly cleanups: (() => void)[] = [];
+  private cutTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly socket: WebSocket,
@@ -24,10 +24,13 @@ export class SocketSession implements OpenSession {
     this.ended = new Promise((resolve) => {
       this.resolveEnded = resolve;
     });
-    socket.on('error', (error: Error & { code?: string }) => {
+    const onError = (error: Error & { code?: string }) => {
       this.lastError = error.message;
       // ws reports frame violations as errors and then closes; the close code it ends with
       // (often 1006) hides why, so the error decides the verdict.
+      // ws answers a frame violation with a close frame and waits for the peer's: a peer that
+      // ignores it must not keep the session half alive.
+      if (error.code?.startsWith('WS_ERR_') === true) this.cutWithin(CLOSE_HANDSHAKE_MS);
       if (this.verdict !== undefined || error.code === undefined) return;
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
         this.verdict = {
@@ -44,10 +47,16 @@ export class SocketSession implements OpenSession {
           message: error.message,
         };
       }
-    });
+    };
+    socket.on('error', onError);
+    const early = errorSinceOpen(socket);
+    if (early !== undefined) onError(early);
     socket.once('close', (code: number, reason: Buffer) => {
+      clearTimeout(this.cutTimer);
       for (const cleanup of this.cleanups) cleanup();
-      this.resolveEnded(this.verdict ?? this.classify(code, reason.toString()));
+      this.resolveEnded(
+        this.verdict ?? this.handlerFailure() ?? this.classify(code, reason.toString()),
+      );
     });
   }
 
@@ -67,9 +76,7 @@ export class SocketSession implements OpenSession {
     // No code at all is legitimate: the AudioHook client closes that way (the peer sees 1005).
     if (graceful.code === undefined) this.socket.close();
     else this.socket.close(graceful.code, graceful.reason);
-    setTimeout(() => {
-      this.socket.terminate();
-    }, CLOSE_HANDSHAKE_MS).unref();
+    this.cutWithin(CLOSE_HANDSHAKE_MS);
   }
 
   close(): void {
@@ -77,6 +84,39 @@ export class SocketSession implements OpenSession {
       { code: 1001, reason: 'shutdown', abnormal: false, message: 'closed by cxprobe' },
       { code: 1001, reason: 'cxprobe stopping' },
     );
+    // A session already ending (its verdict decided, its close frame unanswered) ends now too:
+    // shutdown never waits on a peer.
+    this.cutWithin(CLOSE_HANDSHAKE_MS);
+  }
+
+  terminate(): void {
+    this.finish({
+      code: 1006,
+      reason: 'shutdown',
+      abnormal: false,
+      message: 'cut by cxprobe: the peer did not finish the close in time',
+    });
+    this.socket.terminate();
+  }
+
+  /** Destroys the socket if its close handshake has not finished within `ms`. */
+  protected cutWithin(ms: number): void {
+    if (this.cutTimer !== undefined || this.socket.readyState === this.socket.CLOSED) return;
+    this.cutTimer = setTimeout(() => {
+      this.socket.terminate();
+    }, ms);
+  }
+
+  /** A listener threw on the peer's input (a bug): the session was cut, and says why. */
+  private handlerFailure(): SessionEnd | undefined {
+    const error = handlerErrorOf(this.socket);
+    if (error === undefined) return undefined;
+    return {
+      code: 1006,
+      reason: 'internal_error',
+      abnormal: true,
+      message: `cxprobe failed handling the peer's message (a bug): ${error.message}`,
+    };
   }
 
   /** How a close nobody decided on is classified; protocols with stricter rules override it. */

@@ -19,6 +19,9 @@ export const CLOSE_REASONS = {
   unauthorized: 'the server refused the session (AudioHook disconnect unauthorized)',
   server_error: 'the server ended the session with an error (disconnect error, error message)',
   token_expired: 'the server closed the channel because the token that created it expired',
+  internal_error: 'a bug in cxprobe while handling what the peer sent; see the log',
+  open_failed:
+    'the connection was up but the session could not be set up (e.g. its audio source failed)',
 } as const;
 export type CloseReason = keyof typeof CLOSE_REASONS;
 
@@ -93,6 +96,12 @@ export interface OpenSession {
   readonly ended: Promise<SessionEnd>;
   /** Ends the session from our side (shutdown); resolves `ended` with reason `shutdown`. */
   close: () => void;
+  /**
+   * Cuts the session at once, without waiting on the peer: called when a `close` did not end it
+   * within the shutdown grace (a peer that ignores the close handshake or stalls a close
+   * transaction). Resolves `ended` (reason `shutdown` unless already decided).
+   */
+  terminate?: () => void;
 }
 
 /** Everything a protocol needs for one connect attempt. */

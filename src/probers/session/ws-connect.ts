@@ -3,7 +3,23 @@ import tls from 'node:tls';
 import WebSocket, { type ClientOptions } from 'ws';
 import { classifyRequestError } from '../http/classify-error.ts';
 import { USER_AGENT } from '../http/request.ts';
+import { adoptInAttempt } from './attempt-scope.ts';
+import { guardListeners } from './guarded-socket.ts';
 import { ConnectError, type ConnectPhase } from './types.ts';
+
+/**
+ * How long a close handshake may take before the socket is destroyed. `ws` waits 30 s by
+ * default; a peer that ignores our close frame (or answers an invalid frame of its own with
+ * silence) would keep a dead session "connected" and delay shutdown that long.
+ */
+export const CLOSE_HANDSHAKE_MS = 2_000;
+
+const errorsBeforeSession = new WeakMap<WebSocket, Error>();
+
+/** The first error `socket` reported after it opened (a frame violation in the first bytes). */
+export function errorSinceOpen(socket: WebSocket): Error | undefined {
+  return errorsBeforeSession.get(socket);
+}
 
 export interface WebSocketConnectOptions {
   url: string;
@@ -50,9 +66,11 @@ export function connectWebSocket(options: WebSocketConnectOptions): Promise<Conn
       socket.terminate();
       reject(error);
     };
-    const clientOptions: ClientOptions = {
+    // `closeTimeout` (ws ≥ 8.18) is missing from @types/ws.
+    const clientOptions: ClientOptions & { closeTimeout: number } = {
       headers: { 'user-agent': USER_AGENT, ...options.headers },
       handshakeTimeout: options.timeoutMs,
+      closeTimeout: CLOSE_HANDSHAKE_MS,
       maxPayload: options.maxPayload ?? 1024 * 1024,
       perMessageDeflate: false,
       followRedirects: false,
@@ -102,6 +120,17 @@ export function connectWebSocket(options: WebSocketConnectOptions): Promise<Conn
       if (settled) return;
       settled = true;
       options.signal.removeEventListener('abort', onAbort);
+      guardListeners(socket);
+      // A frame error can come with the handshake, before any session listens: keep it.
+      socket.once('error', (error) => {
+        errorsBeforeSession.set(socket, error);
+      });
+      // If the protocol's open fails after this, the runner cuts the socket (no leak).
+      adoptInAttempt(options.signal, {
+        terminate: () => {
+          socket.terminate();
+        },
+      });
       resolve({ socket, phases: phasesFrom(marks) });
     });
   });

@@ -1,0 +1,41 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SocketSession } from '../../src/probers/session/socket-session.ts';
+import { connectWebSocket } from '../../src/probers/session/ws-connect.ts';
+import { frame, startRawPeer, type RawPeer } from './leaks-raw-peer.ts';
+
+/**
+ * Issue 9, defect 1: a listener that throws on a peer's message (the `sampleRate: -8000`
+ * RangeError of issue 8 was one) threw out of `ws`'s data handler, uncaught, and the process
+ * exited with every target. Every listener on a session socket is now guarded: the throw ends
+ * that session as `internal_error` and nothing escapes (vitest fails a test on any uncaught
+ * exception, so the old behaviour fails here).
+ */
+describe('a session listener that throws on what the peer sent', () => {
+  let peer: RawPeer | undefined;
+  afterEach(async () => {
+    await peer?.close();
+  });
+
+  it('ends that session as internal_error instead of escaping as an uncaught exception', async () => {
+    peer = await startRawPeer((connection) => {
+      setTimeout(() => {
+        connection.write(frame(1, '{"sampleRate": -8000}'));
+      }, 20);
+    });
+    const controller = new AbortController();
+    const { socket } = await connectWebSocket({
+      url: `${peer.url}/`,
+      timeoutMs: 2_000,
+      signal: controller.signal,
+    });
+    const session = new SocketSession(socket);
+    socket.on('message', (data: Buffer) => {
+      const { sampleRate } = JSON.parse(data.toString('utf8')) as { sampleRate: number };
+      // A bug of the kind issue 9 found: a peer's number used unchecked.
+      new Int16Array(sampleRate);
+    });
+    const end = await session.ended;
+    expect(end).toMatchObject({ code: 1006, reason: 'internal_error', abnormal: true });
+    expect(end.message).toContain('Invalid typed array length');
+  });
+});

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/**
+ * A hand-written WebSocket server for the hostile leak tests: it speaks just enough RFC 6455 to
+ * accept an upgrade and write frames, and then misbehaves as a `ws` server never would — it
+ * ignores the close handshake (never answers our close frame, never closes TCP), sends invalid
+ * frames, or packs several messages into one TCP write. Every client frame is parsed so the
+ * test can see what cxprobe sent (a close frame, pings).
+ */
+export interface RawPeerConnection {
+  socket: Socket;
+  /** The upgrade request's path and query. */
+  url: string;
+  /** Opcodes of the frames the client sent, in order (8 = close). */
+  opcodes: number[];
+  /** Text messages the client sent. */
+  texts: string[];
+  /** Set when the client's TCP connection is gone. */
+  closed: boolean;
+  /** One server frame (unmasked); several can be concatenated into one write. */
+  frame: (opcode: number, payload: Buffer | string) => Buffer;
+  /** Writes raw bytes. */
+  write: (bytes: Buffer) => void;
+}
+
+export interface RawPeer {
+  url: string;
+  port: number;
+  connections: RawPeerConnection[];
+  /** Live TCP connections (upgraded or not). */
+  open: () => number;
+  /** HTTP (non-upgrade) requests go here; default 404. */
+  http: http.RequestListener;
+  close: () => Promise<void>;
+}
+
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+export function frame(opcode: number, payload: Buffer | string): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  const head =
+    body.length < 126
+      ? Buffer.from([0x80 | opcode, body.length])
+      : Buffer.from([0x80 | opcode, 126, body.length >> 8, body.length & 0xff]);
+  return Buffer.concat([head, body]);
+}
+
+/** Starts a raw peer on 127.0.0.1:0; `onOpen` runs after each upgrade. */
+export async function startRawPeer(
+  onOpen: (connection: RawPeerConnection) => void,
+): Promise<RawPeer> {
+  const sockets = new Set<Socket>();
+  const peer: RawPeer = {
+    url: '',
+    port: 0,
+    connections: [],
+    open: () => sockets.size,
+    http: (_request, response) => {
+      response.writeHead(404).end();
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+  const server = http.createServer((request, response) => {
+    peer.http(request, response);
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('upgrade', (request: http.IncomingMessage, socket: Socket) => {
+    const key = request.headers['sec-websocket-key'] ?? '';
+    const accept = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
+    const offered = (request.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+    socket.write(
+      [
+        'HTTP/1.1 101 Switching Protocols',
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        `Sec-WebSocket-Accept: ${accept}`,
+        ...(offered[0] === undefined ? [] : [`Sec-WebSocket-Protocol: ${offered[0]}`]),
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    const connection: RawPeerConnection = {
+      socket,
+      url: request.url ?? '',
+      opcodes: [],
+      texts: [],
+      closed: false,
+      frame,
+      write: (bytes) => {
+        if (!socket.destroyed) socket.write(bytes);
+      },
+    };
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      for (;;) {
+        const parsed = parseClientFrame(pending);
+        if (parsed === undefined) break;
+        pending = pending.subarray(parsed.length);
+        connection.opcodes.push(parsed.opcode);
+        if (parsed.opcode === 1) connection.texts.push(parsed.payload.toString('utf8'));
+      }
+    });
+    socket.on('error', () => undefined);
+    // The client's FIN (`end`) is where it let go; the peer ignores it and keeps its half open
+    // (the HTTP server allows half-open sockets), as a wedged server would.
+    const gone = () => {
+      connection.closed = true;
+    };
+    socket.once('end', gone);
+    socket.once('close', gone);
+    peer.connections.push(connection);
+    onOpen(connection);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  peer.port = port;
+  peer.url = `ws://127.0.0.1:${String(port)}`;
+  return peer;
+}
+
+/** One masked client frame from the front of `data`, or undefined when incomplete. */
+function parseClientFrame(
+  data: Buffer,
+): { opcode: number; payload: Buffer; length: number } | undefined {
+  if (data.length < 2) return undefined;
+  const opcode = (data[0] ?? 0) & 0x0f;
+  const masked = ((data[1] ?? 0) & 0x80) !== 0;
+  let length = (data[1] ?? 0) & 0x7f;
+  let offset = 2;
+  if (length === 126) {
+    if (data.length < 4) return undefined;
+    length = data.readUInt16BE(2);
+    offset = 4;
+  } else if (length === 127) {
+    if (data.length < 10) return undefined;
+    length = Number(data.readBigUInt64BE(2));
+    offset = 10;
+  }
+  const maskBytes = masked ? 4 : 0;
+  if (data.length < offset + maskBytes + length) return undefined;
+  const mask = data.subarray(offset, offset + maskBytes);
+  const payload = Buffer.from(data.subarray(offset + maskBytes, offset + maskBytes + length));
+  if (masked) {
+    for (let index = 0; index < payload.length; index++) {
+      payload[index] = (payload[index] ?? 0) ^ (mask[index % 4] ?? 0);
+    }
+  }
+  return { opcode, payload, length: offset + maskBytes + length };
+}
+
+/** TCP sockets this process holds open (the handle count the leak tests compare). */
+export function openTcpHandles(): number {
+  return process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
+}
