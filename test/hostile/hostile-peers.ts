@@ -9,6 +9,7 @@ import { startExporter } from '../../src/cli/serve.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { REASON_CODES } from '../../src/probers/reasons.ts';
 import { CLOSE_REASONS } from '../../src/probers/session/types.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSamples, type Sample } from '../helpers/metrics-text.ts';
 
 /**
@@ -487,4 +488,139 @@ export function reasonsSeen(outcome: TargetOutcome): string[] {
     ...Object.keys(outcome.closes),
     ...Object.keys(outcome.connectFailures),
   ];
+}
+
+/**
+ * Plays the well-behaved parts of a WebSocket server on a raw socket: answers pings, answers a
+ * close frame and hangs up, hands text frames to `onText`. Each can be turned off, for peers
+ * that ignore pings or the close handshake.
+ */
+export function behave(
+  socket: net.Socket,
+  options: {
+    pings?: boolean;
+    closes?: boolean;
+    onText?: (text: string) => void;
+  } = {},
+): void {
+  readClientFrames(socket, (opcode, payload) => {
+    if (socket.destroyed) return;
+    if (opcode === OPCODE.ping && options.pings !== false)
+      socket.write(frame(OPCODE.pong, payload));
+    else if (opcode === OPCODE.close && options.closes !== false) {
+      socket.end(frame(OPCODE.close, payload.subarray(0, 2)));
+    } else if (opcode === OPCODE.text) options.onText?.(payload.toString('utf8'));
+  });
+}
+
+/** One hostile case: a peer, the target that probes it, and what it may end with. */
+export interface HostileCase {
+  name: string;
+  peer: () => Promise<Peer>;
+  /** The target's fields (not `name`), from the started peer. */
+  fields: (peer: Peer) => string;
+  /** A credential of the target, YAML indented by two spaces. */
+  credential?: (peer: Peer) => string;
+  /** The only probe results (`cxprobe_probes_total`) the target may show; one at least. */
+  results: readonly string[];
+  /** The only close reasons it may show; when given, one at least must have happened. */
+  closes?: readonly string[];
+  /** More checks of the case (a connection bound, violations, frames lost…). */
+  check?: (outcome: TargetOutcome, peer: Peer, run: HostileRun) => void;
+  /** Set when the case exposes a bug fixed elsewhere: the case is skipped with this note. */
+  bug?: string;
+}
+
+function hasVerdict(hostile: HostileCase, outcome: TargetOutcome): boolean {
+  if (hostile.closes !== undefined && hostile.closes.length > 0) {
+    return Object.keys(outcome.closes).length > 0;
+  }
+  return Object.keys(outcome.results).length > 0;
+}
+
+/**
+ * Declares a describe block that runs every case at once in one exporter beside the healthy
+ * target, then checks each case's verdict, the neighbour's cadence, handles and memory.
+ */
+export function describeHostilePeers(
+  title: string,
+  cases: readonly HostileCase[],
+  options: { minMs?: number; maxMs?: number } = {},
+): void {
+  describe(title, () => {
+    const live = cases.filter((hostile) => hostile.bug === undefined);
+    const peers = new Map<string, Peer>();
+    let run: HostileRun;
+    const peerOf = (name: string): Peer => {
+      const peer = peers.get(name);
+      if (peer === undefined) throw new Error(`no peer for ${name}`);
+      return peer;
+    };
+
+    beforeAll(async () => {
+      const baseline = countHandles();
+      for (const hostile of live) peers.set(hostile.name, await hostile.peer());
+      const credentials = live
+        .map((hostile) => hostile.credential?.(peerOf(hostile.name)))
+        .filter((line) => line !== undefined);
+      run = await runHostileExporter({
+        targets: live.map((hostile) => ({
+          name: hostile.name,
+          fields: hostile.fields(peerOf(hostile.name)),
+        })),
+        ...(credentials.length === 0 ? {} : { credentials: credentials.join('\n') }),
+        peers: [...peers.values()],
+        baseline,
+        settled: (outcome) => live.every((hostile) => hasVerdict(hostile, outcome(hostile.name))),
+        ...options,
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      await Promise.all([...peers.values()].map((peer) => peer.close()));
+    });
+
+    for (const hostile of cases) {
+      const test = hostile.bug === undefined ? it : it.skip;
+      test(`${hostile.name}: ends with a catalogue reason, the expected one`, () => {
+        const outcome = run.outcome(hostile.name);
+        expect(unknownReasons(outcome)).toEqual([]);
+        expect(hasVerdict(hostile, outcome)).toBe(true);
+        for (const result of Object.keys(outcome.results))
+          expect(hostile.results).toContain(result);
+        if (hostile.closes !== undefined) {
+          for (const reason of Object.keys(outcome.closes))
+            expect(hostile.closes).toContain(reason);
+        }
+        hostile.check?.(outcome, peerOf(hostile.name), run);
+      });
+    }
+
+    it('the healthy neighbour keeps its 500 ms cadence', () => {
+      expect(run.outcome(HEALTHY_TARGET).results).toEqual({ success: run.healthy.probes });
+      expect(run.healthy.probes).toBeGreaterThanOrEqual(
+        Math.floor(run.healthy.watchedMs / HEALTHY_INTERVAL_MS) - 3,
+      );
+      expect(run.healthy.longestGapMs).toBeLessThan(2_000);
+    });
+
+    it('stops within 5 s with the hostile peers connected and leaves no socket or timer behind', () => {
+      expect(run.stopMs).toBeLessThan(5_000);
+      expect(leftBehind(run)).toEqual({});
+    });
+
+    it('keeps its memory bounded', () => {
+      expect(run.rssGrowthBytes).toBeLessThan(200 * 1_048_576);
+    });
+  });
+}
+
+/** Probes counted for a target, all results together. */
+export function probeCount(outcome: TargetOutcome): number {
+  return Object.values(outcome.results).reduce((sum, n) => sum + n, 0);
+}
+
+/** Closes counted for a target, all reasons together. */
+export function closeCount(outcome: TargetOutcome): number {
+  return Object.values(outcome.closes).reduce((sum, n) => sum + n, 0);
 }

@@ -1,19 +1,16 @@
 import type net from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import type { Reason } from '../../src/probers/reasons.ts';
 import {
   ABSURD_NUMBERS,
-  countHandles,
-  HEALTHY_TARGET,
   INVALID_UTF8,
+  describeHostilePeers,
   drip,
-  leftBehind,
-  runHostileExporter,
+  probeCount,
   startHttpPeer,
   startTcpPeer,
-  unknownReasons,
-  type HostileRun,
+  type HostileCase,
   type Peer,
 } from './hostile-peers.ts';
 
@@ -262,67 +259,25 @@ const cases: HttpCase[] = [
   },
 ];
 
-describe('hostile HTTP peers: http and genesys-rest', () => {
-  const peers = new Map<string, Peer>();
-  let run: HostileRun;
-
-  beforeAll(async () => {
-    const baseline = countHandles();
-    for (const hostile of cases) peers.set(hostile.name, await hostile.peer());
-    const origin = (name: string) => peers.get(name)?.origin ?? '';
-    const credentials = cases
-      .filter((hostile) => hostile.credential !== undefined)
-      .map((hostile) => hostile.credential?.(origin(hostile.name)) ?? '')
-      .join('\n');
-    run = await runHostileExporter({
-      targets: cases.map((hostile) => ({
-        name: hostile.name,
-        fields: hostile.fields(origin(hostile.name)),
-      })),
-      credentials,
-      peers: [...peers.values()],
-      baseline,
-      // A verdict each, and long enough for two intervals (a Retry-After of 2^53 s, capped at
-      // an hour, rightly leaves its target with one).
-      settled: (outcome) =>
-        cases.every((hostile) => Object.keys(outcome(hostile.name).results).length > 0),
-      minMs: 4_500,
-      maxMs: 15_000,
-    });
-  }, 40_000);
-
-  afterAll(async () => {
-    await Promise.all([...peers.values()].map((peer) => peer.close()));
-  });
-
-  it.each(cases.map((hostile) => [hostile.name, hostile] as const))(
-    '%s: a catalogue reason, the expected one, at the target cadence',
-    (_name, hostile) => {
-      const outcome = run.outcome(hostile.name);
-      expect(unknownReasons(outcome)).toEqual([]);
-      expect(Object.keys(outcome.results).length).toBeGreaterThan(0);
-      for (const result of Object.keys(outcome.results)) expect(hostile.expected).toContain(result);
-      // A 2 s interval over the watch: a handful of probes, never a flood (each may dial twice:
-      // a token request and the call).
-      const probes = Object.values(outcome.results).reduce((sum, n) => sum + n, 0);
+describeHostilePeers(
+  'hostile HTTP peers: http and genesys-rest',
+  cases.map((hostile): HostileCase => ({
+    name: hostile.name,
+    peer: hostile.peer,
+    fields: (peer) => hostile.fields(peer.origin),
+    ...(hostile.credential === undefined
+      ? {}
+      : { credential: (peer: Peer) => hostile.credential?.(peer.origin) ?? '' }),
+    results: hostile.expected,
+    check(outcome, peer, run) {
+      // A 2 s interval over the watch: a handful of probes, never a flood (each may dial
+      // twice: a token request and the call; redirects once per hop).
+      const probes = probeCount(outcome);
       expect(probes).toBeLessThanOrEqual(Math.ceil(run.healthy.watchedMs / 2_000) + 2);
-      const dialled = peers.get(hostile.name)?.connections() ?? 0;
-      expect(dialled).toBeLessThanOrEqual((hostile.dialsPerProbe ?? 2) * probes + 2);
+      expect(peer.connections()).toBeLessThanOrEqual((hostile.dialsPerProbe ?? 2) * probes + 2);
     },
-  );
-
-  it('the healthy neighbour keeps its 500 ms cadence', () => {
-    expect(run.outcome(HEALTHY_TARGET).results).toEqual({ success: run.healthy.probes });
-    expect(run.healthy.probes).toBeGreaterThanOrEqual(Math.floor(run.healthy.watchedMs / 500) - 3);
-    expect(run.healthy.longestGapMs).toBeLessThan(2_000);
-  });
-
-  it('stops promptly and leaves no socket or timer behind', () => {
-    expect(run.stopMs).toBeLessThan(5_000);
-    expect(leftBehind(run)).toEqual({});
-  });
-
-  it('keeps its memory bounded (bodies and bombs are not buffered whole)', () => {
-    expect(run.rssGrowthBytes).toBeLessThan(200 * 1_048_576);
-  });
-});
+  })),
+  // Long enough for two intervals (a Retry-After of 2^53 s, capped at an hour, rightly leaves
+  // its target with one probe).
+  { minMs: 4_500, maxMs: 15_000 },
+);
