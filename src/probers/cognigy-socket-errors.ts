@@ -78,6 +78,36 @@ function closeCodeOf(details: unknown): number | undefined {
 }
 
 /**
+ * A `transport error` that is the server's fault, not the network's: `ws` refused a frame
+ * (`WS_ERR_*`: invalid UTF-8, a bad close code, a frame over max_payload) or Engine.IO could not
+ * decode a packet (`parser error`). Classified as the plain WebSocket prober classifies them
+ * (1009 `message_too_big`, else 1002 `protocol_error`) instead of as a TCP loss.
+ */
+function brokenFrameEnd(details: unknown): SessionEnd | undefined {
+  const transportError = details as
+    | { description?: { error?: { code?: unknown } | null; code?: unknown } | null; code?: unknown }
+    | null
+    | undefined;
+  const description = transportError?.description;
+  const wsCode = description?.error?.code ?? description?.code;
+  if (typeof wsCode === 'string' && wsCode.startsWith('WS_ERR_')) {
+    const message = `transport error (${wsCode})`;
+    return wsCode === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+      ? { code: 1009, reason: 'message_too_big', abnormal: true, message }
+      : { code: 1002, reason: 'protocol_error', abnormal: true, message };
+  }
+  if (transportError?.code === 'parser error') {
+    return {
+      code: 1002,
+      reason: 'protocol_error',
+      abnormal: true,
+      message: 'transport error (Engine.IO parser error)',
+    };
+  }
+  return undefined;
+}
+
+/**
  * Socket.IO disconnect reasons → close classes (docs/protocols.md §7: for Cognigy every
  * disconnect we did not ask for is abnormal). A `transport close` over websocket carries the
  * server's close frame, so 1011 and 1001 are counted as what they are, not as 1006.
@@ -117,6 +147,8 @@ export function classifyDisconnect(reason: Socket.DisconnectReason, details?: un
           message: INVALID_OPEN_PACKET,
         };
       }
+      const broken = brokenFrameEnd(details);
+      if (broken !== undefined) return broken;
       const code = closeCodeOf(details) ?? 1006;
       const message = `${reason} (${code})`;
       if (code === 1006) return { code, reason: 'abnormal_closure', abnormal: true, message };

@@ -20,6 +20,8 @@ export const REASONS = {
   body_too_large: 'the response body (decompressed) exceeded max_body_bytes',
   json_mismatch: 'a JSON field expectation failed',
   bot_failed: 'the bot answered with an error or a FAILED state',
+  connect_error:
+    'the Socket.IO endpoint refused the connect (CONNECT_ERROR, e.g. an unknown URL token)',
   internal: 'a bug in cxprobe; see the logs',
 } as const;
 
