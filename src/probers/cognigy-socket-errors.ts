@@ -43,7 +43,8 @@ function underlyingError(error: SocketConnectError): Error | undefined {
 /**
  * A `connect_error`, classified like the plain WebSocket prober classifies a failed upgrade
  * (docs/protocols.md §7): 401/403 `unauthorized`, another status `unexpected_status`, a network
- * failure by its errno, a bad open packet `protocol_error`; a Socket.IO-level refusal by the
+ * failure by its errno, a bad open packet `protocol_error`, the client's connect timeout
+ * `timeout`; a Socket.IO-level refusal by the
  * endpoint (unknown URL token) stays `connect_error`.
  */
 export function classifyConnectError(error: SocketConnectError): ConnectError {
@@ -54,6 +55,10 @@ export function classifyConnectError(error: SocketConnectError): ConnectError {
       'protocol_error',
       detail === undefined ? message : `${message} (${detail})`,
     );
+  }
+  // socket.io-client's own connect timeout (`timeout` option): no Engine.IO open in time.
+  if (error.message === 'timeout' && error.description === undefined) {
+    return new ConnectError('timeout', message);
   }
   const status = httpStatusOf(error);
   if (status !== undefined) {
