@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import { classifyRequestError } from './http/classify-error.ts';
 import { INVALID_OPEN_PACKET } from './cognigy-engine-guard.ts';
+import { PAYLOAD_TOO_LARGE } from './cognigy-socket-polling.ts';
 import { ConnectError, type SessionEnd } from './session/types.ts';
 
 /** What socket.io-client hands to `connect_error`: an Error, a TransportError carrying more. */
@@ -55,6 +56,9 @@ export function classifyConnectError(error: SocketConnectError): ConnectError {
       'protocol_error',
       detail === undefined ? message : `${message} (${detail})`,
     );
+  }
+  if (error.message === PAYLOAD_TOO_LARGE) {
+    return new ConnectError('message_too_big', message);
   }
   // socket.io-client's own connect timeout (`timeout` option): no Engine.IO open in time.
   if (error.message === 'timeout' && error.description === undefined) {
@@ -150,6 +154,14 @@ export function classifyDisconnect(reason: Socket.DisconnectReason, details?: un
           reason: 'protocol_error',
           abnormal: true,
           message: INVALID_OPEN_PACKET,
+        };
+      }
+      if ((details as { message?: unknown } | null | undefined)?.message === PAYLOAD_TOO_LARGE) {
+        return {
+          code: 1009,
+          reason: 'message_too_big',
+          abnormal: true,
+          message: PAYLOAD_TOO_LARGE,
         };
       }
       const broken = brokenFrameEnd(details);

@@ -4,6 +4,7 @@ import type { Target } from '../config/load.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import { isObject } from './bot-turn.ts';
 import { guardEngineOpen } from './cognigy-engine-guard.ts';
+import { transportImplementations } from './cognigy-socket-polling.ts';
 import {
   classifyConnectError,
   classifyDisconnect,
@@ -53,7 +54,8 @@ export function createCognigySocketProtocol(target: CognigySocketTarget): Sessio
                 testMode: 'false',
                 emitWithAck: emitWithAck ? 'true' : 'false',
               },
-        transports: target.transports ?? ['websocket'],
+        // Implementations rather than names: long polling reads at most max_payload per poll.
+        transports: transportImplementations(target.transports ?? ['websocket']),
         reconnection: false,
         forceNew: true,
         timeout: target.timeout,

@@ -386,6 +386,33 @@ const connected =
 
 const engineCases: HostileCase[] = [
   {
+    name: 'polling-huge-open',
+    // Long polling: an open packet padded to 64 MiB; the client must not hold it whole.
+    peer: () =>
+      startHttpPeer((_request, response) => {
+        response.writeHead(200, { 'content-type': 'text/plain; charset=UTF-8' });
+        const chunk = Buffer.alloc(1_048_576, 0x20);
+        let sent = 0;
+        const pump = () => {
+          while (sent < 64) {
+            sent += 1;
+            if (!response.write(chunk)) {
+              response.once('drain', pump);
+              return;
+            }
+          }
+          response.end();
+        };
+        response.on('error', () => undefined);
+        response.write(`0${JSON.stringify(OPEN)}`);
+        pump();
+      }),
+    fields: cognigy('transports: [polling]'),
+    // Read up to max_payload (1 MiB), then refused: the rest is never held.
+    results: ['message_too_big', 'timeout'],
+    check: pacedSessions,
+  },
+  {
     name: 'cognigy-tcp-silent',
     // TCP accepted, no Engine.IO open ever: socket.io-client's own connect timeout fires.
     peer: () => startTcpPeer((socket) => socket.resume()),
