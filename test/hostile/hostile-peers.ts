@@ -531,7 +531,11 @@ export interface HostileCase {
   closes?: readonly string[];
   /** More checks of the case (a connection bound, violations, frames lost…). */
   check?: (outcome: TargetOutcome, peer: Peer, run: HostileRun) => void;
-  /** Set when the case exposes a bug fixed elsewhere: the case is skipped with this note. */
+  /**
+   * `BUG (owned elsewhere, <file>): <what happens>` when the case exposes a bug in a file this
+   * suite may not fix: the case is declared with `it.skip`, the note in its title, and is left
+   * out of the exporter run (so it cannot hold up the others); delete the note once fixed.
+   */
   bug?: string;
 }
 
