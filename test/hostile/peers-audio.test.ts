@@ -464,6 +464,8 @@ const listenCases: HostileCase[] = [
     fields: listen(),
     results: ['success'],
     closes: ['message_too_big'],
+    // A session may run its 1 s course before 7 MiB crossed a loaded loopback.
+    tolerated: ['completed'],
     check: pacedSessions,
   },
   {
