@@ -84,7 +84,8 @@ const notifications = (name: string) => ({
     [
       'kind: genesys-notifications',
       `credential: cred-${name}`,
-      'timeout: 1s',
+      // Token, channel and upgrade: loose, every target starts at once in a loaded process.
+      'timeout: 3s',
       // A loose timeout: the peers share the exporter's loaded process.
       'ping: {interval: 500ms, timeout: 1s}',
       'heartbeat_interval: 1s',
