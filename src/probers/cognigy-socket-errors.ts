@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import { classifyRequestError } from './http/classify-error.ts';
 import { INVALID_OPEN_PACKET } from './cognigy-engine-guard.ts';
+import { PAYLOAD_TOO_LARGE } from './cognigy-socket-polling.ts';
 import { ConnectError, type SessionEnd } from './session/types.ts';
 
 /** What socket.io-client hands to `connect_error`: an Error, a TransportError carrying more. */
@@ -43,7 +44,8 @@ function underlyingError(error: SocketConnectError): Error | undefined {
 /**
  * A `connect_error`, classified like the plain WebSocket prober classifies a failed upgrade
  * (docs/protocols.md §7): 401/403 `unauthorized`, another status `unexpected_status`, a network
- * failure by its errno, a bad open packet `protocol_error`; a Socket.IO-level refusal by the
+ * failure by its errno, a bad open packet `protocol_error`, the client's connect timeout
+ * `timeout`; a Socket.IO-level refusal by the
  * endpoint (unknown URL token) stays `connect_error`.
  */
 export function classifyConnectError(error: SocketConnectError): ConnectError {
@@ -54,6 +56,13 @@ export function classifyConnectError(error: SocketConnectError): ConnectError {
       'protocol_error',
       detail === undefined ? message : `${message} (${detail})`,
     );
+  }
+  if (error.message === PAYLOAD_TOO_LARGE) {
+    return new ConnectError('message_too_big', message);
+  }
+  // socket.io-client's own connect timeout (`timeout` option): no Engine.IO open in time.
+  if (error.message === 'timeout' && error.description === undefined) {
+    return new ConnectError('timeout', message);
   }
   const status = httpStatusOf(error);
   if (status !== undefined) {
@@ -75,6 +84,36 @@ function closeCodeOf(details: unknown): number | undefined {
   return typeof code === 'number' && Number.isInteger(code) && code >= 1000 && code <= 4999
     ? code
     : undefined;
+}
+
+/**
+ * A `transport error` that is the server's fault, not the network's: `ws` refused a frame
+ * (`WS_ERR_*`: invalid UTF-8, a bad close code, a frame over max_payload) or Engine.IO could not
+ * decode a packet (`parser error`). Classified as the plain WebSocket prober classifies them
+ * (1009 `message_too_big`, else 1002 `protocol_error`) instead of as a TCP loss.
+ */
+function brokenFrameEnd(details: unknown): SessionEnd | undefined {
+  const transportError = details as
+    | { description?: { error?: { code?: unknown } | null; code?: unknown } | null; code?: unknown }
+    | null
+    | undefined;
+  const description = transportError?.description;
+  const wsCode = description?.error?.code ?? description?.code;
+  if (typeof wsCode === 'string' && wsCode.startsWith('WS_ERR_')) {
+    const message = `transport error (${wsCode})`;
+    return wsCode === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+      ? { code: 1009, reason: 'message_too_big', abnormal: true, message }
+      : { code: 1002, reason: 'protocol_error', abnormal: true, message };
+  }
+  if (transportError?.code === 'parser error') {
+    return {
+      code: 1002,
+      reason: 'protocol_error',
+      abnormal: true,
+      message: 'transport error (Engine.IO parser error)',
+    };
+  }
+  return undefined;
 }
 
 /**
@@ -117,6 +156,16 @@ export function classifyDisconnect(reason: Socket.DisconnectReason, details?: un
           message: INVALID_OPEN_PACKET,
         };
       }
+      if ((details as { message?: unknown } | null | undefined)?.message === PAYLOAD_TOO_LARGE) {
+        return {
+          code: 1009,
+          reason: 'message_too_big',
+          abnormal: true,
+          message: PAYLOAD_TOO_LARGE,
+        };
+      }
+      const broken = brokenFrameEnd(details);
+      if (broken !== undefined) return broken;
       const code = closeCodeOf(details) ?? 1006;
       const message = `${reason} (${code})`;
       if (code === 1006) return { code, reason: 'abnormal_closure', abnormal: true, message };

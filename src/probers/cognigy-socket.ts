@@ -4,6 +4,7 @@ import type { Target } from '../config/load.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import { isObject } from './bot-turn.ts';
 import { guardEngineOpen } from './cognigy-engine-guard.ts';
+import { transportImplementations } from './cognigy-socket-polling.ts';
 import {
   classifyConnectError,
   classifyDisconnect,
@@ -18,6 +19,9 @@ import {
 } from './session/types.ts';
 
 type CognigySocketTarget = Extract<Target, { kind: 'cognigy-socket' }>;
+
+/** Largest frame accepted when the target sets no `max_payload`, as for the other session kinds. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /**
  * `kind: cognigy-socket` — a Cognigy Socket.IO endpoint session, with the real socket.io-client,
@@ -50,12 +54,23 @@ export function createCognigySocketProtocol(target: CognigySocketTarget): Sessio
                 testMode: 'false',
                 emitWithAck: emitWithAck ? 'true' : 'false',
               },
-        transports: target.transports ?? ['websocket'],
+        // Implementations rather than names: long polling reads at most max_payload per poll.
+        transports: transportImplementations(target.transports ?? ['websocket']),
         reconnection: false,
         forceNew: true,
         timeout: target.timeout,
         extraHeaders: { 'user-agent': 'cxprobe' },
-      });
+        // Handed to `ws` by engine.io-client's websocket transport: a bigger frame is refused
+        // before it is buffered (without it `ws` accepts 100 MiB), as for every session kind.
+        maxPayload: target.max_payload ?? DEFAULT_MAX_PAYLOAD,
+      } as Parameters<typeof io>[1]);
+      // A disconnect can come right behind the CONNECT packet, before the session below
+      // listens (Socket.IO emits packets on the next tick); kept here so it is not lost.
+      let earlyDisconnect: { reason: Socket.DisconnectReason; details: unknown } | undefined;
+      const onEarlyDisconnect = (reason: Socket.DisconnectReason, details: unknown) => {
+        earlyDisconnect ??= { reason, details };
+      };
+      socket.on('disconnect', onEarlyDisconnect);
       // A garbage open packet must end this attempt, not the process.
       guardEngineOpen(socket);
       if (target.inner_handshake === true) {
@@ -82,7 +97,14 @@ export function createCognigySocketProtocol(target: CognigySocketTarget): Sessio
       const readyAfter = ready === undefined ? connectedAfter : await ready;
       context.events.connected({ upgrade: connectedAfter, protocol_open: readyAfter });
       context.events.healthy(true, 'endpoint ready');
-      return new CognigySession(socket, target, context, { userId, sessionId, urlToken });
+      socket.off('disconnect', onEarlyDisconnect);
+      return new CognigySession(
+        socket,
+        target,
+        context,
+        { userId, sessionId, urlToken },
+        earlyDisconnect,
+      );
     },
   };
 }
@@ -196,6 +218,8 @@ class CognigySession implements OpenSession {
     private readonly target: CognigySocketTarget,
     private readonly context: SessionContext,
     private readonly ids: { userId: string; sessionId: string; urlToken: string },
+    /** A disconnect that came before this session listened: it ends the session at once. */
+    earlyDisconnect?: { reason: Socket.DisconnectReason; details: unknown },
   ) {
     this.ended = new Promise((resolve) => {
       this.resolveEnded = resolve;
@@ -218,6 +242,13 @@ class CognigySession implements OpenSession {
     this.turnTimer = setInterval(() => {
       this.sendTurn();
     }, target.interval);
+    if (earlyDisconnect !== undefined || !socket.connected) {
+      // Never a half-alive session: a socket that is already gone ends this one now.
+      this.end(
+        classifyDisconnect(earlyDisconnect?.reason ?? 'transport close', earlyDisconnect?.details),
+      );
+      return;
+    }
     this.sendTurn();
   }
 

@@ -21,6 +21,8 @@ export const REASONS = {
   json_mismatch: 'a JSON field expectation failed',
   bot_failed: 'the bot answered with an error or a FAILED state',
   audio_unreadable: 'the configured audio source (a WAV file) could not be read',
+  connect_error:
+    'the Socket.IO endpoint refused the connect (CONNECT_ERROR, e.g. an unknown URL token)',
   internal: 'a bug in cxprobe; see the logs',
 } as const;
 

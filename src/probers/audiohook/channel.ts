@@ -1,4 +1,5 @@
 import type WebSocket from 'ws';
+import type { SessionEnd } from '../session/types.ts';
 import {
   checkServerMessage,
   isoSeconds,
@@ -28,6 +29,11 @@ export class AudiohookChannel {
   private readonly queue: [WebSocket.RawData, boolean][] = [];
   /** Stream position source, seconds; 0 until audio is set up. */
   position: () => number = () => 0;
+  /**
+   * The first frame `ws` refused (invalid UTF-8, a bad close code, over max_payload). Kept here
+   * because it can come in the same read as `opened`, before the session listens for errors.
+   */
+  frameError: { code: string; message: string } | undefined;
 
   constructor(
     readonly socket: WebSocket,
@@ -38,6 +44,12 @@ export class AudiohookChannel {
     socket.on('message', (data, isBinary) => {
       if (this.handler !== undefined) this.handler(data, isBinary);
       else if (this.queue.length < MAX_QUEUED) this.queue.push([data, isBinary]);
+    });
+    socket.on('error', (error: Error & { code?: unknown }) => {
+      if (this.frameError === undefined && typeof error.code === 'string') {
+        if (error.code.startsWith('WS_ERR_'))
+          this.frameError = { code: error.code, message: error.message };
+      }
     });
   }
 
@@ -84,6 +96,13 @@ export class AudiohookChannel {
     }
     return checkServerMessage(message) ?? message;
   }
+}
+
+/** How a session ends on a frame `ws` refused: 1009 over max_payload, else 1002. */
+export function frameErrorEnd(error: { code: string; message: string }): SessionEnd {
+  return error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+    ? { code: 1009, reason: 'message_too_big', abnormal: true, message: error.message }
+    : { code: 1002, reason: 'protocol_error', abnormal: true, message: error.message };
 }
 
 /** True for a {@link ProtocolFault} rather than a message. */

@@ -4,7 +4,7 @@ import { startControlPings } from '../session/pingers.ts';
 import { SocketSession } from '../session/socket-session.ts';
 import { rawText } from '../session/steps.ts';
 import type { SessionContext, SessionEnd } from '../session/types.ts';
-import { isFault, type AudiohookChannel } from './channel.ts';
+import { frameErrorEnd, isFault, type AudiohookChannel } from './channel.ts';
 import {
   isoSeconds,
   isRecord,
@@ -85,6 +85,9 @@ export class AudiohookClientSession extends SocketSession {
       if (isBinary) this.onBinary(data);
       else this.onText(rawText(data));
     });
+    // A frame refused before this session listened (in the read that brought `opened`) still
+    // decides how it ends.
+    if (channel.frameError !== undefined) this.finish(frameErrorEnd(channel.frameError));
   }
 
   /** The last protocol RTT, for the E-model and the next ping's `rtt` parameter. */

@@ -1,7 +1,7 @@
 import type WebSocket from 'ws';
 import { rawText } from '../session/steps.ts';
 import { ConnectError, type SessionContext } from '../session/types.ts';
-import { isFault, type AudiohookChannel } from './channel.ts';
+import { frameErrorEnd, isFault, type AudiohookChannel } from './channel.ts';
 import type { AudiohookMessage, ProtocolFault } from './messages.ts';
 
 export interface OpenTimeouts {
@@ -102,6 +102,12 @@ export function awaitOpened(
       if (settled) return;
       settled = true;
       cleanup();
+      const refused = channel.frameError;
+      if (refused !== undefined) {
+        // A frame `ws` refused closed the socket: the server broke the protocol.
+        reject(new ConnectError(frameErrorEnd(refused).reason, `during open: ${refused.message}`));
+        return;
+      }
       reject(
         new ConnectError(
           code === 1006 ? 'connection_reset' : 'server_error',
