@@ -273,7 +273,6 @@ const cases: HostileCase[] = [
       expect(closeCount(outcome)).toBeLessThanOrEqual(Math.ceil(run.healthy.watchedMs / 1_000) + 1);
       pacedSessions(outcome, peer, run);
     },
-    bug: 'BUG (owned elsewhere, src/probers/session/session-runner.ts, genesys-notifications.ts): a server that announces socket_closing on every socket gets a reconnect every 0-250 ms (planned closes have no floor), about 20 in 4.5 s here',
   },
 ];
 

@@ -125,6 +125,13 @@ export function connectWebSocket(options: WebSocketConnectOptions): Promise<Conn
       socket.once('error', (error) => {
         errorsBeforeSession.set(socket, error);
       });
+      // Bytes that came in the segment of the 101 (a server's greeting) are parsed on the next
+      // tick, before the caller's continuation can listen: hold them until it has, one
+      // macrotask later, so a first message is neither lost nor misread.
+      socket.pause();
+      setImmediate(() => {
+        socket.resume();
+      });
       // If the protocol's open fails after this, the runner cuts the socket (no leak).
       adoptInAttempt(options.signal, {
         terminate: () => {
