@@ -317,7 +317,6 @@ export function createInbound(options: {
     thresholdDbfs: options.silenceDbfs,
   });
   let lastArrivalMs: number | undefined;
-  let measuredUtterance: number | undefined;
   let lastQualityAt = performance.now();
 
   const reportLoss = () => {
@@ -360,13 +359,7 @@ export function createInbound(options: {
     playout = new PlayoutBuffer({ sampleRate: format.rate, depthMs: options.playoutMs });
     reported = undefined;
   };
-  const turn = (loudAtMs: number) => {
-    const utteranceEnd = options.lastUtteranceEnd();
-    if (utteranceEnd === undefined || utteranceEnd === measuredUtterance || loudAtMs < utteranceEnd)
-      return;
-    measuredUtterance = utteranceEnd;
-    events.turnLatency((loudAtMs - utteranceEnd) / 1000);
-  };
+  const turn = turnMeter(options.lastUtteranceEnd, events);
 
   return {
     frame(data) {
@@ -474,14 +467,7 @@ function createBurstInbound(options: {
   let playedOutAt: number | undefined;
   /** The audio queued so far ended in speech (voice activity, hang-over included). */
   let speaking = false;
-  let measuredUtterance: number | undefined;
-  const turn = (loudAtMs: number) => {
-    const utteranceEnd = options.lastUtteranceEnd();
-    if (utteranceEnd === undefined || utteranceEnd === measuredUtterance || loudAtMs < utteranceEnd)
-      return;
-    measuredUtterance = utteranceEnd;
-    events.turnLatency((loudAtMs - utteranceEnd) / 1000);
-  };
+  const turn = turnMeter(options.lastUtteranceEnd, events);
   return {
     frame(data) {
       const nowMs = performance.now();
@@ -581,5 +567,23 @@ export function createAudioPipes(options: {
         inbound.frame(reorderL16(data, 'be', 'le'));
       },
     },
+  };
+}
+
+/**
+ * Turn latency: end of our last utterance → the first loud audio after it, once per utterance
+ * (later loud frames of the same answer do not count again).
+ */
+function turnMeter(
+  lastUtteranceEnd: () => number | undefined,
+  events: AudioEvents,
+): (loudAtMs: number) => void {
+  let measuredUtterance: number | undefined;
+  return (loudAtMs) => {
+    const utteranceEnd = lastUtteranceEnd();
+    if (utteranceEnd === undefined || utteranceEnd === measuredUtterance || loudAtMs < utteranceEnd)
+      return;
+    measuredUtterance = utteranceEnd;
+    events.turnLatency((loudAtMs - utteranceEnd) / 1000);
   };
 }
