@@ -128,7 +128,6 @@ const ignoringCloseCases: HostileCase[] = [
     check(outcome) {
       expect(closeCount(outcome)).toBeGreaterThanOrEqual(2);
     },
-    bug: 'BUG (open): after a valid close frame (1000) answered by ours, a server that never ends TCP leaves the session without a verdict within the watch, although ws closeTimeout is 2 s; not yet understood',
   },
 ];
 

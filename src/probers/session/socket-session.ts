@@ -68,6 +68,13 @@ export class SocketSession implements OpenSession {
   /** Ends the session with this verdict; `graceful` sends a close frame, else TCP is cut. */
   finish(end: SessionEnd, graceful?: { code?: number; reason?: string }): void {
     if (this.verdict !== undefined) return;
+    // The server already sent its close frame (ws answered it and waits, bounded, for TCP to
+    // end): its code, with the close event, is the verdict. A ping unanswered meanwhile is not a
+    // half-open connection.
+    if (end.reason === 'ping_timeout' && this.socket.readyState === this.socket.CLOSING) {
+      this.cutWithin(CLOSE_HANDSHAKE_MS);
+      return;
+    }
     this.verdict = end;
     if (graceful === undefined) {
       this.socket.terminate();
