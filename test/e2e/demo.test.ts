@@ -10,6 +10,7 @@ import {
 } from '../../src/simulator/index.ts';
 import { eventually, parseSamples, sampleValue } from '../helpers/metrics-text.ts';
 import { itWithTools } from '../helpers/external-tools.ts';
+import { exposedSurface, readSurface } from '../metrics/metric-surface.ts';
 
 const ROOT = path.join(import.meta.dirname, '../..');
 const SECRETS = [
@@ -205,6 +206,21 @@ describe('cxprobe demo (child process)', () => {
       'genesys-api to recover',
     );
   }, 60_000);
+
+  it('exposes exactly the committed metric families, types and label keys', async () => {
+    const exposed = exposedSurface(await metricsText());
+    const committed = readSurface();
+    expect(exposed.map(({ name, type }) => `${name} ${type}`).sort()).toEqual(
+      committed.map(({ name, type }) => `${name} ${type}`).sort(),
+    );
+    for (const family of exposed) {
+      const keys = committed.find((entry) => entry.name === family.name)?.labels ?? [];
+      expect(
+        family.labels.filter((key) => !keys.includes(key)),
+        family.name,
+      ).toEqual([]);
+    }
+  });
 
   it('never shows a demo secret in /metrics, /config, the landing page or the logs', async () => {
     const surfaces = {
