@@ -31,7 +31,7 @@ import { parseConfig } from '../src/config/load.ts';
 import { createMetrics } from '../src/metrics/catalogue.ts';
 import { createSessionRecorder } from '../src/metrics/session-recorder.ts';
 import { createTargetProber } from '../src/probers/index.ts';
-import { SessionRunner } from '../src/probers/session/session-runner.ts';
+import { SessionRunner } from '../src/runtime/session-runner.ts';
 import type { AudioEvents, SessionEnd, SessionEvents } from '../src/probers/session/types.ts';
 import type { AudioFrameRecord } from '../src/simulator/audio-frames.ts';
 import type { FaultsPatch } from '../src/simulator/index.ts';

@@ -36,7 +36,7 @@ import { AudiohookChannel } from '../src/probers/audiohook/channel.ts';
 import { AudiohookClientSession } from '../src/probers/audiohook/client-session.ts';
 import { awaitOpened } from '../src/probers/audiohook/open-transaction.ts';
 import { createTargetProber } from '../src/probers/index.ts';
-import { SessionRunner } from '../src/probers/session/session-runner.ts';
+import { SessionRunner } from '../src/runtime/session-runner.ts';
 import type { AudioEvents, SessionContext, SessionEvents } from '../src/probers/session/types.ts';
 import { connectWebSocket } from '../src/probers/session/ws-connect.ts';
 import {

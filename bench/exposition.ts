@@ -17,7 +17,7 @@
  */
 import http from 'node:http';
 import { parseConfig } from '../src/config/load.ts';
-import { BUILD } from '../src/cli/version.ts';
+import { BUILD } from '../src/version.ts';
 import { createMetrics } from '../src/metrics/catalogue.ts';
 import { Exposition } from '../src/metrics/exposition.ts';
 import { MetricsRecorder } from '../src/metrics/recorder.ts';

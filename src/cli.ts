@@ -10,7 +10,7 @@ import { demoBanner, startDemo } from './cli/demo.ts';
 import { displayUrl, parseListenAddress } from './cli/listen-address.ts';
 import { installLastResortGuard } from './cli/last-resort-guard.ts';
 import { describeStartupError, handleSignals, startExporter } from './cli/serve.ts';
-import { BUILD } from './cli/version.ts';
+import { BUILD } from './version.ts';
 import { startSimulator } from './simulator/index.ts';
 
 interface LogFlags {
@@ -48,7 +48,7 @@ async function makeLogger(
 /** From the first probe on, a bug reached by a peer's input is counted, not fatal. */
 function guardProcess(
   running: {
-    exporter?: import('./exporter/exporter.ts').Exporter;
+    exporter?: import('./runtime/exporter.ts').Exporter;
     metrics?: import('./metrics/catalogue.ts').Metrics;
   },
   logger: Logger,
@@ -72,7 +72,7 @@ logOptions(
     ),
 ).action(async (flags: LogFlags & { 'config.file': string; 'web.listenAddress': string }) => {
   const running: {
-    exporter?: import('./exporter/exporter.ts').Exporter;
+    exporter?: import('./runtime/exporter.ts').Exporter;
     metrics?: import('./metrics/catalogue.ts').Metrics;
     stop: () => Promise<void>;
   } = {
@@ -112,7 +112,7 @@ logOptions(
     },
   ) => {
     const running: {
-      exporter?: import('./exporter/exporter.ts').Exporter;
+      exporter?: import('./runtime/exporter.ts').Exporter;
       metrics?: import('./metrics/catalogue.ts').Metrics;
       stop: () => Promise<void>;
     } = { stop: async () => {} };

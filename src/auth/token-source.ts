@@ -1,9 +1,9 @@
 import got, { type Got } from 'got';
 import { MAX_TIMER_MS } from '../config/duration.ts';
 import type { Credential } from '../config/load.ts';
-import type { FailureReason } from '../probers/reasons.ts';
-import { classifyRequestError } from '../probers/http/classify-error.ts';
-import { genesysUrls } from './genesys-regions.ts';
+import type { FailureReason } from '../events/reasons.ts';
+import { classifyRequestError } from '../events/classify-error.ts';
+import { genesysUrls } from '../config/genesys-regions.ts';
 
 /** Where the token source reports what it did; the exporter turns this into metrics. */
 export interface TokenEvents {

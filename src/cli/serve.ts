@@ -2,12 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.ts';
-import { Exporter } from '../exporter/exporter.ts';
+import { Exporter } from '../runtime/exporter.ts';
 import { createMetrics, type Metrics } from '../metrics/catalogue.ts';
 import { createApp } from '../server/app.ts';
 import { startTracing, type Tracing, type TracingOptions } from '../tracing/setup.ts';
 import { parseListenAddress } from './listen-address.ts';
-import { BUILD } from './version.ts';
+import { BUILD } from '../version.ts';
 
 export interface RunningExporter {
   exporter: Exporter;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationTooLong, parseDurationMs } from './duration.ts';
-import { GENESYS_REGIONS } from '../auth/genesys-regions.ts';
+import { GENESYS_REGIONS } from './genesys-regions.ts';
 import { resolveTiming } from './target-timing.ts';
 
 /**

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Target } from '../config/load.ts';
 import type { Redactor } from '../config/redact.ts';
 import type { ProbeLog } from '../probers/types.ts';
-import type { ProbeHistory, ProbeLogLine } from '../server/history.ts';
+import type { ProbeHistory, ProbeLogLine } from '../sinks/history.ts';
 
 /**
  * The log of one session (or one failed connect) of a persistent target: lines are collected

@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /**
  * Every metric cxprobe exports: name, type, labels and buckets in one place (DESIGN.md's
  * catalogue). Label values only ever come from config names and the bounded enums in
- * `src/probers/reasons.ts`, never from remote text, URLs or tokens.
+ * `src/events/reasons.ts`, never from remote text, URLs or tokens.
  */
 
 const NAMESPACE = 'cxprobe';

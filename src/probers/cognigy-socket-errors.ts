@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { classifyRequestError } from './http/classify-error.ts';
+import { classifyRequestError } from '../events/classify-error.ts';
 import { INVALID_OPEN_PACKET } from './cognigy-engine-guard.ts';
 import { PAYLOAD_TOO_LARGE } from './cognigy-socket-polling.ts';
 import { ConnectError, type SessionEnd } from './session/types.ts';

@@ -1,5 +1,5 @@
 import type { Config, Target } from '../config/load.ts';
-import { genesysUrls } from '../auth/genesys-regions.ts';
+import { genesysUrls } from '../config/genesys-regions.ts';
 import { createBotConnectorProber } from './genesys-bot-connector.ts';
 import { createCognigyRestProber } from './cognigy-rest.ts';
 import { createCxoneExchangeProber } from './cxone-exchange.ts';
@@ -10,7 +10,7 @@ import { createGenesysNotificationsProtocol } from './genesys-notifications.ts';
 import { createCognigySocketProtocol } from './cognigy-socket.ts';
 import { createAudiohookProtocol } from './audiohook.ts';
 import { createListenProtocol } from './voicegateway-listen.ts';
-import { DEFAULT_BACKOFF, type BackoffSettings } from './session/backoff.ts';
+import { DEFAULT_BACKOFF, type BackoffSettings } from '../runtime/backoff.ts';
 import type { SessionProtocol } from './session/types.ts';
 import type { ProberDeps } from './deps.ts';
 import type { Prober } from './types.ts';

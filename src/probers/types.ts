@@ -1,5 +1,5 @@
 import type { HttpPhase } from '../metrics/catalogue.ts';
-import type { Reason } from './reasons.ts';
+import type { Reason } from '../events/reasons.ts';
 
 /** What one probe cycle found. Probers resolve to this and never throw. */
 export interface ProbeResult {

@@ -1,6 +1,6 @@
 import express, { type Express, type Request } from 'express';
 import type { Logger } from 'pino';
-import type { Exporter } from '../exporter/exporter.ts';
+import type { Exporter } from '../runtime/exporter.ts';
 import type { Metrics } from '../metrics/catalogue.ts';
 import { Exposition } from '../metrics/exposition.ts';
 import { renderConfig } from './config-page.ts';

@@ -6,7 +6,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { genesysUrls } from '../auth/genesys-regions.ts';
+import { genesysUrls } from '../config/genesys-regions.ts';
 import type { Config, Target } from '../config/load.ts';
 import {
   isSecretQueryParam,

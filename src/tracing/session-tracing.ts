@@ -9,7 +9,7 @@ import {
 import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import type { Target } from '../config/load.ts';
 import { botBudgetMs } from '../config/bot-budget.ts';
-import type { SessionLifecycle } from '../probers/session/session-runner.ts';
+import type { SessionLifecycle } from '../runtime/session-runner.ts';
 import type { AudioEvents, SessionEnd, SessionEvents } from '../probers/session/types.ts';
 import { CXPROBE_ATTR, identityAttributes, phaseAttribute } from './attributes.ts';
 import { fail } from './probe-span.ts';

@@ -10,7 +10,7 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
-import { BUILD } from '../cli/version.ts';
+import { BUILD } from '../version.ts';
 
 /** Where OTEL_* settings are read from. */
 export type Environment = Readonly<Record<string, string | undefined>>;

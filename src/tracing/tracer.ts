@@ -7,7 +7,7 @@ import {
   type SpanContext,
   type Tracer,
 } from '@opentelemetry/api';
-import { BUILD } from '../cli/version.ts';
+import { BUILD } from '../version.ts';
 
 /** The instrumentation scope of every cxprobe span. */
 export const TRACER_NAME = 'cxprobe';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GENESYS_REGIONS, genesysUrls } from '../../src/auth/genesys-regions.ts';
+import { GENESYS_REGIONS, genesysUrls } from '../../src/config/genesys-regions.ts';
 
 describe('genesysUrls', () => {
   it('derives login and API hosts from the region', () => {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEndpoint, type AudioStream } from '@jambonz/sdk/websocket';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SessionRunner } from '../../src/probers/session/session-runner.ts';
+import type { SessionRunner } from '../../src/runtime/session-runner.ts';
 import type { SessionEnd } from '../../src/probers/session/types.ts';
 import { eventually } from '../helpers/metrics-text.ts';
 import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';

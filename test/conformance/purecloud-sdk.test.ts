@@ -15,7 +15,7 @@
  * part uses `ws`, the library cxprobe itself uses.
  */
 import platformClient from 'purecloud-platform-client-v2';
-import { GENESYS_REGIONS } from '../../src/auth/genesys-regions.ts';
+import { GENESYS_REGIONS } from '../../src/config/genesys-regions.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {

@@ -1,7 +1,7 @@
 import { parseConfig } from '../../src/config/load.ts';
 import type { ProberDeps } from '../../src/probers/deps.ts';
 import { createTargetProber } from '../../src/probers/index.ts';
-import { SessionRunner } from '../../src/probers/session/session-runner.ts';
+import { SessionRunner } from '../../src/runtime/session-runner.ts';
 import type { AudioEvents, SessionEvents } from '../../src/probers/session/types.ts';
 
 /** A SessionEvents that records every call, in order, for assertions. */

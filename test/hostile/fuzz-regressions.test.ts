@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Got } from 'got';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import type { SessionRunner } from '../../src/probers/session/session-runner.ts';
+import type { SessionRunner } from '../../src/runtime/session-runner.ts';
 import { rawText } from '../../src/probers/session/steps.ts';
 import { eventually } from '../helpers/metrics-text.ts';
 import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';

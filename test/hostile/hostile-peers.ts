@@ -7,7 +7,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { startExporter } from '../../src/cli/serve.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import { REASON_CODES } from '../../src/probers/reasons.ts';
+import { REASON_CODES } from '../../src/events/reasons.ts';
 import { CLOSE_REASONS } from '../../src/probers/session/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSamples, type Sample } from '../helpers/metrics-text.ts';

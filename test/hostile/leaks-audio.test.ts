@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { parseConfig, type Config } from '../../src/config/load.ts';
 import { createTargetProber } from '../../src/probers/index.ts';
-import { SessionRunner } from '../../src/probers/session/session-runner.ts';
+import { SessionRunner } from '../../src/runtime/session-runner.ts';
 import type { SessionEnd } from '../../src/probers/session/types.ts';
 import { eventually } from '../helpers/metrics-text.ts';
 import { recordingEvents, type RecordedEvents } from '../helpers/session-events.ts';

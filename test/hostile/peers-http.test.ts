@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'vitest';
-import type { Reason } from '../../src/probers/reasons.ts';
+import type { Reason } from '../../src/events/reasons.ts';
 import {
   ABSURD_NUMBERS,
   INVALID_UTF8,

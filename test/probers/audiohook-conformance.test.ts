@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SessionRunner } from '../../src/probers/session/session-runner.ts';
+import type { SessionRunner } from '../../src/runtime/session-runner.ts';
 import type { SessionEnd } from '../../src/probers/session/types.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { eventually } from '../helpers/metrics-text.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRequestError, errorCode } from '../../src/probers/http/classify-error.ts';
-import { REASONS } from '../../src/probers/reasons.ts';
+import { classifyRequestError, errorCode } from '../../src/events/classify-error.ts';
+import { REASONS } from '../../src/events/reasons.ts';
 
 /** An Error carrying a system-style `code`, as Node and got produce them. */
 function coded(code: string, cause?: unknown): Error {

@@ -7,7 +7,7 @@ import { TokenSource, type TokenEvents } from '../../src/auth/token-source.ts';
 import { parseConfig, type Config, type Credential, type Target } from '../../src/config/load.ts';
 import type { ProberDeps } from '../../src/probers/deps.ts';
 import type { ProbeContext } from '../../src/probers/types.ts';
-import type { FailureReason } from '../../src/probers/reasons.ts';
+import type { FailureReason } from '../../src/events/reasons.ts';
 import { DEFAULT_SIMULATOR_CLIENTS, type SimulatorClient } from '../../src/simulator/index.ts';
 
 /** A request the test server received, with its body read as text. */

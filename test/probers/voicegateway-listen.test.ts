@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
-import type { SessionRunner } from '../../src/probers/session/session-runner.ts';
+import type { SessionRunner } from '../../src/runtime/session-runner.ts';
 import type { SessionEnd } from '../../src/probers/session/types.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { eventually } from '../helpers/metrics-text.ts';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Scheduler, spreadOffsetMs, type ScheduledJob } from '../../src/scheduler/scheduler.ts';
+import { Scheduler, spreadOffsetMs, type ScheduledJob } from '../../src/runtime/scheduler.ts';
 
 function job(name: string, intervalMs: number, run: ScheduledJob['run']): ScheduledJob {
   return { name, intervalMs, run };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProbeHistory } from '../../src/server/history.ts';
+import { ProbeHistory } from '../../src/sinks/history.ts';
 
 function record(target: string, success: boolean) {
   return {

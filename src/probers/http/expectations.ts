@@ -1,4 +1,4 @@
-import type { FailureReason } from '../reasons.ts';
+import type { FailureReason } from '../../events/reasons.ts';
 import { quotePeerValue, stringifyPeerValue } from '../json-quote.ts';
 
 /** Longest piece of a response value quoted in a failure message. */

@@ -4,8 +4,8 @@ import { TLSSocket, type PeerCertificate, type DetailedPeerCertificate } from 'n
 import got, { type Method, type Response } from 'got';
 import { DEFAULTS } from '../../config/schema.ts';
 import type { HttpPhase } from '../../metrics/catalogue.ts';
-import type { FailureReason } from '../reasons.ts';
-import { classifyRequestError, errorCode } from './classify-error.ts';
+import type { FailureReason } from '../../events/reasons.ts';
+import { classifyRequestError, errorCode } from '../../events/classify-error.ts';
 
 /**
  * Fresh connections for every probe: a reused keep-alive socket would hide DNS, connect and TLS

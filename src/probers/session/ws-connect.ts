@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import WebSocket, { type ClientOptions } from 'ws';
-import { classifyRequestError } from '../http/classify-error.ts';
+import { classifyRequestError } from '../../events/classify-error.ts';
 import { USER_AGENT } from '../http/request.ts';
 import { adoptInAttempt } from './attempt-scope.ts';
 import { guardListeners } from './guarded-socket.ts';

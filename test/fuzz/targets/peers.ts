@@ -4,7 +4,7 @@ import type { Got } from 'got';
 import { signAudiohookRequest } from '../../../src/auth/audiohook-signature.ts';
 import { TokenError, TokenSource } from '../../../src/auth/token-source.ts';
 import type { Credential } from '../../../src/config/load.ts';
-import { REASON_CODES } from '../../../src/probers/reasons.ts';
+import { REASON_CODES } from '../../../src/events/reasons.ts';
 import { verifyAudiohookRequest } from '../../../src/simulator/audiohook-auth.ts';
 import {
   checkType,

@@ -18,12 +18,12 @@ import {
   type Expectations,
 } from '../../../src/probers/http/expectations.ts';
 import { parseRetryAfterMs } from '../../../src/probers/http/retry-after.ts';
-import { REASON_CODES } from '../../../src/probers/reasons.ts';
+import { REASON_CODES } from '../../../src/events/reasons.ts';
 import {
   COMMAND_VIOLATIONS,
   parseCommand,
 } from '../../../src/probers/voicegateway-listen/commands.ts';
-import { MAX_PEER_DEFERRAL_MS } from '../../../src/scheduler/delay.ts';
+import { MAX_PEER_DEFERRAL_MS } from '../../../src/runtime/delay.ts';
 import { hostileNumber, jsonValue, shapedMessage, textFrame } from '../arbitraries.ts';
 import { ensure, ensureBoundedText, ensureOneOf, fuzzTarget, type FuzzTarget } from '../target.ts';
 

@@ -4,7 +4,7 @@ import type { Target } from '../config/load.ts';
 import type { Redactor } from '../config/redact.ts';
 import type { MetricsRecorder } from '../metrics/recorder.ts';
 import type { Prober, ProbeLog, ProbeResult } from '../probers/types.ts';
-import type { ProbeHistory, ProbeLogLine } from '../server/history.ts';
+import type { ProbeHistory, ProbeLogLine } from '../sinks/history.ts';
 import { CXPROBE_ATTR } from '../tracing/attributes.ts';
 import { ProbeSpan } from '../tracing/probe-span.ts';
 

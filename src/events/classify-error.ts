@@ -1,4 +1,4 @@
-import type { FailureReason } from '../reasons.ts';
+import type { FailureReason } from './reasons.ts';
 
 const TLS_CODES = new Set([
   'CERT_HAS_EXPIRED',

@@ -1,6 +1,6 @@
-import type { ProbeLog } from '../types.ts';
-import { clampDelayMs } from '../../scheduler/delay.ts';
-import { AttemptScope, attemptSignal } from './attempt-scope.ts';
+import type { ProbeLog } from '../probers/types.ts';
+import { clampDelayMs } from './delay.ts';
+import { AttemptScope, attemptSignal } from '../probers/session/attempt-scope.ts';
 import { Backoff, type BackoffSettings } from './backoff.ts';
 import {
   ConnectError,
@@ -9,7 +9,7 @@ import {
   type SessionEvents,
   type AudioEvents,
   type SessionProtocol,
-} from './types.ts';
+} from '../probers/session/types.ts';
 
 /** Planned reconnects (maintenance, rollover) wait at most this long, spread to avoid a storm. */
 const PLANNED_RECONNECT_SPREAD_MS = 250;
