@@ -29,10 +29,11 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { InterarrivalJitter } from '../src/audio/jitter.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { createMetrics } from '../src/metrics/catalogue.ts';
-import { createSessionRecorder } from '../src/metrics/session-recorder.ts';
-import { createTargetProber } from '../src/probers/index.ts';
+import { MetricsSink } from '../src/sinks/metrics.ts';
+import { kindOf } from '../src/kinds/registry.ts';
+import { createTargetProber } from '../test/helpers/probers.ts';
 import { SessionRunner } from '../src/runtime/session-runner.ts';
-import type { AudioEvents, SessionEnd, SessionEvents } from '../src/probers/session/types.ts';
+import type { ProbeEvent, SessionEnd } from '../src/events/probe-event.ts';
 import type { AudioFrameRecord } from '../src/simulator/audio-frames.ts';
 import type { FaultsPatch } from '../src/simulator/index.ts';
 import {
@@ -144,7 +145,7 @@ async function startTargets(
     if (index > 0) await sleep(staggerMs);
     const built = createTargetProber(target, config, noDeps);
     if (built.mode !== 'session') throw new Error(`${target.kind} is not a session kind`);
-    const exporter = createSessionRecorder(target, metrics);
+    const record = new MetricsSink(metrics).addTarget(target, kindOf(target).traits);
     const kept: OurSession[] = [];
     let current: OurSession | undefined;
     let resolveDone: () => void = () => undefined;
@@ -152,56 +153,50 @@ async function startTargets(
       resolveDone = resolve;
     });
     const holder: { runner?: SessionRunner } = {};
-    const events: SessionEvents = {
-      ...exporter.events,
-      connected(phases) {
-        exporter.events.connected(phases);
-        current = {
-          target: target.name,
-          connectedAtMs: performance.now(),
-          frames: [],
-          sendLagSeconds: [],
-          lost: 0,
-          late: 0,
-          end: undefined,
-        };
-        kept.push(current);
-      },
-      closed(end, seconds) {
-        exporter.events.closed(end, seconds);
-        if (current !== undefined) current.end = end;
-        current = undefined;
-        if (kept.filter((session) => session.end !== undefined).length >= sessions) {
-          // Stops before the runner opens the next session (it checks the signal first).
-          void holder.runner?.stop().then(resolveDone);
-        }
-      },
+    const emit = (event: ProbeEvent): void => {
+      const arrivalMs = performance.now();
+      record(event, undefined);
+      switch (event.type) {
+        case 'connected':
+          current = {
+            target: target.name,
+            connectedAtMs: performance.now(),
+            frames: [],
+            sendLagSeconds: [],
+            lost: 0,
+            late: 0,
+            end: undefined,
+          };
+          kept.push(current);
+          return;
+        case 'closed':
+          if (current !== undefined) current.end = event.end;
+          current = undefined;
+          if (kept.filter((session) => session.end !== undefined).length >= sessions) {
+            // Stops before the runner opens the next session (it checks the signal first).
+            void holder.runner?.stop().then(resolveDone);
+          }
+          return;
+        case 'frame_sent':
+          current?.sendLagSeconds.push(event.lateSeconds);
+          return;
+        case 'frame_received':
+          current?.frames.push({
+            arrivalMs,
+            dAbs: event.deviationSeconds,
+            jitter: event.jitterSeconds,
+          });
+          return;
+        case 'loss':
+          if (current === undefined) return;
+          current.lost += event.lost;
+          current.late += event.late;
+          return;
+        default:
+          return;
+      }
     };
-    const audio: AudioEvents = {
-      ...exporter.audio,
-      frameSent(lateSeconds) {
-        exporter.audio.frameSent(lateSeconds);
-        current?.sendLagSeconds.push(lateSeconds);
-      },
-      frameReceived(deviationSeconds, jitterSeconds) {
-        const arrivalMs = performance.now();
-        exporter.audio.frameReceived(deviationSeconds, jitterSeconds);
-        current?.frames.push({ arrivalMs, dAbs: deviationSeconds, jitter: jitterSeconds });
-      },
-      loss(counts) {
-        exporter.audio.loss(counts);
-        if (current === undefined) return;
-        current.lost += counts.lost;
-        current.late += counts.late;
-      },
-    };
-    const runner = new SessionRunner(
-      built.protocol,
-      events,
-      audio,
-      () => ({ info: () => undefined, error: () => undefined, flush: () => undefined }),
-      built.backoff,
-    );
+    const runner = new SessionRunner(built.protocol, emit, built.backoff);
     holder.runner = runner;
     runner.start();
     running.push({ name: target.name, sessions: kept, runner, done });

@@ -7,7 +7,7 @@
  *
  * - `drift-free` — the cxprobe code path in a child process (this file with `--role=streams`):
  *   200 `audiohook` targets with `echo: true` run by `SessionRunner` exactly as the exporter
- *   runs them (`createFramePacer` behind `createOutbound`), with AudioEvents that keep every
+ *   runs them (`createFramePacer` behind `createOutbound`), with an event pipeline that keeps every
  *   frame's `latenessSeconds` (what `cxprobe_audio_send_lag_seconds` observes) and |D|;
  * - `setInterval` — the same child with the same sessions (`AudiohookClientSession`, the real
  *   `createInbound`, the same source, encoding and tags), but the outbound paced by
@@ -35,9 +35,10 @@ import { createInbound, type PausableOutboundAudio } from '../src/probers/audio/
 import { AudiohookChannel } from '../src/probers/audiohook/channel.ts';
 import { AudiohookClientSession } from '../src/probers/audiohook/client-session.ts';
 import { awaitOpened } from '../src/probers/audiohook/open-transaction.ts';
-import { createTargetProber } from '../src/probers/index.ts';
+import { createTargetProber } from '../test/helpers/probers.ts';
 import { SessionRunner } from '../src/runtime/session-runner.ts';
-import type { AudioEvents, SessionContext, SessionEvents } from '../src/probers/session/types.ts';
+import type { SessionContext } from '../src/probers/session/types.ts';
+import type { Emit } from '../src/events/probe-event.ts';
 import { connectWebSocket } from '../src/probers/session/ws-connect.ts';
 import {
   bucketDelta,
@@ -161,46 +162,37 @@ function runStreamsChild(url: string, count: number, pacing: Pacing): void {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
 
-  const eventsFor = (state: StreamState): { events: SessionEvents; audio: AudioEvents } => ({
-    events: {
-      connected: () => {
-        open++;
-      },
-      connectFailed: () => {
-        failed++;
-      },
-      ping: () => undefined,
-      pingLost: () => undefined,
-      heartbeat: () => undefined,
-      heartbeatMissed: () => undefined,
-      turn: () => undefined,
-      healthy: () => undefined,
-      closed: () => {
-        closed++;
-      },
-      reconnecting: () => undefined,
-    },
-    audio: {
-      frameSent: (lateSeconds) => {
-        if (recording) lateness.push(lateSeconds * 1000);
-      },
-      frameReceived: (deviationSeconds, jitterSeconds) => {
-        state.lastJitter = jitterSeconds;
-        if (!recording) return;
-        framesReceived++;
-        if (deviationSeconds !== undefined) deviation.push(deviationSeconds * 1000);
-      },
-      loss: (counts) => {
-        if (!recording) return;
-        lost += counts.lost;
-        late += counts.late;
-      },
-      turnLatency: () => undefined,
-      eventLatency: () => undefined,
-      quality: () => undefined,
-      violation: () => undefined,
-    },
-  });
+  const emitFor =
+    (state: StreamState): Emit =>
+    (event) => {
+      switch (event.type) {
+        case 'connected':
+          open++;
+          return;
+        case 'connect_failed':
+          failed++;
+          return;
+        case 'closed':
+          closed++;
+          return;
+        case 'frame_sent':
+          if (recording) lateness.push(event.lateSeconds * 1000);
+          return;
+        case 'frame_received':
+          state.lastJitter = event.jitterSeconds;
+          if (!recording) return;
+          framesReceived++;
+          if (event.deviationSeconds !== undefined) deviation.push(event.deviationSeconds * 1000);
+          return;
+        case 'loss':
+          if (!recording) return;
+          lost += event.lost;
+          late += event.late;
+          return;
+        default:
+          return;
+      }
+    };
 
   const newState = (): StreamState => {
     const state: StreamState = {
@@ -223,14 +215,7 @@ function runStreamsChild(url: string, count: number, pacing: Pacing): void {
           readCa: () => Promise.resolve(undefined),
         });
         if (built.mode !== 'session') throw new Error('audiohook is a session kind');
-        const { events, audio } = eventsFor(newState());
-        const runner = new SessionRunner(
-          built.protocol,
-          events,
-          audio,
-          () => ({ info: () => undefined, error: () => undefined, flush: () => undefined }),
-          built.backoff,
-        );
+        const runner = new SessionRunner(built.protocol, emitFor(newState()), built.backoff);
         runner.start();
         stoppers.push(() => runner.stop());
       }
@@ -239,8 +224,12 @@ function runStreamsChild(url: string, count: number, pacing: Pacing): void {
     const controller = new AbortController();
     for (let index = 0; index < count; index++) {
       const state = newState();
-      const { events, audio } = eventsFor(state);
-      openIntervalSession(url, { events, audio, signal: controller.signal }, state, () => recording)
+      openIntervalSession(
+        url,
+        { emit: emitFor(state), signal: controller.signal },
+        state,
+        () => recording,
+      )
         .then((session) => {
           stoppers.push(async () => {
             session.close();
@@ -369,9 +358,9 @@ async function openIntervalSession(
     language: 'en-US',
   });
   await awaitOpened(channel, fullContext, { openTimeoutMs: 10_000, closeTimeoutMs: 10_000 });
-  context.events.connected({});
+  context.emit({ type: 'connected', phases: {} });
   const format = { codec: 'PCMU' as const, channels: 1, rate: RATE };
-  const outbound = intervalOutbound(context.audio, state, recording, (frame) => {
+  const outbound = intervalOutbound(context.emit, state, recording, (frame) => {
     if (socket.readyState === socket.OPEN) socket.send(frame);
   });
   const holder: { session?: AudiohookClientSession } = {};
@@ -380,7 +369,7 @@ async function openIntervalSession(
     frameMs: FRAME_MS,
     playoutMs: 60,
     silenceDbfs: -40,
-    events: context.audio,
+    emit: context.emit,
     lastUtteranceEnd: () => outbound.lastUtteranceEnd(),
     tagged: true,
     rttSeconds: () => holder.session?.rttSeconds,
@@ -403,7 +392,7 @@ async function openIntervalSession(
 
 /** `createOutbound` (src/probers/audio/streams.ts) with the `talk` source, PCMU, tags, and a setInterval pacer. */
 function intervalOutbound(
-  events: AudioEvents,
+  emit: Emit,
   state: StreamState,
   recording: () => boolean,
   send: (frame: Buffer) => void,
@@ -440,7 +429,7 @@ function intervalOutbound(
       encoded.writeUInt32BE(samplesSent >>> 0, 4);
     }
     send(encoded);
-    events.frameSent(lateness);
+    emit({ type: 'frame_sent', lateSeconds: lateness });
     samplesSent += frame[0]?.length ?? 0;
     const utteranceEnd = source.utteranceEndPosition;
     if (startPosition < utteranceEnd && source.position >= utteranceEnd)

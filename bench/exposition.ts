@@ -8,7 +8,7 @@
  *    from the client 50 times per format, interleaved. Probes keep running meanwhile, as they
  *    would under a real Prometheus.
  * 2. Worst case, in process: the same 1,000 targets get one synthetic result each through
- *    `MetricsRecorder` with every HTTP phase (including `tls`), a status code and a certificate
+ *    metrics sink with every HTTP phase (including `tls`), a status code and a certificate
  *    expiry, so every per-target series exists; then the renderer behind `GET /metrics`
  *    (`Exposition` from src/metrics/exposition.ts) is timed directly — render cost only, no
  *    HTTP — 50 times per format.
@@ -20,7 +20,7 @@ import { parseConfig } from '../src/config/load.ts';
 import { BUILD } from '../src/version.ts';
 import { createMetrics } from '../src/metrics/catalogue.ts';
 import { Exposition } from '../src/metrics/exposition.ts';
-import { MetricsRecorder } from '../src/metrics/recorder.ts';
+import { MetricsSink } from '../src/sinks/metrics.ts';
 import {
   describeMachine,
   fmtBytes,
@@ -180,10 +180,10 @@ async function syntheticView(targets: number, scrapes: number): Promise<View> {
     );
   const config = await parseConfig(`${lines.join('\n')}\n`, 'bench-exposition.yml');
   const metrics = createMetrics(BUILD);
-  const recorder = new MetricsRecorder(metrics);
+  const sink = new MetricsSink(metrics);
   const certExpiresAt = Date.now() / 1000 + 90 * 86_400;
   for (const target of config.targets) {
-    recorder.addTarget(target);
+    const record = sink.addTarget(target, { mode: 'cycle', botTurns: false });
     const phases = {
       dns: 0.002,
       connect: 0.011,
@@ -193,16 +193,17 @@ async function syntheticView(targets: number, scrapes: number): Promise<View> {
       download: 0.0006,
       total: 0.09,
     };
-    recorder.record(target, {
+    const result = {
       success: true,
       reason: 'success',
       durationSeconds: phases.total,
       phases,
       httpStatus: 200,
       certExpiresAt,
-    });
+    } as const;
+    record({ type: 'cycle_ended', result }, undefined);
   }
-  recorder.setTargetCounts(config.targets);
+  sink.setTargetCounts(config.targets);
   // The renderer GET /metrics uses, minus HTTP.
   const exposition = new Exposition(metrics.registries);
   return timeScrapes(

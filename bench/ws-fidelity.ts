@@ -13,7 +13,7 @@
  *   a unique payload and times the matching pong with performance.now();
  * - `cxprobe code path` — `connectWebSocket` + `controlPinger` (src/probers/session), the code
  *   the `websocket` prober runs, in its own process (this file with `--role=cxprobe-client`),
- *   with a SessionEvents object that keeps every `ping(layer, rtt)`: cxprobe's exact RTTs;
+ *   with an event pipeline that keeps every `ping` event: cxprobe's exact RTTs;
  * - `exporter` — a `cxprobe run` child process with one `websocket` target per connection; what
  *   it reports is the histogram `cxprobe_ws_ping_rtt_seconds{layer="control"}`, scraped every
  *   15 s as Prometheus would. p50/p95 come from `histogram_quantile`-style interpolation of the
@@ -32,7 +32,7 @@
 import { fileURLToPath } from 'node:url';
 import { PING_RTT_BUCKETS } from '../src/metrics/catalogue.ts';
 import { controlPinger } from '../src/probers/session/pingers.ts';
-import type { SessionEvents } from '../src/probers/session/types.ts';
+import type { Emit } from '../src/events/probe-event.ts';
 import { connectWebSocket } from '../src/probers/session/ws-connect.ts';
 import {
   bucketDelta,
@@ -144,21 +144,10 @@ function runCxprobeClient(url: string, count: number): void {
   let lost = 0;
   let recording = false;
   let rtts: number[] = [];
-  const events: SessionEvents = {
-    connected: () => undefined,
-    connectFailed: () => undefined,
-    ping: (layer, rttSeconds) => {
-      if (recording && layer === 'control') rtts.push(rttSeconds * 1000);
-    },
-    pingLost: () => {
-      lost++;
-    },
-    heartbeat: () => undefined,
-    heartbeatMissed: () => undefined,
-    turn: () => undefined,
-    healthy: () => undefined,
-    closed: () => undefined,
-    reconnecting: () => undefined,
+  const emit: Emit = (event) => {
+    if (event.type === 'ping' && recording && event.layer === 'control')
+      rtts.push(event.rttSeconds * 1000);
+    else if (event.type === 'ping_lost') lost++;
   };
   const controller = new AbortController();
   for (let index = 0; index < count; index++) {
@@ -168,7 +157,7 @@ function runCxprobeClient(url: string, count: number): void {
         const pinger = controlPinger(
           socket,
           { intervalMs: PING_INTERVAL_MS, timeoutMs: PING_TIMEOUT_MS },
-          events,
+          emit,
           () => {
             socket.terminate();
           },

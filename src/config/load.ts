@@ -23,6 +23,7 @@ import {
   configSchema,
   CREDENTIAL_TYPES,
   DEFAULTS,
+  KINDS_WITH_BUDGET,
   TARGET_KINDS,
   type RawConfig,
   type RawCredential,
@@ -32,8 +33,13 @@ import { ConfigError, type ConfigProblem, formatPath } from './errors.ts';
 import { resolveTiming } from './target-timing.ts';
 import { deepFreeze } from './freeze.ts';
 
+/** A target kind with a turn budget has it resolved: the one place its default is applied. */
+type WithBudget<T> = T extends { budget?: number | undefined }
+  ? Omit<T, 'budget'> & { budget: number }
+  : T;
+
 /** A target with every default applied and every secret resolved. */
-export type Target = RawTarget & { interval: number; timeout: number };
+export type Target = WithBudget<RawTarget> & { interval: number; timeout: number };
 export type Credential = RawCredential & { client_secret: string; refresh_before: number };
 
 /** The validated, frozen configuration the exporter runs on. */
@@ -420,7 +426,11 @@ function applyDefaults(raw: RawConfig, file: string, secrets: Set<string>): Conf
   const targets = raw.targets.map((target): Target => {
     collectSecrets(target, secrets);
     const { interval, timeout } = resolveTiming(target, raw.global, DEFAULTS);
-    return { ...target, interval, timeout };
+    // Turns slower than the budget count as over budget; they do not fail.
+    const budget = KINDS_WITH_BUDGET.has(target.kind)
+      ? { budget: ('budget' in target ? target.budget : undefined) ?? DEFAULTS.botBudgetMs }
+      : {};
+    return { ...target, ...budget, interval, timeout } as Target;
   });
   return {
     file,

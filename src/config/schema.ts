@@ -566,6 +566,13 @@ export const targetSchema = z.discriminatedUnion('kind', [
   cxoneExchangeTarget,
 ]);
 
+/** Kinds whose targets have a bot turn budget (resolved by the loader). */
+export const KINDS_WITH_BUDGET: ReadonlySet<string> = new Set(
+  targetSchema.options
+    .filter((option) => 'budget' in option.shape)
+    .map((option) => option.shape.kind.value),
+);
+
 /** Every target kind, in schema order: error messages list them from here. */
 export const TARGET_KINDS = targetSchema.options.map((option) => option.shape.kind.value);
 

@@ -63,6 +63,7 @@ export const INTERNAL_ERROR_SOURCES = [
   'unhandled_rejection',
   'probe',
   'session',
+  'sink',
 ] as const;
 export type InternalErrorSource = (typeof INTERNAL_ERROR_SOURCES)[number];
 

@@ -94,14 +94,18 @@ export function createAudiohookProtocol(
       const selection = checkSelection(opened.parameters.media, offered);
       if (typeof selection === 'string') {
         // The reference client answers a bad selection with error 400 and closes with `error`.
-        context.audio.violation('media_selection');
+        context.emit({ type: 'violation', kind: 'media_selection' });
         channel.sendError({ code: 400, message: selection });
         await closeTransaction(channel, 'error', timeouts.closeTimeoutMs, context);
         throw new ConnectError('protocol_error', `opened: ${selection}`);
       }
-      if (selection === undefined && !probe) context.audio.violation('no_media_selected');
-      context.events.connected({ ...phases, protocol_open: (performance.now() - started) / 1000 });
-      context.events.healthy(true, 'opened');
+      if (selection === undefined && !probe)
+        context.emit({ type: 'violation', kind: 'no_media_selected' });
+      context.emit({
+        type: 'connected',
+        phases: { ...phases, protocol_open: (performance.now() - started) / 1000 },
+      });
+      context.emit({ type: 'health', healthy: true, detail: 'opened' });
 
       const frameMs = target.frame_duration ?? DEFAULTS.frameMs;
       const holder: { session?: AudiohookClientSession } = {};
@@ -117,7 +121,7 @@ export function createAudiohookProtocol(
               format,
               frameMs,
               target,
-              events: context.audio,
+              emit: context.emit,
               socket,
               rttSeconds: () => holder.session?.rttSeconds,
               // Audio Connector bots send audio in unpaced bursts (docs/protocols.md §3.11).

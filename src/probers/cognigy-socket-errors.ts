@@ -2,7 +2,8 @@ import type { Socket } from 'socket.io-client';
 import { classifyRequestError } from '../events/classify-error.ts';
 import { INVALID_OPEN_PACKET } from './cognigy-engine-guard.ts';
 import { PAYLOAD_TOO_LARGE } from './cognigy-socket-polling.ts';
-import { ConnectError, type SessionEnd } from './session/types.ts';
+import { ConnectError } from './session/types.ts';
+import { type SessionEnd } from '../events/probe-event.ts';
 
 /** What socket.io-client hands to `connect_error`: an Error, a TransportError carrying more. */
 export interface SocketConnectError extends Error {

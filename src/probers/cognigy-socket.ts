@@ -1,3 +1,4 @@
+import type { FailureReason } from '../events/reasons.ts';
 import { randomUUID } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import type { Target } from '../config/load.ts';
@@ -14,9 +15,9 @@ import {
   ConnectError,
   type OpenSession,
   type SessionContext,
-  type SessionEnd,
   type SessionProtocol,
 } from './session/types.ts';
+import { type SessionEnd } from '../events/probe-event.ts';
 
 type CognigySocketTarget = Extract<Target, { kind: 'cognigy-socket' }>;
 
@@ -95,8 +96,11 @@ export function createCognigySocketProtocol(target: CognigySocketTarget): Sessio
       ready?.catch(() => undefined);
       const connectedAfter = await waitForConnect(socket, target, context);
       const readyAfter = ready === undefined ? connectedAfter : await ready;
-      context.events.connected({ upgrade: connectedAfter, protocol_open: readyAfter });
-      context.events.healthy(true, 'endpoint ready');
+      context.emit({
+        type: 'connected',
+        phases: { upgrade: connectedAfter, protocol_open: readyAfter },
+      });
+      context.emit({ type: 'health', healthy: true, detail: 'endpoint ready' });
       socket.off('disconnect', onEarlyDisconnect);
       return new CognigySession(
         socket,
@@ -266,7 +270,7 @@ class CognigySession implements OpenSession {
 
   private sendTurn(): void {
     if (this.turn !== undefined || !this.socket.connected) return;
-    const budget = this.target.budget ?? DEFAULTS.botBudgetMs;
+    const budget = this.target.budget;
     this.turn = {
       started: performance.now(),
       firstOutput: undefined,
@@ -305,7 +309,7 @@ class CognigySession implements OpenSession {
     else this.finishTurn(false, 'invalid_json');
   }
 
-  private finishTurn(completed: boolean, reason = 'bot_failed'): void {
+  private finishTurn(completed: boolean, reason: FailureReason = 'bot_failed'): void {
     const turn = this.turn;
     if (turn === undefined) return;
     this.turn = undefined;
@@ -314,8 +318,14 @@ class CognigySession implements OpenSession {
     const first =
       turn.firstOutput === undefined ? undefined : (turn.firstOutput - turn.started) / 1000;
     const ok = completed;
-    this.context.events.turn(first, (now - turn.started) / 1000, ok, ok ? 'success' : reason);
-    this.context.events.healthy(ok, ok ? 'turn completed' : reason);
+    this.context.emit({
+      type: 'turn',
+      firstResponseSeconds: first,
+      turnSeconds: (now - turn.started) / 1000,
+      ok,
+      reason: ok ? 'success' : reason,
+    });
+    this.context.emit({ type: 'health', healthy: ok, detail: ok ? 'turn completed' : reason });
     if (!ok) this.context.log.error(`bot turn failed (${reason})`);
   }
 

@@ -1,6 +1,6 @@
 import type WebSocket from 'ws';
 import { SocketSession } from './session/socket-session.ts';
-import type { SessionEnd } from './session/types.ts';
+import type { SessionEnd } from '../events/probe-event.ts';
 
 /**
  * Our token expiry is computed from when we asked for the token, so it is never later than

@@ -119,18 +119,21 @@ export function createGenesysNotificationsProtocol(
         if (error instanceof ConnectError && error.reason === 'channel_gone') channel = undefined;
         throw error;
       }
-      context.events.connected({
-        ...connected.phases,
-        protocol_open:
-          (performance.now() - (topics.length > 0 ? subscribeStarted : started)) / 1000,
+      context.emit({
+        type: 'connected',
+        phases: {
+          ...connected.phases,
+          protocol_open:
+            (performance.now() - (topics.length > 0 ? subscribeStarted : started)) / 1000,
+        },
       });
-      context.events.healthy(true, 'connected');
+      context.emit({ type: 'health', healthy: true, detail: 'connected' });
 
       const ping = target.ping ?? DEFAULT_PING;
       const appPinger = new Pinger(
         'application',
         { intervalMs: ping.interval, timeoutMs: ping.timeout },
-        context.events,
+        context.emit,
         () => {
           socket.send(JSON.stringify({ message: 'ping' }));
         },
@@ -147,7 +150,7 @@ export function createGenesysNotificationsProtocol(
       session.onEnd(() => {
         appPinger.stop();
       });
-      startControlPings(session, target.control_ping, context.events);
+      startControlPings(session, target.control_ping, context.emit);
 
       const heartbeatMs = target.heartbeat_interval ?? DEFAULT_HEARTBEAT_MS;
       let lastHeartbeat = performance.now();
@@ -156,7 +159,8 @@ export function createGenesysNotificationsProtocol(
         () => {
           const silentMs = performance.now() - lastHeartbeat;
           const missed = Math.floor(silentMs / heartbeatMs) - 1;
-          for (; missedReported < missed; missedReported++) context.events.heartbeatMissed();
+          for (; missedReported < missed; missedReported++)
+            context.emit({ type: 'heartbeat_missed' });
           if (silentMs > heartbeatMs * HEARTBEATS_BEFORE_DEAD) {
             session.finish({
               code: 1006,
@@ -219,10 +223,11 @@ export function createGenesysNotificationsProtocol(
         const body = isObject(message.eventBody) ? message.eventBody : {};
         if (topic === 'channel.metadata' && body.message === 'WebSocket Heartbeat') {
           const now = performance.now();
-          context.events.heartbeat((now - lastHeartbeat) / 1000);
+          context.emit({ type: 'heartbeat', gapSeconds: (now - lastHeartbeat) / 1000 });
           // A late heartbeat that the watchdog did not already count reveals the ones it skipped.
           const missed = Math.round((now - lastHeartbeat) / heartbeatMs) - 1;
-          for (; missedReported < missed; missedReported++) context.events.heartbeatMissed();
+          for (; missedReported < missed; missedReported++)
+            context.emit({ type: 'heartbeat_missed' });
           lastHeartbeat = now;
           missedReported = 0;
         } else if (topic === 'channel.metadata' && body.message === 'pong') {

@@ -11,7 +11,8 @@ import type { ProberDeps } from './deps.ts';
 import { startControlPings } from './session/pingers.ts';
 import { SocketSession } from './session/socket-session.ts';
 import { rawText } from './session/steps.ts';
-import type { SessionContext, SessionEnd, SessionProtocol } from './session/types.ts';
+import type { SessionContext, SessionProtocol } from './session/types.ts';
+import type { SessionEnd } from '../events/probe-event.ts';
 import { connectWebSocket } from './session/ws-connect.ts';
 import { parseCommand } from './voicegateway-listen/commands.ts';
 import { listenMetadata, probeCall } from './voicegateway-listen/metadata.ts';
@@ -66,7 +67,7 @@ export function createListenProtocol(target: ListenTarget, deps: ProberDeps): Se
         ...(ca === undefined ? {} : { ca }),
         signal: context.signal,
       });
-      if (socket.protocol !== subprotocol) context.audio.violation('subprotocol');
+      if (socket.protocol !== subprotocol) context.emit({ type: 'violation', kind: 'subprotocol' });
       socket.send(
         JSON.stringify(
           listenMetadata({
@@ -77,8 +78,11 @@ export function createListenProtocol(target: ListenTarget, deps: ProberDeps): Se
           }),
         ),
       );
-      context.events.connected({ ...phases, protocol_open: (performance.now() - started) / 1000 });
-      context.events.healthy(true, 'streaming');
+      context.emit({
+        type: 'connected',
+        phases: { ...phases, protocol_open: (performance.now() - started) / 1000 },
+      });
+      context.emit({ type: 'health', healthy: true, detail: 'streaming' });
 
       const format: AudioFormat = { codec: 'L16', channels, rate };
       const frameMs = target.frame_duration ?? DEFAULTS.frameMs;
@@ -99,7 +103,7 @@ export function createListenProtocol(target: ListenTarget, deps: ProberDeps): Se
         format,
         frameMs,
         target,
-        events: context.audio,
+        emit: context.emit,
         socket: wire,
       });
       return new ListenSession(socket, context, {
@@ -144,7 +148,7 @@ class ListenSession extends SocketSession {
         inbound.clip(pcm, rate);
       },
       violation: (kind) => {
-        context.audio.violation(kind);
+        context.emit({ type: 'violation', kind });
       },
     });
     const bytesPerMs = (format.rate * format.channels * 2) / 1000;
@@ -173,7 +177,7 @@ class ListenSession extends SocketSession {
         { code: 1000, reason: 'call ended' },
       );
     }, options.sessionLengthMs);
-    startControlPings(this, options.ping, context.events);
+    startControlPings(this, options.ping, context.emit);
     this.onEnd(() => {
       clearTimeout(length);
       this.playout.dispose();
@@ -205,7 +209,7 @@ class ListenSession extends SocketSession {
   private onText(text: string): void {
     const parsed = parseCommand(text, this.options.byteOrder);
     if ('violation' in parsed) {
-      this.context.audio.violation(parsed.violation);
+      this.context.emit({ type: 'violation', kind: parsed.violation });
       return;
     }
     const command = parsed.command;

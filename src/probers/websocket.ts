@@ -59,8 +59,11 @@ export function createWebSocketProtocol(
         socket.close(1000, 'steps failed');
         throw error;
       }
-      context.events.connected({ ...phases, protocol_open: (performance.now() - started) / 1000 });
-      context.events.healthy(true, 'connected');
+      context.emit({
+        type: 'connected',
+        phases: { ...phases, protocol_open: (performance.now() - started) / 1000 },
+      });
+      context.emit({ type: 'health', healthy: true, detail: 'connected' });
       context.log.info(`connected to ${target.name}`, { subprotocol: socket.protocol });
       startPingers(target, session, context);
       return session;
@@ -88,7 +91,7 @@ function startPingers(
     const pinger = controlPinger(
       socket,
       { intervalMs: ping.interval, timeoutMs: ping.timeout },
-      context.events,
+      context.emit,
       halfOpen('control'),
     );
     pinger.start();
@@ -101,7 +104,7 @@ function startPingers(
   const pinger = new Pinger(
     'application',
     { intervalMs: app.interval, timeoutMs: app.timeout },
-    context.events,
+    context.emit,
     (id) => {
       socket.send(app.send.replaceAll('{{id}}', id));
     },

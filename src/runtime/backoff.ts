@@ -1,16 +1,4 @@
-/** Reconnect back-off settings, in milliseconds. */
-export interface BackoffSettings {
-  initialMs: number;
-  maxMs: number;
-  /** A session that lived this long resets the back-off. */
-  stableAfterMs: number;
-}
-
-export const DEFAULT_BACKOFF: BackoffSettings = {
-  initialMs: 1_000,
-  maxMs: 60_000,
-  stableAfterMs: 60_000,
-};
+import type { BackoffSettings } from '../kinds/kind.ts';
 
 /**
  * Capped exponential back-off with full jitter (delay drawn uniformly from [0, cap]): when many

@@ -3,51 +3,34 @@ import type { Logger } from 'pino';
 import { TokenSource, type TokenEvents } from '../auth/token-source.ts';
 import { loadConfigFile, type Config, type Target } from '../config/load.ts';
 import { createRedactor, type Redactor } from '../config/redact.ts';
+import { kindOf } from '../kinds/registry.ts';
 import type { Metrics } from '../metrics/catalogue.ts';
-import { MetricsRecorder } from '../metrics/recorder.ts';
-import { createTargetProber } from '../probers/index.ts';
-import { SessionRunner } from './session-runner.ts';
-import type { SessionEnd } from '../probers/session/types.ts';
-import { createSessionRecorder, type SessionState } from '../metrics/session-recorder.ts';
-import { createSessionLog } from '../exporter/session-log.ts';
 import type { ProberDeps } from '../probers/deps.ts';
-import type { ProbeResult } from '../probers/types.ts';
-import { Scheduler } from './scheduler.ts';
-import { ProbeHistory } from '../sinks/history.ts';
-import { runProbe } from './cycle-runner.ts';
+import { createPipeline } from '../sinks/fan-out.ts';
+import { HistorySink, type TargetState } from '../sinks/history.ts';
+import { MetricsSink } from '../sinks/metrics.ts';
 import { targetAttributes } from '../tracing/attributes.ts';
-import { traceSession } from '../tracing/session-tracing.ts';
-
-/** The live state of one target, for the landing page. */
-export interface TargetState {
-  target: Target;
-  last: ProbeResult | undefined;
-  lastAt: number | undefined;
-  nextAt: number | undefined;
-  /** Persistent kinds: the live session. */
-  session: SessionState | undefined;
-}
+import { runCycle } from './cycle-runner.ts';
+import { Scheduler } from './scheduler.ts';
+import { SessionRunner } from './session-runner.ts';
 
 export type ReloadOutcome = { ok: true } | { ok: false; error: string };
 
 interface ActiveTarget {
-  target: Target;
   /** The config fragment the prober was built from; unchanged fragments survive a reload. */
   fingerprint: string;
-  last: ProbeResult | undefined;
-  lastAt: number | undefined;
-  session: SessionState | undefined;
   /** Stops probing the target (scheduler job or session runner). */
   stop: () => Promise<void>;
 }
 
 /**
- * Owns the running configuration: builds probers and token sources from it, schedules the
- * targets, and swaps in a new config on reload only when it is valid as a whole.
+ * Owns the running configuration: builds each target's prober (through its kind) and event
+ * pipeline (through the sinks), schedules cycle kinds and keeps session kinds open, and swaps in
+ * a new config on reload only when it is valid as a whole.
  */
 export class Exporter {
-  readonly history: ProbeHistory;
-  private readonly recorder: MetricsRecorder;
+  private readonly history: HistorySink;
+  private readonly metricsSink: MetricsSink;
   private readonly scheduler = new Scheduler();
   private readonly active = new Map<string, ActiveTarget>();
   private tokenSources = new Map<string, { fingerprint: string; source: TokenSource }>();
@@ -57,7 +40,6 @@ export class Exporter {
   /** The latest tokens issued per credential (current and previous): secrets the config can't know. */
   private readonly issuedTokens = new Map<string, string[]>();
   private reloading: Promise<ReloadOutcome> | undefined;
-  private stopped = false;
 
   constructor(
     private readonly configFile: string,
@@ -65,8 +47,8 @@ export class Exporter {
     private readonly logger: Logger,
     private readonly loadConfig: (file: string) => Promise<Config> = loadConfigFile,
   ) {
-    this.recorder = new MetricsRecorder(metrics);
-    this.history = new ProbeHistory(100);
+    this.metricsSink = new MetricsSink(metrics);
+    this.history = new HistorySink(this.redactor);
   }
 
   /** The redactor for the running config's secrets. */
@@ -74,6 +56,11 @@ export class Exporter {
 
   get config(): Config | undefined {
     return this.current;
+  }
+
+  /** The probe history the landing page and /logs show. */
+  get probeHistory(): HistorySink['history'] {
+    return this.history.history;
   }
 
   /** Loads the config and starts probing. Throws ConfigError when the file is not valid. */
@@ -115,41 +102,27 @@ export class Exporter {
 
   /** Stops probing and waits for probes in flight. */
   async stop(): Promise<void> {
-    this.stopped = true;
     await Promise.all([
       this.scheduler.stop(),
       ...[...this.active.values()].map((active) => active.stop()),
     ]);
   }
 
-  /** Every configured target with its last result, in config order. */
+  /** Every configured target with its live state, in config order. */
   targets(): TargetState[] {
-    return (this.current?.targets ?? []).map((target) => {
-      const active = this.active.get(target.name);
-      return {
-        target,
-        last: active?.last,
-        lastAt: active?.lastAt,
-        nextAt: this.scheduler.nextRunAt(target.name),
-        session: active?.session,
-      };
-    });
+    return this.history.targets(this.current?.targets ?? []);
   }
 
   private async apply(config: Config): Promise<void> {
     this.current = config;
     this.rebuildRedactor();
     this.history.setLimit(config.global.historyLimit);
-    this.recorder.setHistogramPhases(config.global.httpPhaseHistograms);
+    this.metricsSink.setHistogramPhases(config.global.httpPhaseHistograms);
     const changedCredentials = this.applyCredentials(config);
 
     const wanted = new Map(config.targets.map((target) => [target.name, target]));
     for (const name of [...this.active.keys()]) {
-      if (!wanted.has(name)) {
-        await this.active.get(name)?.stop();
-        this.active.delete(name);
-        await this.recorder.removeTarget(name);
-      }
+      if (!wanted.has(name)) await this.removeTarget(name);
     }
     for (const target of config.targets) {
       const fingerprint = JSON.stringify(target);
@@ -159,13 +132,17 @@ export class Exporter {
         existing?.fingerprint === fingerprint &&
         (credential === undefined || !changedCredentials.has(credential));
       if (unchanged) continue;
-      if (existing !== undefined) {
-        await existing.stop();
-        await this.recorder.removeTarget(target.name);
-      }
+      if (existing !== undefined) await this.removeTarget(target.name);
       await this.startTarget(target, fingerprint, config);
     }
-    this.recorder.setTargetCounts(config.targets);
+    this.metricsSink.setTargetCounts(config.targets);
+  }
+
+  private async removeTarget(name: string): Promise<void> {
+    await this.active.get(name)?.stop();
+    this.active.delete(name);
+    this.history.removeTarget(name);
+    await this.metricsSink.removeTarget(name);
   }
 
   /** Scrubs the config's secrets and the tokens issued to us (a target may echo one back). */
@@ -216,84 +193,33 @@ export class Exporter {
       tokenSource: (name) => (name === undefined ? undefined : this.tokenSources.get(name)?.source),
       readCa: (file) => (file === undefined ? Promise.resolve(undefined) : this.readCa(file)),
     };
-    const built = createTargetProber(target, config, deps);
+    const kind = kindOf(target);
+    const built = kind.create(target, { config, deps });
     // Computed from the config with its redactor: no secret reaches a span attribute.
-    const traceAttributes = targetAttributes(target, config, this.redactorFn);
+    const attributes = targetAttributes(target, kind.endpoint(target, config), this.redactorFn);
+    const emit = createPipeline(target, kind.traits, attributes, {
+      metrics: this.metricsSink,
+      history: this.history,
+      logger: this.logger,
+      catalogue: this.metrics,
+    });
     if (built.mode === 'session') {
-      const recorder = createSessionRecorder(target, this.metrics);
-      const { state } = recorder;
-      const traced = traceSession(target, traceAttributes, recorder);
-      const events = {
-        ...traced.events,
-        // A connect that failed with an unclassified error is a bug in cxprobe, not the peer.
-        connectFailed: (reason: string, status: number | undefined, message: string) => {
-          if (reason === 'internal') this.metrics.internalErrors.inc({ source: 'session' });
-          traced.events.connectFailed(reason, status, message);
-        },
-        closed: (end: SessionEnd, seconds: number) => {
-          if (end.reason === 'internal_error') {
-            this.metrics.internalErrors.inc({ source: 'session' });
-          }
-          traced.events.closed(end, seconds);
-        },
-      };
-      const runner = new SessionRunner(
-        built.protocol,
-        events,
-        traced.audio,
-        () => createSessionLog(target, this.history, this.logger, this.redactor),
-        built.backoff,
-        Math.random,
-        traced.lifecycle,
-      );
-      this.active.set(target.name, {
-        target,
-        fingerprint,
-        last: undefined,
-        lastAt: undefined,
-        session: state,
-        stop: () => runner.stop(),
-      });
+      const runner = new SessionRunner(built.protocol, emit, built.backoff);
+      this.active.set(target.name, { fingerprint, stop: () => runner.stop() });
       runner.start();
       return;
     }
-    const { prober } = built;
-    const active: ActiveTarget = {
-      target,
-      fingerprint,
-      last: undefined,
-      lastAt: undefined,
-      session: undefined,
-      stop: () => this.scheduler.remove(target.name),
-    };
-    this.active.set(target.name, active);
-    this.recorder.addTarget(target);
+    this.active.set(target.name, { fingerprint, stop: () => this.scheduler.remove(target.name) });
     await this.scheduler.add({
       name: target.name,
       intervalMs: target.interval,
       run: async (signal) => {
-        const result = await runProbe(
-          target,
-          prober,
-          signal,
-          {
-            recorder: this.recorder,
-            history: this.history,
-            logger: this.logger,
-            redactor: this.redactor,
-            traceAttributes,
-            internalError: () => {
-              this.metrics.internalErrors.inc({ source: 'probe' });
-            },
-          },
-          active.last,
-        );
-        if (result === undefined || this.stopped) return undefined;
-        active.last = result;
-        active.lastAt = Date.now();
-        return result.retryAfterMs === undefined
-          ? undefined
-          : { notBeforeMs: Date.now() + result.retryAfterMs };
+        const result = await runCycle(target, built.prober, signal, emit);
+        if (result?.retryAfterMs === undefined) return undefined;
+        return { notBeforeMs: Date.now() + result.retryAfterMs };
+      },
+      scheduled: (nextAtMs) => {
+        emit({ type: 'cycle_scheduled', nextAtMs });
       },
     });
   }

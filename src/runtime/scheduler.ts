@@ -7,6 +7,8 @@ export interface ScheduledJob {
   intervalMs: number;
   /** One run; resolves with the earliest time (epoch ms) the next run may start, if limited. */
   run(signal: AbortSignal): Promise<{ notBeforeMs?: number } | undefined>;
+  /** Told each time the next run is planned (epoch ms), for the landing page. */
+  scheduled?: (nextAtMs: number) => void;
 }
 
 interface Running {
@@ -70,6 +72,7 @@ export class Scheduler {
   }
 
   private arm(running: Running): void {
+    running.job.scheduled?.(running.nextAtMs);
     const remaining = running.nextAtMs - this.now();
     // A run further away than one timer can wait is reached in steps: never by a 1 ms overflow.
     if (remaining > MAX_TIMER_MS) {

@@ -1,15 +1,10 @@
-import type { ProbeLog } from '../probers/types.ts';
-import { clampDelayMs } from './delay.ts';
+import { logTo, type Emit } from '../events/probe-event.ts';
+import type { CloseReason } from '../events/reasons.ts';
+import type { BackoffSettings } from '../kinds/kind.ts';
 import { AttemptScope, attemptSignal } from '../probers/session/attempt-scope.ts';
-import { Backoff, type BackoffSettings } from './backoff.ts';
-import {
-  ConnectError,
-  type CloseReason,
-  type OpenSession,
-  type SessionEvents,
-  type AudioEvents,
-  type SessionProtocol,
-} from '../probers/session/types.ts';
+import { ConnectError, type OpenSession, type SessionProtocol } from '../probers/session/types.ts';
+import { Backoff } from './backoff.ts';
+import { clampDelayMs } from './delay.ts';
 
 /** Planned reconnects (maintenance, rollover) wait at most this long, spread to avoid a storm. */
 const PLANNED_RECONNECT_SPREAD_MS = 250;
@@ -21,17 +16,6 @@ const PLANNED_RECONNECT_SPREAD_MS = 250;
 export const PLANNED_MIN_LIFETIME_MS = 10_000;
 /** After `stop()` closed the session, how long the peer gets before the socket is cut. */
 export const STOP_GRACE_MS = 2_000;
-
-/**
- * Hooks around the runner's own lifecycle, beyond what {@link SessionEvents} report: the
- * exporter traces connect attempts with them (the events say how each attempt ended).
- */
-export interface SessionLifecycle {
-  /** A connect attempt is about to start (`protocol.open`). */
-  attemptStarting: () => void;
-  /** The runner has stopped: nothing more will be reported. */
-  stopped: () => void;
-}
 
 /**
  * Keeps one persistent session of a target alive: connect → live → (drop → back-off →
@@ -47,14 +31,10 @@ export class SessionRunner {
 
   constructor(
     private readonly protocol: SessionProtocol,
-    private readonly events: SessionEvents,
-    private readonly audio: AudioEvents,
-    private readonly newLog: () => ProbeLog & {
-      flush: (success: boolean, reason: string, seconds: number) => void;
-    },
+    /** The target's event pipeline; emitting never throws (the fan-out contains its sinks). */
+    private readonly emit: Emit,
     backoff: BackoffSettings,
     private readonly random: () => number = Math.random,
-    private readonly lifecycle?: SessionLifecycle,
   ) {
     this.backoff = new Backoff(backoff, random);
   }
@@ -75,7 +55,7 @@ export class SessionRunner {
       this.opening?.release();
       await settlesWithin(this.loop, STOP_GRACE_MS);
     }
-    this.lifecycle?.stopped();
+    this.emit({ type: 'stopped' });
   }
 
   /**
@@ -92,11 +72,13 @@ export class SessionRunner {
         if (isAborted(signal)) return;
         this.current = undefined;
         const message = error instanceof Error ? error.message : String(error);
-        try {
-          this.events.connectFailed('internal', undefined, message);
-        } catch {
-          // The metrics side failed too: the back-off below still keeps us from spinning.
-        }
+        this.emit({
+          type: 'connect_failed',
+          reason: 'internal',
+          httpStatus: undefined,
+          message,
+          attemptSeconds: 0,
+        });
         await this.pause('handshake_failed', this.backoff.next(), signal);
       }
     }
@@ -104,53 +86,62 @@ export class SessionRunner {
 
   /** One connect attempt and, when it connects, the session's life until it ends. */
   private async attempt(signal: AbortSignal): Promise<'stop' | 'again'> {
-    const log = this.newLog();
+    const log = logTo(this.emit);
     const attemptStarted = performance.now();
     let session: OpenSession;
-    this.lifecycle?.attemptStarting();
+    this.emit({ type: 'attempt_started' });
     const scope = new AttemptScope();
     this.opening = scope;
     let announcedConnected: number | undefined;
-    const events: SessionEvents = {
-      ...this.events,
-      connected: (phases) => {
-        announcedConnected ??= performance.now();
-        this.events.connected(phases);
-      },
+    const emit: Emit = (event) => {
+      if (event.type === 'connected') announcedConnected ??= performance.now();
+      this.emit(event);
     };
     try {
-      session = await this.protocol.open({
-        events,
-        audio: this.audio,
-        log,
-        signal: attemptSignal(signal, scope),
-      });
+      session = await this.protocol.open({ emit, log, signal: attemptSignal(signal, scope) });
       scope.handOver();
       this.opening = undefined;
     } catch (error) {
       this.opening = undefined;
       // Whatever the failed attempt opened goes with it: no socket outlives its attempt.
       scope.release();
-      if (isAborted(signal)) return 'stop';
+      if (isAborted(signal)) {
+        // Stopped while opening: a session already reported up is reported down, or
+        // ws_connected would stay 1 and its span open.
+        if (announcedConnected !== undefined) {
+          this.emit({
+            type: 'closed',
+            end: { code: 1001, reason: 'shutdown', abnormal: false, message: 'target stopped' },
+            sessionSeconds: (performance.now() - announcedConnected) / 1000,
+          });
+        }
+        return 'stop';
+      }
       const connectError =
         error instanceof ConnectError
           ? error
           : new ConnectError('internal', error instanceof Error ? error.message : String(error));
       if (announcedConnected !== undefined) {
         // The session was reported up: report it down, or ws_connected would stay 1.
-        this.events.closed(
-          {
+        this.emit({
+          type: 'closed',
+          end: {
             code: 1006,
             reason: 'open_failed',
             abnormal: true,
             message: `${connectError.reason}: ${connectError.message}`,
           },
-          (performance.now() - announcedConnected) / 1000,
-        );
+          sessionSeconds: (performance.now() - announcedConnected) / 1000,
+        });
       }
-      this.events.connectFailed(connectError.reason, connectError.httpStatus, connectError.message);
       log.error(`connect failed (${connectError.reason}): ${connectError.message}`);
-      log.flush(false, connectError.reason, (performance.now() - attemptStarted) / 1000);
+      this.emit({
+        type: 'connect_failed',
+        reason: connectError.reason,
+        httpStatus: connectError.httpStatus,
+        message: connectError.message,
+        attemptSeconds: (performance.now() - attemptStarted) / 1000,
+      });
       await this.pause('handshake_failed', this.backoff.next(), signal);
       return 'again';
     }
@@ -160,7 +151,7 @@ export class SessionRunner {
       session.close();
       const end = await session.ended;
       this.current = undefined;
-      this.events.closed(end, 0);
+      this.emit({ type: 'closed', end, sessionSeconds: 0 });
       return 'stop';
     }
     this.current = session;
@@ -169,9 +160,8 @@ export class SessionRunner {
     const end = await session.ended;
     this.current = undefined;
     const lived = performance.now() - connectedAt;
-    this.events.closed(end, lived / 1000);
     (end.abnormal ? log.error : log.info)(`session ended (${end.reason}): ${end.message}`);
-    log.flush(!end.abnormal, end.reason, lived / 1000);
+    this.emit({ type: 'closed', end, sessionSeconds: lived / 1000 });
     if (isAborted(signal) || end.reason === 'shutdown') return 'stop';
     this.backoff.sessionEnded(lived);
     // Never handed to setTimeout unbounded: past 2^31-1 ms Node fires at once, a flood.
@@ -189,7 +179,7 @@ export class SessionRunner {
 
   private async pause(reason: CloseReason, delayMs: number, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
-    this.events.reconnecting(reason, delayMs / 1000);
+    this.emit({ type: 'reconnecting', reason, delaySeconds: delayMs / 1000 });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, delayMs);
       function done() {

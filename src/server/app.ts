@@ -1,14 +1,26 @@
 import express, { type Express, type Request } from 'express';
 import type { Logger } from 'pino';
-import type { Exporter } from '../runtime/exporter.ts';
+import type { Config } from '../config/load.ts';
+import type { Redactor } from '../config/redact.ts';
 import type { Metrics } from '../metrics/catalogue.ts';
 import { Exposition } from '../metrics/exposition.ts';
 import { renderConfig } from './config-page.ts';
 import { renderLanding } from './landing.ts';
 import { crossSiteWriteReason, securityHeaders } from './security.ts';
+import type { ProbeHistory, TargetState } from '../sinks/history.ts';
+
+/** What the web endpoint reads and asks of the running exporter, and nothing more. */
+export interface ExporterView {
+  readonly config: Config | undefined;
+  readonly probeHistory: Pick<ProbeHistory, 'list' | 'get'>;
+  targets(): TargetState[];
+  redactor(): Redactor;
+  /** Re-reads the config; a bad file is rejected whole and the running config stays. */
+  reload(): Promise<{ ok: true } | { ok: false; error: string }>;
+}
 
 export interface AppOptions {
-  exporter: Exporter;
+  exporter: ExporterView;
   metrics: Metrics;
   logger: Logger;
   version: string;
@@ -63,14 +75,14 @@ export function createApp(options: AppOptions): Express {
       renderLanding({
         version: options.version,
         targets: exporter.targets(),
-        history: exporter.history.list(),
+        history: exporter.probeHistory.list(),
       }),
     );
   });
 
   app.get('/logs', (request, response) => {
     const id = Number(request.query.id);
-    const record = Number.isInteger(id) ? exporter.history.get(id) : undefined;
+    const record = Number.isInteger(id) ? exporter.probeHistory.get(id) : undefined;
     if (record === undefined) {
       response
         .status(404)

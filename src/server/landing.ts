@@ -1,7 +1,5 @@
 import escapeHtml from 'escape-html';
-import type { TargetState } from '../runtime/exporter.ts';
-import type { SessionState } from '../metrics/session-recorder.ts';
-import type { ProbeRecord } from '../sinks/history.ts';
+import type { ProbeRecord, SessionState, TargetState } from '../sinks/history.ts';
 
 export interface LandingModel {
   version: string;

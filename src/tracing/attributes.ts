@@ -6,15 +6,12 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { genesysUrls } from '../config/genesys-regions.ts';
-import type { Config, Target } from '../config/load.ts';
 import {
   isSecretQueryParam,
   isSensitiveHeader,
   REDACTED,
   type Redactor,
 } from '../config/redact.ts';
-import { DEFAULTS } from '../config/schema.ts';
 
 /**
  * cxprobe's own span attributes. Semantic-convention names (`url.full`, `server.address`,
@@ -111,55 +108,28 @@ function defaultPort(protocol: string): number | undefined {
 /**
  * The attributes every span of a target starts with: its name and kind, and where it goes
  * (`url.full`, `server.address`, `server.port`, `http.request.method`, `network.protocol.name`).
- * Computed once per target, from the config, never from what a probe sent on the wire: the URL
- * a session really connects to may carry a fresh token (query credentials) or be a Genesys
- * `connectUri`, and neither belongs in a trace. Genesys Notifications therefore gets no URL.
+ * Computed once per target, from the config (its kind says where it points), never from what a
+ * probe sent on the wire: the URL a session really connects to may carry a fresh token (query
+ * credentials) or be a Genesys `connectUri`, and neither belongs in a trace.
  */
-export function targetAttributes(target: Target, config: Config, redact: Redactor): Attributes {
-  const own = { [CXPROBE_ATTR.target]: target.name, [CXPROBE_ATTR.kind]: target.kind };
-  const http = (url: string, method: string): Attributes => ({
-    ...own,
-    ...urlAttributes(url, redact),
-    [ATTR_HTTP_REQUEST_METHOD]: method,
-    [ATTR_NETWORK_PROTOCOL_NAME]: 'http',
-  });
-  const socket = (url: string | undefined, protocol: string): Attributes => ({
-    ...own,
-    ...(url === undefined ? {} : urlAttributes(url, redact)),
-    [ATTR_NETWORK_PROTOCOL_NAME]: protocol,
-  });
-  switch (target.kind) {
-    case 'http':
-      return http(target.url, target.method ?? 'GET');
-    case 'genesys-rest': {
-      const credential = config.credentials[target.credential];
-      if (credential?.type !== 'genesys') return own;
-      return http(
-        `${genesysUrls(credential).apiUrl}${target.path ?? DEFAULTS.genesysRestPath}`,
-        'GET',
-      );
-    }
-    case 'cognigy-rest': {
-      // The prober posts to <url>/<URL token>; the token is the endpoint's credential and never
-      // appears, whatever the redactor knows.
-      const attributes = http(target.url, 'POST');
-      const base = attributes[ATTR_URL_FULL];
-      if (typeof base === 'string')
-        attributes[ATTR_URL_FULL] = `${base.replace(/\/+$/, '')}/${REDACTED}`;
-      return attributes;
-    }
-    case 'genesys-bot-connector':
-    case 'cxone-exchange':
-      return http(target.url, 'POST');
-    case 'websocket':
-    case 'audiohook':
-    case 'voicegateway-listen':
-      return socket(target.url, 'websocket');
-    case 'genesys-notifications':
-      return socket(undefined, 'websocket');
-    case 'cognigy-socket':
-      return socket(target.url, 'socket.io');
-  }
+export function targetAttributes(
+  target: { name: string; kind: string },
+  endpoint: { url?: string; method?: string; protocol: string; secretPathSuffix?: boolean },
+  redact: Redactor,
+): Attributes {
+  const attributes: Attributes = {
+    [CXPROBE_ATTR.target]: target.name,
+    [CXPROBE_ATTR.kind]: target.kind,
+    ...(endpoint.url === undefined ? {} : urlAttributes(endpoint.url, redact)),
+    ...(endpoint.method === undefined ? {} : { [ATTR_HTTP_REQUEST_METHOD]: endpoint.method }),
+    [ATTR_NETWORK_PROTOCOL_NAME]: endpoint.protocol,
+  };
+  const base = attributes[ATTR_URL_FULL];
+  // The path's last segment is a credential (a URL token): it never appears, whatever the
+  // redactor knows.
+  if (endpoint.secretPathSuffix === true && typeof base === 'string')
+    attributes[ATTR_URL_FULL] = `${base.replace(/\/+$/, '')}/${REDACTED}`;
+  return attributes;
 }
 
 /** Only the target's identity, for spans that do not describe a request (bot turns). */

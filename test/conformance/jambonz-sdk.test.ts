@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createEndpoint, type AudioStream } from '@jambonz/sdk/websocket';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
-import type { SessionEnd } from '../../src/probers/session/types.ts';
+import type { SessionEnd } from '../../src/events/probe-event.ts';
 import { eventually } from '../helpers/metrics-text.ts';
 import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
 
@@ -140,9 +140,9 @@ describe('@jambonz/sdk audio server as the peer of voicegateway-listen', () => {
     expect(events.find((e) => e.name === 'cleared-one')).toMatchObject({ event: 'cleared' });
 
     // cxprobe measured the answers and saw nothing wrong in what the SDK sent.
-    expect(recorder.ofAudio('turnLatency').length).toBeGreaterThanOrEqual(1);
-    expect(recorder.ofAudio('frameReceived').length).toBeGreaterThan(0);
-    expect(recorder.ofAudio('violation')).toEqual([]);
+    expect(recorder.of('turn_latency').length).toBeGreaterThanOrEqual(1);
+    expect(recorder.of('frame_received').length).toBeGreaterThan(0);
+    expect(recorder.of('violation')).toEqual([]);
 
     // The application ends the listen: a completed session, not a drop.
     const closed = once(stream, 'close');
@@ -159,7 +159,7 @@ describe('@jambonz/sdk audio server as the peer of voicegateway-listen', () => {
     const sdk = await sdkServer();
     const recorder = await probe(target(sdk.url));
     await eventually(
-      () => Promise.resolve(recorder.of('connectFailed').length >= 1),
+      () => Promise.resolve(recorder.of('connect_failed').length >= 1),
       8_000,
       'the failed handshake',
     );

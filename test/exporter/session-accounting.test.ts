@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExporter, type RunningExporter } from '../../src/cli/serve.ts';
-import { closeCodeLabel } from '../../src/probers/session/close-codes.ts';
+import { closeCodeLabel } from '../../src/metrics/close-codes.ts';
 import {
   DEFAULT_AUDIOHOOK_KEYS,
   DEFAULT_COGNIGY_URL_TOKEN,

@@ -107,13 +107,13 @@ targets:
     );
     await eventually(
       () =>
-        Promise.resolve(recorder.of('connectFailed').length + recorder.of('closed').length >= 1),
+        Promise.resolve(recorder.of('connect_failed').length + recorder.of('closed').length >= 1),
       8_000,
       'the session to end',
     );
     // The selection is refused as a protocol violation, never as a bug of cxprobe.
     const reasons = [
-      ...recorder.of('connectFailed').map((args) => JSON.stringify(args)),
+      ...recorder.of('connect_failed').map((args) => JSON.stringify(args)),
       ...recorder.of('closed').map((args) => JSON.stringify(args)),
     ];
     expect(reasons.join('\n')).not.toMatch(/internal|Maximum call stack/);

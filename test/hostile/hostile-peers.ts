@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { startExporter } from '../../src/cli/serve.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { REASON_CODES } from '../../src/events/reasons.ts';
-import { CLOSE_REASONS } from '../../src/probers/session/types.ts';
+import { CLOSE_REASON_CODES } from '../../src/events/reasons.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSamples, type Sample } from '../helpers/metrics-text.ts';
 
@@ -473,10 +473,10 @@ export function leftBehind(run: HostileRun): Record<string, number> {
 /**
  * Labels that are not in the catalogues, whatever a peer sent. A failed connect of a session
  * kind may carry a close reason (AudioHook `open_timeout`, Genesys `channel_gone`), so results
- * and connect failures draw on both catalogues; closes only on {@link CLOSE_REASONS}.
+ * and connect failures draw on both catalogues; closes only on {@link CLOSE_REASON_CODES}.
  */
 export function unknownReasons(outcome: TargetOutcome): string[] {
-  const closeReasons = Object.keys(CLOSE_REASONS);
+  const closeReasons: readonly string[] = CLOSE_REASON_CODES;
   const known = new Set<string>([...REASON_CODES, ...closeReasons]);
   return [
     ...Object.keys(outcome.results).filter((reason) => !known.has(reason)),

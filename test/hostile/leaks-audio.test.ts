@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { parseConfig, type Config } from '../../src/config/load.ts';
-import { createTargetProber } from '../../src/probers/index.ts';
+import { createTargetProber } from '../helpers/probers.ts';
 import { SessionRunner } from '../../src/runtime/session-runner.ts';
-import type { SessionEnd } from '../../src/probers/session/types.ts';
+import type { SessionEnd } from '../../src/events/probe-event.ts';
 import { eventually } from '../helpers/metrics-text.ts';
 import { recordingEvents, type RecordedEvents } from '../helpers/session-events.ts';
 import { openTcpHandles } from './leaks-raw-peer.ts';
@@ -37,13 +37,11 @@ function runTarget(config: Config, recorder: RecordedEvents): SessionRunner {
   if (target === undefined) throw new Error('no target');
   const built = createTargetProber(target, config, noDeps);
   if (built.mode !== 'session') throw new Error('not a session kind');
-  const runner = new SessionRunner(
-    built.protocol,
-    recorder.events,
-    recorder.audio,
-    () => ({ info: () => undefined, error: () => undefined, flush: () => undefined }),
-    { initialMs: 50, maxMs: 100, stableAfterMs: 60_000 },
-  );
+  const runner = new SessionRunner(built.protocol, recorder.emit, {
+    initialMs: 50,
+    maxMs: 100,
+    stableAfterMs: 60_000,
+  });
   runner.start();
   return runner;
 }
@@ -106,7 +104,7 @@ describe('streaming audio against hostile conditions (issue 9, defect 5)', () =>
       3_000,
       'no TCP handle left in this process',
     );
-    const failures = recorder.of('connectFailed').map(([reason]) => reason);
+    const failures = recorder.of('connect_failed').map(([reason]) => reason);
     expect(failures.length).toBeGreaterThanOrEqual(5);
     expect(new Set(failures)).toEqual(new Set(['audio_unreadable']));
     // Announced up, then down: ws_connected returns to 0 after every attempt.
@@ -150,10 +148,10 @@ describe('streaming audio against hostile conditions (issue 9, defect 5)', () =>
       'one session completed',
     );
     const lost = recorder
-      .ofAudio('loss')
+      .of('loss')
       .reduce((sum, [counts]) => sum + (counts as { lost: number }).lost, 0);
     // A second of 20 ms frames is 50: no more can be lost, whatever a tag says.
     expect(lost).toBeLessThanOrEqual(50);
-    expect(recorder.ofAudio('violation').map(([kind]) => kind)).toContain('forged_position');
+    expect(recorder.of('violation').map(([kind]) => kind)).toContain('forged_position');
   });
 });

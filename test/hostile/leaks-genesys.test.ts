@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
-import { createTargetProber } from '../../src/probers/index.ts';
+import { createTargetProber } from '../helpers/probers.ts';
 import { SessionRunner } from '../../src/runtime/session-runner.ts';
-import type { SessionEnd } from '../../src/probers/session/types.ts';
+import type { SessionEnd } from '../../src/events/probe-event.ts';
 import { eventually } from '../helpers/metrics-text.ts';
 import { recordingEvents, type RecordedEvents } from '../helpers/session-events.ts';
 import { depsFor } from '../probers/helpers.ts';
@@ -75,13 +75,10 @@ targets:
   if (target === undefined) throw new Error('no target');
   const built = createTargetProber(target, config, depsFor(config).deps);
   if (built.mode !== 'session') throw new Error('not a session kind');
-  const runner = new SessionRunner(
-    built.protocol,
-    recorder.events,
-    recorder.audio,
-    () => ({ info: () => undefined, error: () => undefined, flush: () => undefined }),
-    { ...backoff, stableAfterMs: 60_000 },
-  );
+  const runner = new SessionRunner(built.protocol, recorder.emit, {
+    ...backoff,
+    stableAfterMs: 60_000,
+  });
   runner.start();
   return runner;
 }

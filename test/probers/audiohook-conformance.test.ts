@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
-import type { SessionEnd } from '../../src/probers/session/types.ts';
+import type { SessionEnd } from '../../src/events/probe-event.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { eventually } from '../helpers/metrics-text.ts';
 import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
@@ -73,8 +73,8 @@ ${extra}`;
     expect(truth.resumed_discarded_ms.max).toBeLessThan(1_500);
     // Audio flowed after the resume, and none before it.
     expect(truth.frames_received).toBeGreaterThan(10);
-    expect(recorder.ofAudio('frameSent').length).toBe(truth.frames_received);
-    expect(recorder.ofAudio('violation')).toEqual([]);
+    expect(recorder.of('frame_sent').length).toBe(truth.frames_received);
+    expect(recorder.of('violation')).toEqual([]);
   });
 
   it('discardTo: discarded names the skipped stream, then audio flows', async () => {
@@ -104,11 +104,11 @@ ${extra}`;
   it('disconnect during open: the close transaction runs, the attempt fails', async () => {
     const recorder = await run(MONITOR, "    custom_config: { openFault: 'disconnect_error' }");
     await eventually(
-      () => Promise.resolve(recorder.of('connectFailed').length >= 1),
+      () => Promise.resolve(recorder.of('connect_failed').length >= 1),
       8_000,
       'a failed open',
     );
-    expect(recorder.of('connectFailed')[0]?.[0]).toBe('server_error');
+    expect(recorder.of('connect_failed')[0]?.[0]).toBe('server_error');
     await eventually(
       () => Promise.resolve(simulator.truth().ws_endpoints.audiohook.close_transactions >= 1),
       8_000,
@@ -123,11 +123,11 @@ ${extra}`;
       "    open_timeout: 300ms\n    custom_config: { openFault: 'silent' }",
     );
     await eventually(
-      () => Promise.resolve(recorder.of('connectFailed').length >= 1),
+      () => Promise.resolve(recorder.of('connect_failed').length >= 1),
       8_000,
       'the open timeout',
     );
-    expect(recorder.of('connectFailed')[0]?.[0]).toBe('open_timeout');
+    expect(recorder.of('connect_failed')[0]?.[0]).toBe('open_timeout');
     await eventually(
       () => Promise.resolve(simulator.truth().ws_endpoints.audiohook.close_transactions >= 1),
       8_000,
@@ -165,7 +165,7 @@ ${extra}`;
     const recorder = await run(MONITOR, '    custom_config: { reconnectAfterMs: 200 }', '1s');
     expect(await firstEnd(recorder)).toMatchObject({ reason: 'completed', abnormal: false });
     expect(simulator.truth().ws_endpoints.audiohook.reconnects_sent).toBe(1);
-    expect(recorder.ofAudio('violation')).toEqual([]);
+    expect(recorder.of('violation')).toEqual([]);
   });
 
   it('the connection probe offers the normal media list (the connector refuses none)', async () => {
@@ -174,7 +174,7 @@ ${extra}`;
     const truth = simulator.truth().ws_endpoints.audiohook;
     expect(truth).toMatchObject({ connection_probes: 1, streams_opened: 0, frames_received: 0 });
     expect(truth.rejections).toEqual({});
-    expect(recorder.ofAudio('frameSent')).toHaveLength(0);
+    expect(recorder.of('frame_sent')).toHaveLength(0);
   });
 
   it('a skipped server seq ends the session as the reference client does', async () => {
@@ -182,7 +182,7 @@ ${extra}`;
     await eventually(() => Promise.resolve(recorder.of('connected').length >= 1), 8_000, 'open');
     simulator.wsAction('audiohook', 'skip_seq');
     expect(await firstEnd(recorder)).toMatchObject({ reason: 'protocol_error', abnormal: true });
-    expect(recorder.ofAudio('violation')).toContainEqual(['seq']);
+    expect(recorder.of('violation')).toContainEqual(['seq']);
     const truth = simulator.truth().ws_endpoints.audiohook;
     expect(truth).toMatchObject({ client_errors: 1, close_transactions: 1 });
   });
@@ -230,17 +230,17 @@ targets:
     // 800 ms of PCMU in one 6,400-byte message per turn.
     const frames = simulator.audioFrames('audiohook');
     expect(frames.every((frame) => frame.bytes === 6_400)).toBe(true);
-    const received = recorder.ofAudio('frameReceived');
+    const received = recorder.of('frame_received');
     expect(received.length).toBe(truth.frames_sent);
     expect(received.every(([deviation]) => deviation === undefined)).toBe(true);
-    const turns = recorder.ofAudio('turnLatency').map(([seconds]) => seconds as number);
+    const turns = recorder.of('turn_latency').map(([seconds]) => seconds as number);
     expect(turns.length).toBeGreaterThanOrEqual(1);
     // Silence detection (300 ms) plus the playout buffer: well under a second here.
     for (const seconds of turns) expect(seconds).toBeLessThan(1);
     const gaps = recorder
-      .ofAudio('loss')
+      .of('loss')
       .reduce((sum, [counts]) => sum + (counts as { gaps: number }).gaps, 0);
     expect(gaps).toBe(0);
-    expect(recorder.ofAudio('violation')).toEqual([]);
+    expect(recorder.of('violation')).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
-import type { SessionEnd } from '../../src/probers/session/types.ts';
+import type { SessionEnd } from '../../src/events/probe-event.ts';
 import { eventually } from '../helpers/metrics-text.ts';
 import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
 
@@ -115,7 +115,7 @@ describe('kind: audiohook against servers that break the protocol', () => {
       abnormal: true,
     });
     // Every session meets the same server, so each one counts it once.
-    const violations = recorder.ofAudio('violation');
+    const violations = recorder.of('violation');
     expect(violations.length).toBeGreaterThanOrEqual(1);
     expect(violations.every(([kind]) => kind === 'server_error_message')).toBe(true);
     // As the reference client: `error`, then the close transaction with reason `error`.
@@ -139,11 +139,11 @@ describe('kind: audiohook against servers that break the protocol', () => {
     });
     const recorder = await run(target(server.url));
     await eventually(
-      () => Promise.resolve(recorder.of('connectFailed').length >= 1),
+      () => Promise.resolve(recorder.of('connect_failed').length >= 1),
       8_000,
       'a failed attempt',
     );
-    expect(recorder.of('connectFailed')[0]?.[0]).toBe('protocol_error');
+    expect(recorder.of('connect_failed')[0]?.[0]).toBe('protocol_error');
     expect(recorder.of('connected')).toHaveLength(0);
     expect(server.types().slice(0, 3)).toEqual(['open', 'error', 'close']);
     expect(server.received[2]?.parameters).toEqual({ reason: 'error' });
@@ -157,12 +157,12 @@ describe('kind: audiohook against servers that break the protocol', () => {
     });
     const recorder = await run(target(server.url));
     await eventually(
-      () => Promise.resolve(recorder.of('connectFailed').length >= 1),
+      () => Promise.resolve(recorder.of('connect_failed').length >= 1),
       8_000,
       'a failed attempt',
     );
-    expect(recorder.of('connectFailed')[0]?.[0]).toBe('protocol_error');
-    expect(recorder.ofAudio('violation')).toContainEqual(['media_selection']);
+    expect(recorder.of('connect_failed')[0]?.[0]).toBe('protocol_error');
+    expect(recorder.of('violation')).toContainEqual(['media_selection']);
     expect(server.received[1]).toMatchObject({ type: 'error', parameters: { code: 400 } });
     expect(server.received[2]).toMatchObject({ type: 'close', parameters: { reason: 'error' } });
   });
@@ -207,20 +207,20 @@ describe('kind: audiohook playout clock for unpaced Audio Connector audio', () =
     });
     const recorder = await run(target(server.url, '    audio: { source: silence }'));
     await eventually(
-      () => Promise.resolve(recorder.ofAudio('frameReceived').length >= 3),
+      () => Promise.resolve(recorder.of('frame_received').length >= 3),
       8_000,
       'three bursts',
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
     const gaps = recorder
-      .ofAudio('loss')
+      .of('loss')
       .map(([counts]) => counts as { gaps: number; gapSeconds: number })
       .filter((counts) => counts.gaps > 0);
     expect(gaps).toHaveLength(1);
     expect(gaps[0]?.gapSeconds).toBeGreaterThan(0.1);
     expect(gaps[0]?.gapSeconds).toBeLessThan(0.45);
     expect(
-      recorder.ofAudio('frameReceived').every(([deviation, jitter]) => {
+      recorder.of('frame_received').every(([deviation, jitter]) => {
         return deviation === undefined && jitter === 0;
       }),
     ).toBe(true);

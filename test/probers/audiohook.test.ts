@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
-import type { SessionEnd } from '../../src/probers/session/types.ts';
+import type { SessionEnd } from '../../src/events/probe-event.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { eventually } from '../helpers/metrics-text.ts';
 import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
@@ -58,10 +58,10 @@ describe('kind: audiohook against the simulator', () => {
     expect(end.nextInMs).toBeGreaterThan(5_000);
     expect(recorder.of('ping').some(([layer]) => layer === 'application')).toBe(true);
     expect(recorder.of('ping').some(([layer]) => layer === 'control')).toBe(true);
-    expect(recorder.ofAudio('frameSent').length).toBeGreaterThan(40);
-    expect(recorder.ofAudio('frameReceived').length).toBeGreaterThan(40);
-    expect(recorder.ofAudio('violation')).toEqual([]);
-    expect(recorder.ofAudio('quality').length).toBeGreaterThan(0);
+    expect(recorder.of('frame_sent').length).toBeGreaterThan(40);
+    expect(recorder.of('frame_received').length).toBeGreaterThan(40);
+    expect(recorder.of('violation')).toEqual([]);
+    expect(recorder.of('quality').length).toBeGreaterThan(0);
     const truth = simulator.truth().ws_endpoints.audiohook;
     expect(truth.close_transactions).toBe(1);
   });
@@ -72,11 +72,11 @@ describe('kind: audiohook against the simulator', () => {
     const wrongSecret = Buffer.from('not the secret at all').toString('base64');
     const recorder = await run(target(`${ws}/api/v1/audiohook/ws`), wrongSecret);
     await eventually(
-      () => Promise.resolve(recorder.of('connectFailed').length >= 1),
+      () => Promise.resolve(recorder.of('connect_failed').length >= 1),
       8_000,
       'a refusal',
     );
-    expect(recorder.of('connectFailed')[0]?.slice(0, 2)).toEqual(['unauthorized', 401]);
+    expect(recorder.of('connect_failed')[0]?.slice(0, 2)).toEqual(['unauthorized', 401]);
     expect(recorder.of('connected')).toHaveLength(0);
   });
 
@@ -93,7 +93,7 @@ describe('kind: audiohook against the simulator', () => {
       reason: 'completed',
       abnormal: false,
     });
-    expect(recorder.ofAudio('frameSent')).toHaveLength(0);
+    expect(recorder.of('frame_sent')).toHaveLength(0);
     expect(simulator.truth().ws_endpoints.audiohook.connection_probes).toBe(1);
   });
 
@@ -109,7 +109,7 @@ describe('kind: audiohook against the simulator', () => {
       'the session to complete',
     );
     const lost = recorder
-      .ofAudio('loss')
+      .of('loss')
       .reduce((sum, [counts]) => sum + (counts as { lost: number }).lost, 0);
     const truth = simulator.truth().ws_endpoints.audiohook;
     // Frames dropped after the last one that came back cannot be seen as lost by anyone.

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkCxoneReply } from '../../src/probers/cxone-exchange-reply.ts';
 import { checkBotConnectorReply } from '../../src/probers/genesys-bot-connector-reply.ts';
 import { DEFAULTS } from '../../src/config/schema.ts';
-import { createProber } from '../../src/probers/index.ts';
-import type { ProbeResult } from '../../src/probers/types.ts';
+import { createProber } from '../helpers/probers.ts';
+import type { ProbeResult } from '../../src/events/probe-event.ts';
 import {
   DEFAULT_COGNIGY_URL_TOKEN,
   startSimulator,

@@ -257,7 +257,7 @@ ${extra}`;
       expect(total).toBeLessThan(2);
       expect(first).toBeLessThanOrEqual(total as number);
     }
-    expect(recorder.of('healthy').at(-1)).toEqual([false, 'bot_failed']);
+    expect(recorder.of('health').at(-1)).toEqual([false, 'bot_failed']);
   });
 
   it('fails a turn at once on an output that is not a Cognigy output', async () => {
@@ -286,8 +286,8 @@ ${extra}`;
     async (_what, frame) => {
       const running = await peer(rawEngineIoPeer([frame]));
       const recorder = await start(running.url);
-      await until(() => recorder.of('connectFailed').length >= 2, 'two refused attempts');
-      for (const [reason, status, message] of recorder.of('connectFailed')) {
+      await until(() => recorder.of('connect_failed').length >= 2, 'two refused attempts');
+      for (const [reason, status, message] of recorder.of('connect_failed')) {
         expect(reason).toBe('protocol_error');
         expect(status).toBeUndefined();
         expect(message).toContain('invalid Engine.IO open packet');
@@ -299,8 +299,8 @@ ${extra}`;
   it('ends the attempt on a bad open packet over long polling too', async () => {
     const running = await peer(handEngineIoPeer('0{bad'));
     const recorder = await start(running.url, '    transports: [polling, websocket]');
-    await until(() => recorder.of('connectFailed').length >= 1, 'a refused attempt');
-    expect(recorder.of('connectFailed')[0]?.[0]).toBe('protocol_error');
+    await until(() => recorder.of('connect_failed').length >= 1, 'a refused attempt');
+    expect(recorder.of('connect_failed')[0]?.[0]).toBe('protocol_error');
   });
 
   it('ends the session, not the process, on an open packet after the websocket upgrade', async () => {

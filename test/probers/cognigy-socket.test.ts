@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
-import type { SessionEnd } from '../../src/probers/session/types.ts';
+import type { SessionEnd } from '../../src/events/probe-event.ts';
 import {
   DEFAULT_COGNIGY_URL_TOKEN,
   startSimulator,
@@ -85,7 +85,7 @@ describe('kind: cognigy-socket against the simulator', () => {
       const [phases] = recorder.of('connected')[0] as [Record<string, number>];
       expect(Object.keys(phases)).toEqual(expect.arrayContaining(['upgrade', 'protocol_open']));
       expect(phases.protocol_open).toBeGreaterThanOrEqual(phases.upgrade ?? Infinity);
-      expect(recorder.of('healthy')[0]).toEqual([true, 'endpoint ready']);
+      expect(recorder.of('health')[0]).toEqual([true, 'endpoint ready']);
       for (const [first, total, ok, reason] of recorder.of('turn')) {
         expect(first).toBeGreaterThanOrEqual(0.059);
         expect(total).toBeGreaterThanOrEqual(first as number);
@@ -98,7 +98,7 @@ describe('kind: cognigy-socket against the simulator', () => {
       expect(truth(sim).acks_received).toBeGreaterThanOrEqual(2);
       expect(truth(sim).acks_missing).toBe(0);
       expect(truth(sim).pong_delay_ms.application.min).toBe(60);
-      expect(recorder.of('connectFailed')).toEqual([]);
+      expect(recorder.of('connect_failed')).toEqual([]);
       expect(recorder.of('closed')).toEqual([]);
     });
   }
@@ -162,8 +162,8 @@ describe('kind: cognigy-socket against the simulator', () => {
       urlToken: 'e'.repeat(64),
       extra: '    inner_handshake: true',
     });
-    await until(() => recorder.of('connectFailed').length >= 1, 'a failed connect');
-    const [reason, status, message] = recorder.of('connectFailed')[0] ?? [];
+    await until(() => recorder.of('connect_failed').length >= 1, 'a failed connect');
+    const [reason, status, message] = recorder.of('connect_failed')[0] ?? [];
     expect(reason).toBe('connect_error');
     expect(status).toBeUndefined();
     expect(message).toContain('io server disconnect');
@@ -184,8 +184,8 @@ describe('kind: cognigy-socket against the simulator', () => {
   it('reports connectFailed for an unknown URL token and keeps retrying', async () => {
     const sim = await simulator();
     const { recorder } = await start(sim, { urlToken: 'f'.repeat(64) });
-    await until(() => recorder.of('connectFailed').length >= 2, 'two failed connects');
-    for (const [reason, status, message] of recorder.of('connectFailed')) {
+    await until(() => recorder.of('connect_failed').length >= 2, 'two failed connects');
+    for (const [reason, status, message] of recorder.of('connect_failed')) {
       expect(reason).toBe('connect_error');
       expect(status).toBeUndefined();
       expect(message).toContain('Unknown URL token');
@@ -210,8 +210,8 @@ describe('kind: cognigy-socket against the simulator', () => {
         });
         const { recorder } = await start(sim, { extra: `    transports: ${transports}` });
         await until(() => recorder.of('connected').length >= 1, 'connected after the refusal');
-        expect(recorder.of('connectFailed')).toHaveLength(1);
-        expect(recorder.of('connectFailed')[0]?.slice(0, 2)).toEqual([reason, status]);
+        expect(recorder.of('connect_failed')).toHaveLength(1);
+        expect(recorder.of('connect_failed')[0]?.slice(0, 2)).toEqual([reason, status]);
         expect(truth(sim).handshakes.refused).toEqual({ [status]: 1 });
       },
     );
@@ -243,7 +243,7 @@ describe('kind: cognigy-socket against the simulator', () => {
     ]);
     expect(stopped).toBe('stopped');
     expect(recorder.of('connected')).toEqual([]);
-    expect(recorder.of('connectFailed')).toEqual([]);
+    expect(recorder.of('connect_failed')).toEqual([]);
     await until(() => sim.sessions(KEY) === 0, 'server sees the disconnect', 2_000);
   });
 

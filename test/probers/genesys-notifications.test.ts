@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
-import type { SessionEnd } from '../../src/probers/session/types.ts';
+import type { SessionEnd } from '../../src/events/probe-event.ts';
 import {
   startSimulator,
   type RunningSimulator,
@@ -80,9 +80,9 @@ describe('kind: genesys-notifications against the simulator', () => {
       expect.arrayContaining(['tcp', 'upgrade', 'protocol_open']),
     );
     expect(phases.protocol_open).toBeGreaterThan(0);
-    expect(recorder.of('healthy')[0]).toEqual([true, 'connected']);
+    expect(recorder.of('health')[0]).toEqual([true, 'connected']);
     expect(truth(sim)).toMatchObject({ channels_created: 1, subscriptions: 1, sessions_open: 1 });
-    expect(recorder.of('connectFailed')).toEqual([]);
+    expect(recorder.of('connect_failed')).toEqual([]);
     expect(recorder.of('closed')).toEqual([]);
   });
 
@@ -97,7 +97,7 @@ describe('kind: genesys-notifications against the simulator', () => {
       expect(rtt).toBeGreaterThanOrEqual(0.049);
     }
     expect(truth(sim).pong_delay_ms.application.min).toBe(50);
-    expect(recorder.of('pingLost')).toEqual([]);
+    expect(recorder.of('ping_lost')).toEqual([]);
   });
 
   it('reports the gaps between server heartbeats', async () => {
@@ -113,7 +113,7 @@ describe('kind: genesys-notifications against the simulator', () => {
       expect(gap).toBeGreaterThanOrEqual(0.15);
       expect(gap).toBeLessThan(0.4);
     }
-    expect(recorder.of('heartbeatMissed')).toEqual([]);
+    expect(recorder.of('heartbeat_missed')).toEqual([]);
     expect(recorder.of('closed')).toEqual([]);
   });
 
@@ -127,9 +127,9 @@ describe('kind: genesys-notifications against the simulator', () => {
     expect(['heartbeat_missed', 'ping_timeout']).toContain(end?.reason);
     expect(end).toMatchObject({ code: 1006, abnormal: true });
     if (end?.reason === 'heartbeat_missed') {
-      expect(recorder.of('heartbeatMissed').length).toBeGreaterThanOrEqual(1);
+      expect(recorder.of('heartbeat_missed').length).toBeGreaterThanOrEqual(1);
     } else {
-      expect(recorder.of('pingLost')).toEqual([['application']]);
+      expect(recorder.of('ping_lost')).toEqual([['application']]);
     }
     expect(recorder.of('reconnecting')[0]?.[0]).toBe(end?.reason);
     expect(truth(sim).injected.stall).toBe(1);
@@ -202,8 +202,8 @@ describe('kind: genesys-notifications against the simulator', () => {
     const recorder = recordingEvents();
     const runner = await startSessionTarget(yaml, recorder, deps);
     cleanups.push(() => runner.stop());
-    await until(() => recorder.of('connectFailed').length >= 1, 'connect failure');
-    expect(recorder.of('connectFailed')[0]?.slice(0, 2)).toEqual(['unexpected_status', 400]);
+    await until(() => recorder.of('connect_failed').length >= 1, 'connect failure');
+    expect(recorder.of('connect_failed')[0]?.slice(0, 2)).toEqual(['unexpected_status', 400]);
     expect(recorder.of('connected')).toEqual([]);
     expect(truth(sim).rest_rejections?.bad_topic).toBeGreaterThanOrEqual(1);
   });
@@ -216,8 +216,8 @@ describe('kind: genesys-notifications against the simulator', () => {
     // The channel was created (one slow answer) and the socket is open: the PUT is pending.
     await until(() => sim.sessions(KEY) === 1, 'socket open, REST subscribe pending');
     expect(sim.wsAction(KEY, 'close_1011')).toBe(1);
-    await until(() => recorder.of('connectFailed').length >= 1, 'connect failure');
-    const [reason, , message] = recorder.of('connectFailed')[0] ?? [];
+    await until(() => recorder.of('connect_failed').length >= 1, 'connect failure');
+    const [reason, , message] = recorder.of('connect_failed')[0] ?? [];
     expect(reason).toBe('connection_reset');
     expect(message).toContain('REST subscribe');
     expect(recorder.of('connected')).toEqual([]);
@@ -239,7 +239,7 @@ describe('kind: genesys-notifications against the simulator', () => {
     // The prober closed the old channel's socket itself, before the server expired it.
     expect(truth(sim).closes.client_closed).toMatchObject({ 1000: 1 });
     expect(truth(sim).closes.server_closed).toEqual({});
-    expect(recorder.of('connectFailed')).toEqual([]);
+    expect(recorder.of('connect_failed')).toEqual([]);
   });
 
   it('uses rollover_before_expiry as the margin before expires', async () => {
@@ -269,7 +269,7 @@ describe('kind: genesys-notifications against the simulator', () => {
     expect(recorder.of('reconnecting')[0]?.[0]).toBe('token_expired');
     expect(recorder.of('reconnecting')[0]?.[1]).toBeLessThan(0.25);
     expect(truth(sim).channels_token_expired).toBeGreaterThanOrEqual(1);
-    expect(recorder.of('connectFailed')).toEqual([]);
+    expect(recorder.of('connect_failed')).toEqual([]);
   });
 
   it('counts an unannounced 1001 (channel evicted) as abnormal and creates a new channel', async () => {
@@ -299,7 +299,7 @@ describe('kind: genesys-notifications against the simulator', () => {
     });
     // Before reusing the channel the prober asks HEAD, which answers 404: it creates a new
     // channel at once instead of knocking on the dead one.
-    expect(recorder.of('connectFailed')).toEqual([]);
+    expect(recorder.of('connect_failed')).toEqual([]);
     expect(truth(sim).rest_rejections).toMatchObject({ unknown_channel: 1 });
     expect(truth(sim).handshakes.refused).toEqual({});
   });
@@ -318,8 +318,8 @@ describe('kind: genesys-notifications against the simulator', () => {
   it('reports auth_failed when no token can be had', async () => {
     const sim = await simulator({ faults: { endpoints: { genesys_oauth: { error_rate: 1 } } } });
     const { recorder } = await start(sim);
-    await until(() => recorder.of('connectFailed').length >= 2, 'two failed connects');
-    for (const [reason] of recorder.of('connectFailed')) expect(reason).toBe('auth_failed');
+    await until(() => recorder.of('connect_failed').length >= 2, 'two failed connects');
+    for (const [reason] of recorder.of('connect_failed')) expect(reason).toBe('auth_failed');
     for (const [reason] of recorder.of('reconnecting')) expect(reason).toBe('handshake_failed');
     expect(recorder.of('connected')).toEqual([]);
     expect(truth(sim).channels_created).toBe(0);
@@ -333,8 +333,8 @@ describe('kind: genesys-notifications against the simulator', () => {
     });
     const { recorder } = await start(sim);
     await until(() => recorder.of('connected').length >= 1, 'connected after the refusal');
-    expect(recorder.of('connectFailed')).toHaveLength(1);
-    const [reason, status, message] = recorder.of('connectFailed')[0] ?? [];
+    expect(recorder.of('connect_failed')).toHaveLength(1);
+    const [reason, status, message] = recorder.of('connect_failed')[0] ?? [];
     expect(['unauthorized', 'unexpected_status']).toContain(reason);
     expect(status).toBe(401);
     expect(message).toContain('401');
@@ -348,8 +348,8 @@ describe('kind: genesys-notifications against the simulator', () => {
     const { recorder } = await start(sim, '    subscribe_via: websocket');
     await until(() => sim.sessions(KEY) === 1, 'socket open, subscribe pending');
     expect(sim.wsAction(KEY, 'close_1011')).toBe(1);
-    await until(() => recorder.of('connectFailed').length >= 1, 'connect failure');
-    const [reason, status, message] = recorder.of('connectFailed')[0] ?? [];
+    await until(() => recorder.of('connect_failed').length >= 1, 'connect failure');
+    const [reason, status, message] = recorder.of('connect_failed')[0] ?? [];
     expect(reason).toBe('connection_reset');
     expect(status).toBeUndefined();
     expect(message).toContain('1011');

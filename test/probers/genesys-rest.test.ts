@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProber } from '../../src/probers/index.ts';
+import { createProber } from '../helpers/probers.ts';
 import type { Prober } from '../../src/probers/types.ts';
 import {
   startSimulator,

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generate } from 'selfsigned';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createProber } from '../../src/probers/index.ts';
-import type { ProbeResult } from '../../src/probers/types.ts';
+import { createProber } from '../helpers/probers.ts';
+import type { ProbeResult } from '../../src/events/probe-event.ts';
 import {
   closedPort,
   depsFor,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
-import type { SessionEnd } from '../../src/probers/session/types.ts';
+import type { SessionEnd } from '../../src/events/probe-event.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { eventually } from '../helpers/metrics-text.ts';
 import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
@@ -67,7 +67,7 @@ describe('kind: voicegateway-listen', () => {
   const simUrl = (query: string): string =>
     `${(simulator?.url ?? '').replace('http', 'ws')}/listen${query}`;
   const violations = (recorder: ReturnType<typeof recordingEvents>): string[] =>
-    recorder.ofAudio('violation').map(([kind]) => String(kind));
+    recorder.of('violation').map(([kind]) => String(kind));
 
   describe('against the strict simulator', () => {
     it('streams L16 with the audio.jambonz.org subprotocol and times the echo', async () => {
@@ -82,7 +82,7 @@ describe('kind: voicegateway-listen', () => {
         reason: 'completed',
         abnormal: false,
       });
-      expect(recorder.ofAudio('frameReceived').length).toBeGreaterThan(50);
+      expect(recorder.of('frame_received').length).toBeGreaterThan(50);
       expect(violations(recorder)).toEqual([]);
       const truth = simulator.truth().ws_endpoints.listen;
       expect(truth.frames_received).toBeGreaterThan(50);
@@ -97,7 +97,7 @@ describe('kind: voicegateway-listen', () => {
         8_000,
         'a mark answered playout',
       );
-      const [latency] = recorder.ofAudio('turnLatency')[0] as [number];
+      const [latency] = recorder.of('turn_latency')[0] as [number];
       // The bot waits 200 ms of silence, counted in whole 20 ms frames on its side.
       expect(latency).toBeGreaterThanOrEqual(0.15);
       expect(latency).toBeLessThan(2);
@@ -130,7 +130,7 @@ describe('kind: voicegateway-listen', () => {
         8_000,
         'a playDone',
       );
-      expect(recorder.ofAudio('turnLatency').length).toBeGreaterThanOrEqual(1);
+      expect(recorder.of('turn_latency').length).toBeGreaterThanOrEqual(1);
       expect(simulator.truth().ws_endpoints.listen.listen_rejections).toEqual({});
       expect(violations(recorder)).toEqual([]);
     });
@@ -167,7 +167,7 @@ describe('kind: voicegateway-listen', () => {
         ),
       );
       await eventually(
-        () => Promise.resolve(recorder.ofAudio('turnLatency').length >= 1),
+        () => Promise.resolve(recorder.of('turn_latency').length >= 1),
         8_000,
         'a bot turn',
       );
@@ -189,7 +189,7 @@ describe('kind: voicegateway-listen', () => {
       );
       const refused = await run(target(simUrl('?mode=echo&subprotocol=audio.drachtio.org')));
       await eventually(
-        () => Promise.resolve(refused.of('connectFailed').length >= 1),
+        () => Promise.resolve(refused.of('connect_failed').length >= 1),
         8_000,
         'the refused handshake',
       );

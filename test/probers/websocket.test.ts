@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ProberDeps } from '../../src/probers/deps.ts';
-import type { SessionEnd } from '../../src/probers/session/types.ts';
+import type { SessionEnd } from '../../src/events/probe-event.ts';
 import { eventually } from '../helpers/metrics-text.ts';
 import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
 
@@ -170,7 +170,7 @@ describe('kind: websocket', () => {
     );
     const [end] = recorder.of('closed')[0] as [SessionEnd];
     expect(end).toMatchObject({ reason: 'ping_timeout', abnormal: true });
-    expect(recorder.of('pingLost').length).toBeGreaterThanOrEqual(1);
+    expect(recorder.of('ping_lost').length).toBeGreaterThanOrEqual(1);
   });
 
   it('classifies closes: 1011 unannounced is abnormal, 1000 is not', async () => {
@@ -237,7 +237,7 @@ describe('kind: websocket', () => {
       5_000,
       'connect after 401',
     );
-    expect(recorder.of('connectFailed')[0]).toEqual([
+    expect(recorder.of('connect_failed')[0]).toEqual([
       'unauthorized',
       401,
       'upgrade answered HTTP 401',
@@ -272,11 +272,11 @@ describe('kind: websocket', () => {
     const runner = await runnerFor(target(url), recorder);
     cleanups.push(() => runner.stop());
     await eventually(
-      () => Promise.resolve(recorder.of('connectFailed').length >= 3),
+      () => Promise.resolve(recorder.of('connect_failed').length >= 3),
       5_000,
       'three failures',
     );
-    expect(recorder.of('connectFailed')[0]?.[0]).toBe('connection_refused');
+    expect(recorder.of('connect_failed')[0]?.[0]).toBe('connection_refused');
     for (const [reason, delay] of recorder.of('reconnecting')) {
       expect(reason).toBe('handshake_failed');
       expect(delay).toBeLessThanOrEqual(0.2);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import { createRedactor } from '../../src/config/redact.ts';
+import { kindOf } from '../../src/kinds/registry.ts';
 import { targetAttributes, urlAttributes } from '../../src/tracing/attributes.ts';
 
 describe('urlAttributes', () => {
@@ -65,7 +66,7 @@ targets:
     });
     const redact = createRedactor(config.secrets);
     const [api, bot, notifications, socket, hook] = config.targets.map((target) =>
-      targetAttributes(target, config, redact),
+      targetAttributes(target, kindOf(target).endpoint(target, config), redact),
     );
     expect(api).toEqual({
       'cxprobe.target': 'api',

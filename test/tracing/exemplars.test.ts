@@ -3,9 +3,10 @@ import { Histogram, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/metrics/catalogue.ts';
 import { Exposition } from '../../src/metrics/exposition.ts';
-import { observe } from '../../src/tracing/exemplars.ts';
+import { observe } from '../../src/metrics/observe.ts';
+import { exemplarOf } from '../../src/sinks/fan-out.ts';
 import { startTracing, type Tracing } from '../../src/tracing/setup.ts';
-import { tracer, withSpan } from '../../src/tracing/tracer.ts';
+import { tracer } from '../../src/tracing/tracer.ts';
 import { parseExemplars, startOtlpReceiver, type OtlpReceiver } from './helpers.ts';
 
 const BUILD = { version: '0.0.0-test', revision: 'test' };
@@ -33,13 +34,11 @@ describe('exemplars', () => {
     await receiver.close();
   });
 
-  it('link an observation made inside a span to it, in OpenMetrics only', async () => {
+  it('link an observation to the span it belongs to, in OpenMetrics only', async () => {
     const metrics = createMetrics(BUILD);
     const exposition = new Exposition(metrics.registries);
     const span = tracer().startSpan('observe');
-    withSpan(span, () => {
-      observe(metrics.httpDuration, { target: 't', phase: 'total' }, 0.042);
-    });
+    observe(metrics.httpDuration, { target: 't', phase: 'total' }, 0.042, exemplarOf(span));
     span.end();
     const { traceId, spanId } = span.spanContext();
 
@@ -66,10 +65,13 @@ describe('exemplars', () => {
       [traced, span],
       [plain, undefined],
     ] as const) {
-      withSpan(active, () => {
-        observe(metrics.wsPingRtt, { target: 't', layer: 'control' }, 0.012);
-        observe(metrics.audioDeviation, { target: 't', direction: 'inbound' }, 0.003);
-      });
+      observe(metrics.wsPingRtt, { target: 't', layer: 'control' }, 0.012, exemplarOf(active));
+      observe(
+        metrics.audioDeviation,
+        { target: 't', direction: 'inbound' },
+        0.003,
+        exemplarOf(active),
+      );
     }
     span.end();
     for (const name of [
@@ -85,7 +87,7 @@ describe('exemplars', () => {
 
   it('are absent without an active span, and never rendered empty', async () => {
     const metrics = createMetrics(BUILD);
-    observe(metrics.botTurnDuration, { target: 't' }, 1.5);
+    observe(metrics.botTurnDuration, { target: 't' }, 1.5, undefined);
     metrics.httpDuration.zero({ target: 't', phase: 'total' });
     const open = (await new Exposition(metrics.registries).render('openmetrics')).body;
     expect(open).toContain('cxprobe_bot_turn_duration_seconds_bucket{le="2",target="t"} 1');
@@ -100,9 +102,7 @@ describe('exemplars', () => {
       spanId: 'b7ad6b7169203331',
       traceFlags: TraceFlags.NONE,
     });
-    withSpan(unsampled, () => {
-      observe(metrics.wsPingRtt, { target: 't', layer: 'application' }, 0.02);
-    });
+    observe(metrics.wsPingRtt, { target: 't', layer: 'application' }, 0.02, exemplarOf(unsampled));
     const open = (await new Exposition(metrics.registries).render('openmetrics')).body;
     expect(parseExemplars(open)).toEqual([]);
   });
@@ -116,9 +116,7 @@ describe('exemplars', () => {
       registers: [registry],
     });
     const span = tracer().startSpan('plain');
-    withSpan(span, () => {
-      observe(histogram, { target: 't' }, 0.2);
-    });
+    observe(histogram, { target: 't' }, 0.2, exemplarOf(span));
     span.end();
     expect(await registry.metrics()).toContain('plain_seconds_count{target="t"} 1');
   });

@@ -1,8 +1,7 @@
-import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig, type Target } from '../../src/config/load.ts';
-import type { AudioEvents, SessionEvents } from '../../src/probers/session/types.ts';
-import { traceSession } from '../../src/tracing/session-tracing.ts';
+import type { ProbeEvent } from '../../src/events/probe-event.ts';
+import { createTargetTracing, type TargetTracing } from '../../src/sinks/tracing.ts';
 import { startTracing, type Tracing } from '../../src/tracing/setup.ts';
 import { startOtlpReceiver, type OtlpReceiver } from './helpers.ts';
 
@@ -17,40 +16,17 @@ async function target(kind: 'websocket' | 'audiohook'): Promise<Target> {
   return first;
 }
 
-/** Inner events that remember which span was active when each was called. */
-function recording(): {
-  events: SessionEvents;
-  audio: AudioEvents;
-  activeIn: Record<string, string | undefined>;
-} {
-  const activeIn: Record<string, string | undefined> = {};
-  const note = (name: string) => () => {
-    activeIn[name] = trace.getActiveSpan()?.spanContext().spanId;
+/**
+ * Drives a target's tracing sink as the fan-out does, remembering for each event type the span
+ * its observations were attributed to (their exemplar).
+ */
+function driver(tracing: TargetTracing) {
+  const attributedTo: Partial<Record<ProbeEvent['type'], string | undefined>> = {};
+  const emit = (event: ProbeEvent) => {
+    attributedTo[event.type] = tracing.enter(event)?.spanContext().spanId;
+    tracing.leave(event);
   };
-  return {
-    activeIn,
-    events: {
-      connected: note('connected'),
-      connectFailed: note('connectFailed'),
-      ping: note('ping'),
-      pingLost: note('pingLost'),
-      heartbeat: note('heartbeat'),
-      heartbeatMissed: note('heartbeatMissed'),
-      turn: note('turn'),
-      healthy: note('healthy'),
-      closed: note('closed'),
-      reconnecting: note('reconnecting'),
-    },
-    audio: {
-      frameSent: note('frameSent'),
-      frameReceived: note('frameReceived'),
-      loss: note('loss'),
-      turnLatency: note('turnLatency'),
-      eventLatency: note('eventLatency'),
-      quality: note('quality'),
-      violation: note('violation'),
-    },
-  };
+  return { emit, attributedTo };
 }
 
 describe('session tracing', () => {
@@ -74,38 +50,36 @@ describe('session tracing', () => {
     await receiver.close();
   });
 
-  it('passes events through untouched when tracing is off', async () => {
-    await tracing.shutdown();
-    const inner = recording();
-    const traced = traceSession(await target('websocket'), {}, inner);
-    expect(traced.events).toBe(inner.events);
-    expect(traced.audio).toBe(inner.audio);
-    expect(traced.lifecycle).toBeUndefined();
-  });
-
   it('ends an unfinished reconnect episode when the target stops', async () => {
-    const inner = recording();
-    const { events, lifecycle } = traceSession(
-      await target('websocket'),
-      { 'cxprobe.target': 'ws' },
-      inner,
+    const { emit, attributedTo } = driver(
+      createTargetTracing(await target('websocket'), { 'cxprobe.target': 'ws' }, { audio: false }),
     );
-    lifecycle?.attemptStarting();
-    events.connected({ tcp: 0.01, upgrade: 0.02, protocol_open: 0.03 });
-    events.ping('control', 0.005);
-    events.closed({ code: 1011, reason: 'server_close', abnormal: true, message: 'x' }, 5);
-    events.reconnecting('server_close', 0.5);
-    lifecycle?.attemptStarting();
-    events.connectFailed('connection_refused', undefined, 'ECONNREFUSED');
-    events.reconnecting('handshake_failed', 1);
-    lifecycle?.stopped();
+    emit({ type: 'attempt_started' });
+    emit({ type: 'connected', phases: { tcp: 0.01, upgrade: 0.02, protocol_open: 0.03 } });
+    emit({ type: 'ping', layer: 'control', rttSeconds: 0.005 });
+    emit({
+      type: 'closed',
+      end: { code: 1011, reason: 'server_close', abnormal: true, message: 'x' },
+      sessionSeconds: 5,
+    });
+    emit({ type: 'reconnecting', reason: 'server_close', delaySeconds: 0.5 });
+    emit({ type: 'attempt_started' });
+    emit({
+      type: 'connect_failed',
+      reason: 'connection_refused',
+      httpStatus: undefined,
+      message: 'ECONNREFUSED',
+      attemptSeconds: 0.01,
+    });
+    emit({ type: 'reconnecting', reason: 'handshake_failed', delaySeconds: 1 });
+    emit({ type: 'stopped' });
     await tracing.shutdown();
 
     const spans = receiver.spans();
     const [first, second] = spans.filter((span) => span.name === 'ws connect');
     // Pings belong to the session's connect span (their exemplars point at it).
-    expect(inner.activeIn.ping).toBe(first?.spanId);
-    expect(inner.activeIn.connected).toBe(first?.spanId);
+    expect(attributedTo.ping).toBe(first?.spanId);
+    expect(attributedTo.connected).toBe(first?.spanId);
     const episode = spans.find((span) => span.name === 'ws reconnect');
     expect(episode?.attributes).toMatchObject({
       'cxprobe.ws.close_code': 1011,
@@ -123,29 +97,38 @@ describe('session tracing', () => {
   });
 
   it('traces an audio session from connect to its abnormal end, with its measurements', async () => {
-    const inner = recording();
-    const { events, audio, lifecycle } = traceSession(await target('audiohook'), {}, inner);
-    lifecycle?.attemptStarting();
-    audio.violation('unexpected_binary');
-    events.connected({ protocol_open: 0.05 });
+    const { emit, attributedTo } = driver(
+      createTargetTracing(await target('audiohook'), {}, { audio: true }),
+    );
+    emit({ type: 'attempt_started' });
+    emit({ type: 'violation', kind: 'unexpected_binary' });
+    emit({ type: 'connected', phases: { protocol_open: 0.05 } });
     for (let frame = 0; frame < 3; frame++) {
-      audio.frameSent(0.001);
-      audio.frameReceived(frame === 0 ? undefined : 0.004, 0.002);
+      emit({ type: 'frame_sent', lateSeconds: 0.001 });
+      emit({
+        type: 'frame_received',
+        deviationSeconds: frame === 0 ? undefined : 0.004,
+        jitterSeconds: 0.002,
+      });
     }
-    audio.loss({ lost: 1, late: 2, gaps: 1, gapSeconds: 0.02 });
-    audio.turnLatency(0.7);
-    audio.quality(85, 4.1);
-    events.closed({ code: 1006, reason: 'abnormal_closure', abnormal: true, message: 'x' }, 3);
-    lifecycle?.stopped();
+    emit({ type: 'loss', lost: 1, late: 2, gaps: 1, gapSeconds: 0.02 });
+    emit({ type: 'turn_latency', seconds: 0.7 });
+    emit({ type: 'quality', rFactor: 85, mos: 4.1 });
+    emit({
+      type: 'closed',
+      end: { code: 1006, reason: 'abnormal_closure', abnormal: true, message: 'x' },
+      sessionSeconds: 3,
+    });
+    emit({ type: 'stopped' });
     await tracing.shutdown();
 
     const spans = receiver.spans();
     const session = spans.find((span) => span.name === 'audio session');
     const connect = spans.find((span) => span.name === 'ws connect');
     expect(connect?.parentSpanId).toBe(session?.spanId);
-    // Audio observations are made inside the session span: their exemplars point at it.
-    expect(inner.activeIn.frameReceived).toBe(session?.spanId);
-    expect(inner.activeIn.turnLatency).toBe(session?.spanId);
+    // Audio observations are attributed to the session span: their exemplars point at it.
+    expect(attributedTo.frame_received).toBe(session?.spanId);
+    expect(attributedTo.turn_latency).toBe(session?.spanId);
     expect(session?.status.code).toBe(2);
     expect(session?.attributes).toMatchObject({
       'cxprobe.audio.frames_sent': 3,

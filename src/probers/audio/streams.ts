@@ -19,7 +19,8 @@ import {
 } from '../../audio/sources.ts';
 import { VoiceActivityDetector } from '../../audio/voice-activity.ts';
 import { readWavFile, type WavAudio } from '../../audio/wav.ts';
-import { ConnectError, type AudioEvents } from '../session/types.ts';
+import { ConnectError } from '../session/types.ts';
+import type { Emit } from '../../events/probe-event.ts';
 
 /** What goes over the wire: codec, channel count and sample rate. */
 export interface AudioFormat {
@@ -77,12 +78,12 @@ export function createOutbound(options: {
   format: AudioFormat;
   frameMs: number;
   audio: AudioSourceConfig | undefined;
-  events: AudioEvents;
+  emit: Emit;
   send: (frame: Buffer) => void;
   /** Mark each frame with its media position, for servers that echo our audio back. */
   tagFrames?: boolean;
 }): PausableOutboundAudio {
-  const { format, frameMs, events } = options;
+  const { format, frameMs, emit } = options;
   const frameSamples = samplesPerFrame(format.rate, frameMs);
   const makeSource = () => buildSource(options.audio, format, frameSamples);
   let source = makeSource();
@@ -110,7 +111,7 @@ export function createOutbound(options: {
     const encoded = encodeFrame(format.codec, padChannels(frame, format.channels));
     if (options.tagFrames === true) writeTag(encoded, samplesSent);
     options.send(encoded);
-    events.frameSent(lateness);
+    emit({ type: 'frame_sent', lateSeconds: lateness });
     samplesSent += frame[0]?.length ?? 0;
     positionSamples += frame[0]?.length ?? 0;
     const utteranceEnd = source.utteranceEndPosition;
@@ -289,7 +290,7 @@ export function createInbound(options: {
   frameMs: number;
   playoutMs: number;
   silenceDbfs: number;
-  events: AudioEvents;
+  emit: Emit;
   lastUtteranceEnd: () => number | undefined;
   rttSeconds?: () => number | undefined;
   /** Frames carry position tags (see {@link writeTag}): loss is counted exactly. */
@@ -304,7 +305,7 @@ export function createInbound(options: {
   unpaced?: boolean;
 }): InboundAudio {
   if (options.unpaced === true) return createBurstInbound(options);
-  const { format, events } = options;
+  const { format, emit } = options;
   const frameBytes = bytesPerSample(format.codec) * format.channels;
   const spurtGapMs = Math.max(SPURT_GAP_FLOOR_MS, options.frameMs * 5);
   const jitter = new InterarrivalJitter(format.rate);
@@ -322,7 +323,8 @@ export function createInbound(options: {
   const reportLoss = () => {
     const stats = playout.stats;
     const previous = reported ?? { lost: 0, late: 0, gaps: 0, gapSeconds: 0 };
-    events.loss({
+    emit({
+      type: 'loss',
       lost: stats.lost - previous.lost,
       late: stats.late - previous.late,
       gaps: stats.gaps - previous.gaps,
@@ -346,7 +348,7 @@ export function createInbound(options: {
       lossPercent: Math.min(100, lossRatio * 100),
       burstRatio: Math.max(1, burst),
     });
-    events.quality(r, mos(r));
+    emit({ type: 'quality', rFactor: r, mos: mos(r) });
   };
   const newSpurt = () => {
     reportLoss();
@@ -359,13 +361,13 @@ export function createInbound(options: {
     playout = new PlayoutBuffer({ sampleRate: format.rate, depthMs: options.playoutMs });
     reported = undefined;
   };
-  const turn = turnMeter(options.lastUtteranceEnd, events);
+  const turn = turnMeter(options.lastUtteranceEnd, emit);
 
   return {
     frame(data) {
       const nowMs = performance.now();
       if (data.length === 0 || data.length % frameBytes !== 0) {
-        events.violation('truncated_frame');
+        emit({ type: 'violation', kind: 'truncated_frame' });
         return;
       }
       const samples = data.length / frameBytes;
@@ -378,7 +380,7 @@ export function createInbound(options: {
         options.sentSamples !== undefined &&
         startSample + samples > options.sentSamples()
       ) {
-        events.violation('forged_position');
+        emit({ type: 'violation', kind: 'forged_position' });
         return;
       }
       if (lastArrivalMs !== undefined && nowMs - lastArrivalMs > spurtGapMs) newSpurt();
@@ -391,14 +393,24 @@ export function createInbound(options: {
         if (leading > 0) {
           totals.lost += leading;
           totals.expected += leading;
-          events.loss({ lost: leading, late: 0, gaps: 1, gapSeconds: startSample / format.rate });
+          emit({
+            type: 'loss',
+            lost: leading,
+            late: 0,
+            gaps: 1,
+            gapSeconds: startSample / format.rate,
+          });
         }
       }
       const sample =
         startSample === undefined
           ? jitter.onFrame(nowMs / 1000, samples)
           : jitter.onFrameAt(nowMs / 1000, startSample, samples);
-      events.frameReceived(sample.d === undefined ? undefined : Math.abs(sample.d), sample.jitter);
+      emit({
+        type: 'frame_received',
+        deviationSeconds: sample.d === undefined ? undefined : Math.abs(sample.d),
+        jitterSeconds: sample.jitter,
+      });
       playout.onFrame(nowMs / 1000, samples, startSample);
       const stats = playout.stats;
       if (
@@ -452,10 +464,10 @@ function createBurstInbound(options: {
   frameMs: number;
   playoutMs: number;
   silenceDbfs: number;
-  events: AudioEvents;
+  emit: Emit;
   lastUtteranceEnd: () => number | undefined;
 }): InboundAudio {
-  const { format, events } = options;
+  const { format, emit } = options;
   const frameBytes = bytesPerSample(format.codec) * format.channels;
   const chunkBytes = frameBytes * samplesPerFrame(format.rate, options.frameMs);
   const spurtGapMs = Math.max(SPURT_GAP_FLOOR_MS, options.frameMs * 5);
@@ -467,12 +479,12 @@ function createBurstInbound(options: {
   let playedOutAt: number | undefined;
   /** The audio queued so far ended in speech (voice activity, hang-over included). */
   let speaking = false;
-  const turn = turnMeter(options.lastUtteranceEnd, events);
+  const turn = turnMeter(options.lastUtteranceEnd, emit);
   return {
     frame(data) {
       const nowMs = performance.now();
       if (data.length === 0 || data.length % frameBytes !== 0) {
-        events.violation('truncated_frame');
+        emit({ type: 'violation', kind: 'truncated_frame' });
         return;
       }
       let startsAt: number;
@@ -483,13 +495,19 @@ function createBurstInbound(options: {
         // listener heard the bot cut off until this audio came: an underrun. Otherwise the bot
         // had finished speaking and this is its next turn.
         if (playedOutAt !== undefined && speaking && nowMs - playedOutAt <= spurtGapMs) {
-          events.loss({ lost: 0, late: 0, gaps: 1, gapSeconds: (nowMs - playedOutAt) / 1000 });
+          emit({
+            type: 'loss',
+            lost: 0,
+            late: 0,
+            gaps: 1,
+            gapSeconds: (nowMs - playedOutAt) / 1000,
+          });
         }
         // The listener's buffer fills for playoutMs before playing again.
         startsAt = nowMs + options.playoutMs;
       }
       // Frames are counted as they arrive; no deviation is measured for unpaced audio.
-      events.frameReceived(undefined, 0);
+      emit({ type: 'frame_received', deviationSeconds: undefined, jitterSeconds: 0 });
       // Voice activity per frame-sized slice, each at its own playout time.
       for (let offset = 0; offset < data.length; offset += chunkBytes) {
         const slice = data.subarray(offset, Math.min(data.length, offset + chunkBytes));
@@ -524,7 +542,7 @@ export function createAudioPipes(options: {
   format: AudioFormat;
   frameMs: number;
   target: AudioTargetSettings;
-  events: AudioEvents;
+  emit: Emit;
   socket: { readyState: number; OPEN: number; send: (data: Buffer) => void };
   rttSeconds?: () => number | undefined;
   /** Audio from the server is not paced (Audio Connector bots); see {@link createBurstInbound}. */
@@ -532,14 +550,14 @@ export function createAudioPipes(options: {
   /** Byte order of L16 on the wire (docs/protocols.md §3.8); the codecs work little-endian. */
   l16ByteOrder?: ByteOrder;
 }): { outbound: PausableOutboundAudio; inbound: InboundAudio } {
-  const { format, frameMs, target, events, socket } = options;
+  const { format, frameMs, target, emit, socket } = options;
   const echo = target.echo === true;
   const swap = format.codec === 'L16' && options.l16ByteOrder === 'be';
   const outbound = createOutbound({
     format,
     frameMs,
     audio: target.audio,
-    events,
+    emit,
     tagFrames: echo,
     send: (frame) => {
       if (socket.readyState === socket.OPEN)
@@ -551,7 +569,7 @@ export function createAudioPipes(options: {
     frameMs,
     playoutMs: target.playout_buffer ?? 60,
     silenceDbfs: target.silence_threshold_dbfs ?? -40,
-    events,
+    emit,
     lastUtteranceEnd: () => outbound.lastUtteranceEnd(),
     tagged: echo,
     sentSamples: () => Math.round(outbound.sentSeconds * format.rate),
@@ -576,7 +594,7 @@ export function createAudioPipes(options: {
  */
 function turnMeter(
   lastUtteranceEnd: () => number | undefined,
-  events: AudioEvents,
+  emit: Emit,
 ): (loudAtMs: number) => void {
   let measuredUtterance: number | undefined;
   return (loudAtMs) => {
@@ -584,6 +602,6 @@ function turnMeter(
     if (utteranceEnd === undefined || utteranceEnd === measuredUtterance || loudAtMs < utteranceEnd)
       return;
     measuredUtterance = utteranceEnd;
-    events.turnLatency((loudAtMs - utteranceEnd) / 1000);
+    emit({ type: 'turn_latency', seconds: (loudAtMs - utteranceEnd) / 1000 });
   };
 }

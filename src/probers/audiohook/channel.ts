@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import type { SessionEnd } from '../session/types.ts';
+import type { SessionEnd } from '../../events/probe-event.ts';
 import {
   checkServerMessage,
   isoSeconds,

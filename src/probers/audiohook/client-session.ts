@@ -3,7 +3,8 @@ import type { InboundAudio, PausableOutboundAudio } from '../audio/streams.ts';
 import { startControlPings } from '../session/pingers.ts';
 import { SocketSession } from '../session/socket-session.ts';
 import { rawText } from '../session/steps.ts';
-import type { SessionContext, SessionEnd } from '../session/types.ts';
+import type { SessionContext } from '../session/types.ts';
+import type { SessionEnd } from '../../events/probe-event.ts';
 import { frameErrorEnd, isFault, type AudiohookChannel } from './channel.ts';
 import {
   isoSeconds,
@@ -71,7 +72,7 @@ export class AudiohookClientSession extends SocketSession {
     this.pingTimer = setTimeout(() => {
       this.ping();
     }, FIRST_PING_MS);
-    startControlPings(this, options.controlPing, context.events);
+    startControlPings(this, options.controlPing, context.emit);
     this.lengthTimer = setTimeout(() => {
       this.closeTransaction('end', {
         code: 1005,
@@ -158,7 +159,7 @@ export class AudiohookClientSession extends SocketSession {
 
   /** A server message broke the protocol: counted, `error`, then the close transaction. */
   private fatal(fault: ProtocolFault): void {
-    this.context.audio.violation(fault.kind);
+    this.context.emit({ type: 'violation', kind: fault.kind });
     this.context.log.error(`protocol violation (${fault.kind}): ${fault.message}`);
     if (this.closing) return;
     this.channel.sendError(fault);
@@ -274,7 +275,7 @@ export class AudiohookClientSession extends SocketSession {
     const now = performance.now();
     const seq = this.channel.send('ping', parameters);
     const timeout = setTimeout(() => {
-      this.context.events.pingLost('application');
+      this.context.emit({ type: 'ping_lost', layer: 'application' });
       this.channel.sendError({ code: 408, message: 'Timeout waiting for pong' });
       this.closeTransaction('error', {
         code: 1005,
@@ -296,7 +297,7 @@ export class AudiohookClientSession extends SocketSession {
     if (pending === undefined || message.clientseq !== pending.seq) {
       // A pong must name the ping it answers; the reference client answers 400 (409 without
       // an outstanding ping) and carries on.
-      this.context.audio.violation('pong_clientseq');
+      this.context.emit({ type: 'violation', kind: 'pong_clientseq' });
       this.channel.sendError(
         pending === undefined
           ? { code: 409, message: "Unexpected 'pong' (no outstanding 'ping')" }
@@ -307,7 +308,7 @@ export class AudiohookClientSession extends SocketSession {
     clearTimeout(pending.timeout);
     this.pendingPing = undefined;
     this.lastRttSeconds = (performance.now() - pending.sentAt) / 1000;
-    this.context.events.ping('application', this.lastRttSeconds);
+    this.context.emit({ type: 'ping', layer: 'application', rttSeconds: this.lastRttSeconds });
   }
 
   private onDisconnect(parameters: Record<string, unknown>): void {
@@ -346,7 +347,10 @@ export class AudiohookClientSession extends SocketSession {
       const durationSeconds = parseIsoSeconds(entity.data.duration);
       if (offset === undefined || durationSeconds === undefined || position === undefined) continue;
       // How far our stream had moved past the end of the audio this transcript covers.
-      this.context.audio.eventLatency(Math.max(0, position - (offset + durationSeconds)));
+      this.context.emit({
+        type: 'event_latency',
+        seconds: Math.max(0, position - (offset + durationSeconds)),
+      });
     }
   }
 

@@ -40,7 +40,7 @@ export function awaitOpened(
       });
     };
     const fatal = (fault: ProtocolFault) => {
-      context.audio.violation(fault.kind);
+      context.emit({ type: 'violation', kind: fault.kind });
       channel.sendError(fault);
       endWith('error', new ConnectError('protocol_error', `${fault.kind}: ${fault.message}`));
     };
@@ -90,7 +90,7 @@ export function awaitOpened(
           return;
         case 'pong':
           // No ping is outstanding before opened; the reference client answers 409 and goes on.
-          context.audio.violation('unexpected_pong');
+          context.emit({ type: 'violation', kind: 'unexpected_pong' });
           channel.sendError({ code: 409, message: "Unexpected 'pong' (no outstanding 'ping')" });
           return;
         default:

@@ -1,4 +1,4 @@
-import type { ProbeResult } from '../types.ts';
+import type { ProbeResult } from '../../events/probe-event.ts';
 import type { ExpectationFailure } from './expectations.ts';
 import type { HttpExchange } from './request.ts';
 import { parseRetryAfterMs } from './retry-after.ts';

@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import type { PingLayer, SessionEnd, SessionEvents } from './types.ts';
+import type { Emit, PingLayer, SessionEnd } from '../../events/probe-event.ts';
 
 export interface PingSettings {
   intervalMs: number;
@@ -21,7 +21,7 @@ export class Pinger {
   constructor(
     private readonly layer: PingLayer,
     private readonly settings: PingSettings,
-    private readonly events: SessionEvents,
+    private readonly emit: Emit,
     /** Sends ping `id`; the id must come back in the matching pong. */
     private readonly send: (id: string) => void,
     private readonly onTimeout: () => void,
@@ -59,11 +59,11 @@ export class Pinger {
       if (otherKey === key) break;
       clearTimeout(other.timeout);
       this.outstanding.delete(otherKey);
-      this.events.pingLost(this.layer);
+      this.emit({ type: 'ping_lost', layer: this.layer });
     }
     clearTimeout(pending.timeout);
     this.outstanding.delete(key);
-    this.events.ping(this.layer, (now - pending.sentAt) / 1000);
+    this.emit({ type: 'ping', layer: this.layer, rttSeconds: (now - pending.sentAt) / 1000 });
   }
 
   private ping(): void {
@@ -72,7 +72,7 @@ export class Pinger {
     const timeout = setTimeout(() => {
       if (this.stopped || !this.outstanding.has(id)) return;
       this.outstanding.delete(id);
-      this.events.pingLost(this.layer);
+      this.emit({ type: 'ping_lost', layer: this.layer });
       this.stop();
       this.onTimeout();
     }, this.settings.timeoutMs);
@@ -89,13 +89,13 @@ export class Pinger {
 export function controlPinger(
   socket: WebSocket,
   settings: PingSettings,
-  events: SessionEvents,
+  emit: Emit,
   onTimeout: () => void,
 ): Pinger {
   const pinger = new Pinger(
     'control',
     settings,
-    events,
+    emit,
     (id) => {
       socket.ping(id);
     },
@@ -118,13 +118,13 @@ export function startControlPings(
     onEnd: (cleanup: () => void) => void;
   },
   settings: { interval: number; timeout: number } | undefined,
-  events: SessionEvents,
+  emit: Emit,
 ): void {
   if (settings === undefined || settings.interval <= 0) return;
   const pinger = controlPinger(
     session.socket,
     { intervalMs: settings.interval, timeoutMs: settings.timeout },
-    events,
+    emit,
     () => {
       session.finish({
         code: 1006,

@@ -1,5 +1,6 @@
 import type WebSocket from 'ws';
-import type { OpenSession, SessionEnd } from './types.ts';
+import type { OpenSession } from './types.ts';
+import type { SessionEnd } from '../../events/probe-event.ts';
 import { handlerErrorOf } from './guarded-socket.ts';
 import { CLOSE_HANDSHAKE_MS, errorSinceOpen } from './ws-connect.ts';
 

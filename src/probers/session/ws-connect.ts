@@ -5,7 +5,8 @@ import { classifyRequestError } from '../../events/classify-error.ts';
 import { USER_AGENT } from '../http/request.ts';
 import { adoptInAttempt } from './attempt-scope.ts';
 import { guardListeners } from './guarded-socket.ts';
-import { ConnectError, type ConnectPhase } from './types.ts';
+import { ConnectError } from './types.ts';
+import { type ConnectPhase } from '../../events/probe-event.ts';
 
 /**
  * How long a close handshake may take before the socket is destroyed. `ws` waits 30 s by

@@ -4,12 +4,9 @@ import fc from 'fast-check';
 import { WebSocketServer } from 'ws';
 import { parseConfig, type Target } from '../../../src/config/load.ts';
 import { createGenesysNotificationsProtocol } from '../../../src/probers/genesys-notifications.ts';
-import {
-  CLOSE_REASONS,
-  ConnectError,
-  type SessionContext,
-  type SessionEnd,
-} from '../../../src/probers/session/types.ts';
+import { ConnectError, type SessionContext } from '../../../src/probers/session/types.ts';
+import { type SessionEnd } from '../../../src/events/probe-event.ts';
+import { CLOSE_REASON_CODES } from '../../../src/events/reasons.ts';
 import { recordingEvents } from '../../helpers/session-events.ts';
 import { shapedMessage, textFrame } from '../arbitraries.ts';
 import {
@@ -167,13 +164,10 @@ async function checkCase(input: NotificationsCase): Promise<void> {
     heard = resolve;
   });
   const context: SessionContext = {
-    events: {
-      ...recorder.events,
-      heartbeat: () => {
-        heard();
-      },
+    emit: (event) => {
+      if (event.type === 'heartbeat') heard();
+      else recorder.emit(event);
     },
-    audio: recorder.audio,
     log: { info: () => undefined, error: () => undefined },
     signal: new AbortController().signal,
   };
@@ -198,7 +192,7 @@ async function checkCase(input: NotificationsCase): Promise<void> {
   session.close();
   const end: SessionEnd = await session.ended;
   ensure(outcome !== 'wedged', 'the session neither read the frames nor ended');
-  ensureOneOf(end.reason, Object.keys(CLOSE_REASONS), 'close reason');
+  ensureOneOf(end.reason, CLOSE_REASON_CODES, 'close reason');
   ensureBoundedText(end.message, 'close message');
 }
 

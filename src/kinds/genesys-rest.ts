@@ -1,0 +1,23 @@
+import type { Target } from '../config/load.ts';
+import { genesysUrls } from '../config/genesys-regions.ts';
+import { DEFAULTS } from '../config/schema.ts';
+import { createGenesysRestProber } from '../probers/genesys-rest.ts';
+import { genesysCredential, type KindModule } from './kind.ts';
+
+type GenesysRestTarget = Extract<Target, { kind: 'genesys-rest' }>;
+
+/** `kind: genesys-rest` — an authenticated Genesys Cloud API round trip. */
+export const genesysRestKind: KindModule<GenesysRestTarget> = {
+  kind: 'genesys-rest',
+  traits: { mode: 'cycle', botTurns: false, audio: false },
+  create: (target, { config, deps }) => {
+    const { apiUrl } = genesysUrls(genesysCredential(config, target.credential));
+    return { mode: 'cycle', prober: createGenesysRestProber(target, deps, apiUrl) };
+  },
+  endpoint: (target, config) => {
+    const credential = config.credentials[target.credential];
+    if (credential?.type !== 'genesys') return { protocol: 'http' };
+    const url = `${genesysUrls(credential).apiUrl}${target.path ?? DEFAULTS.genesysRestPath}`;
+    return { url, method: 'GET', protocol: 'http' };
+  },
+};

@@ -1,0 +1,38 @@
+import type { Target } from '../config/load.ts';
+import { audiohookKind } from './audiohook.ts';
+import { cognigyRestKind } from './cognigy-rest.ts';
+import { cognigySocketKind } from './cognigy-socket.ts';
+import { cxoneExchangeKind } from './cxone-exchange.ts';
+import { genesysBotConnectorKind } from './genesys-bot-connector.ts';
+import { genesysNotificationsKind } from './genesys-notifications.ts';
+import { genesysRestKind } from './genesys-rest.ts';
+import { httpKind } from './http.ts';
+import type { KindModule } from './kind.ts';
+import { voicegatewayListenKind } from './voicegateway-listen.ts';
+import { websocketKind } from './websocket.ts';
+
+/** Every kind cxprobe probes: adding a kind is one module and one line here. */
+const KINDS = [
+  httpKind,
+  genesysRestKind,
+  cognigyRestKind,
+  genesysBotConnectorKind,
+  cxoneExchangeKind,
+  websocketKind,
+  genesysNotificationsKind,
+  cognigySocketKind,
+  audiohookKind,
+  voicegatewayListenKind,
+] as const;
+
+const BY_KIND = new Map<string, KindModule>(
+  KINDS.map((module) => [module.kind, module as unknown as KindModule]),
+);
+
+/** The module of a target's kind. */
+export function kindOf(target: Target): KindModule {
+  const module = BY_KIND.get(target.kind);
+  // The schema only admits registered kinds; reaching this is a bug.
+  if (module === undefined) throw new Error(`no module for kind ${target.kind}`);
+  return module;
+}
