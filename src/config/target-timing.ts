@@ -1,4 +1,3 @@
-import type { RawTarget } from './schema.ts';
 
 /** Kinds that time one synthetic bot turn per probe (docs/protocols.md §4, §5.1, §6). */
 export const BOT_TURN_KINDS = ['cognigy-rest', 'genesys-bot-connector', 'cxone-exchange'] as const;
@@ -19,6 +18,14 @@ export interface TimingDefaults {
   botBudgetMs: number;
   /** The platforms' own bot response timeout: the floor of a bot kind's default timeout. */
   botTimeoutMs: number;
+}
+
+/** The fields of a target its timing depends on. */
+export interface TimedTarget {
+  kind: string;
+  interval?: number | undefined;
+  timeout?: number | undefined;
+  budget?: number | undefined;
 }
 
 /** What the global section says about timing, as given by the user. */
@@ -47,7 +54,7 @@ export interface Timing {
  * interval shorter than that is an error unless the target also sets its timeout.
  */
 export function resolveTiming(
-  target: RawTarget,
+  target: TimedTarget,
   global: GlobalTiming | undefined,
   defaults: TimingDefaults,
 ): Timing {
