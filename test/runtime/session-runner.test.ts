@@ -52,6 +52,8 @@ describe('SessionRunner', () => {
         await h.expectReconnect('handshake_failed', delay);
       }
       expect(h.recorder.of('reconnecting')).toHaveLength(expected.length);
+      // In seconds, as the metrics want them.
+      expect(h.recorder.of('reconnecting')[0]).toEqual(['handshake_failed', 0.5]);
       expect(h.recorder.of('connectFailed')).toHaveLength(expected.length);
       await h.stop();
     });
