@@ -3,7 +3,7 @@ import {
   Backoff,
   DEFAULT_BACKOFF,
   type BackoffSettings,
-} from '../../src/probers/session/backoff.ts';
+} from '../../src/runtime/backoff.ts';
 
 const SETTINGS: BackoffSettings = { initialMs: 1_000, maxMs: 8_000, stableAfterMs: 60_000 };
 /** The largest value `Math.random` can return: the top edge of full jitter. */

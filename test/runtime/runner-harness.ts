@@ -1,6 +1,6 @@
 import { expect, vi } from 'vitest';
-import type { BackoffSettings } from '../../src/probers/session/backoff.ts';
-import { STOP_GRACE_MS, SessionRunner } from '../../src/probers/session/session-runner.ts';
+import type { BackoffSettings } from '../../src/runtime/backoff.ts';
+import { STOP_GRACE_MS, SessionRunner } from '../../src/runtime/session-runner.ts';
 import {
   ConnectError,
   type CloseReason,

@@ -3,9 +3,9 @@ import { adoptInAttempt } from '../../src/probers/session/attempt-scope.ts';
 import {
   PLANNED_MIN_LIFETIME_MS,
   STOP_GRACE_MS,
-} from '../../src/probers/session/session-runner.ts';
+} from '../../src/runtime/session-runner.ts';
 import { ConnectError, type SessionEnd } from '../../src/probers/session/types.ts';
-import { MAX_TIMER_MS } from '../../src/scheduler/delay.ts';
+import { MAX_TIMER_MS } from '../../src/runtime/delay.ts';
 import { BACKOFF, RunnerHarness, settle, track } from './runner-harness.ts';
 import { SHUTDOWN_END } from './scripted-protocol.ts';
 
