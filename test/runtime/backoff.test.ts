@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Backoff,
-  DEFAULT_BACKOFF,
-  type BackoffSettings,
-} from '../../src/runtime/backoff.ts';
+import { DEFAULT_BACKOFF, type BackoffSettings } from '../../src/kinds/kind.ts';
+import { Backoff } from '../../src/runtime/backoff.ts';
 
 const SETTINGS: BackoffSettings = { initialMs: 1_000, maxMs: 8_000, stableAfterMs: 60_000 };
 /** The largest value `Math.random` can return: the top edge of full jitter. */

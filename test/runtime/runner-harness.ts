@@ -1,17 +1,13 @@
 import { expect, vi } from 'vitest';
-import type { BackoffSettings } from '../../src/runtime/backoff.ts';
+import type { Emit, ProbeEvent, SessionEnd } from '../../src/events/probe-event.ts';
+import type { CloseReason } from '../../src/events/reasons.ts';
+import type { BackoffSettings } from '../../src/kinds/kind.ts';
+import { ConnectError } from '../../src/probers/session/types.ts';
 import { STOP_GRACE_MS, SessionRunner } from '../../src/runtime/session-runner.ts';
+import { HistorySink, type ProbeRecord } from '../../src/sinks/history.ts';
+import { firstTarget, recordingEvents } from '../helpers/session-events.ts';
 import {
-  ConnectError,
-  type CloseReason,
-  type SessionEnd,
-  type SessionEvents,
-} from '../../src/probers/session/types.ts';
-import { recordingEvents } from '../helpers/session-events.ts';
-import {
-  recordingLog,
   ScriptedProtocol,
-  type RecordingLog,
   type ScriptedSession,
   type SessionBehaviour,
 } from './scripted-protocol.ts';
@@ -20,14 +16,22 @@ import {
 export const BACKOFF: BackoffSettings = { initialMs: 1_000, maxMs: 8_000, stableAfterMs: 60_000 };
 
 export const REFUSED = new ConnectError('unauthorized', 'HTTP 401 at the upgrade', 401);
+/** How a real protocol gives up when the target is stopped (src/probers/session/ws-connect.ts). */
+export const ABORTED = new ConnectError('timeout', 'connect aborted');
+
+/** The target the runner's events are recorded for (its URL is never dialled). */
+export const { target: RUNNER_TARGET } = await firstTarget(`
+targets:
+  - name: scripted
+    kind: websocket
+    url: ws://127.0.0.1:9/never-dialled
+`);
 
 export interface HarnessOptions {
   /** The runner's dice (back-off jitter and planned spread); 0.5 unless given. */
   random?: () => number;
-  /** Event handlers replacing the recording ones. */
-  events?: Partial<SessionEvents>;
-  /** Pass no lifecycle hooks at all. */
-  noLifecycle?: boolean;
+  /** Where every event goes after the harness recorded it (e.g. a real pipeline under test). */
+  forward?: Emit;
 }
 
 /** Lets the runner react to what the test just settled (promise callbacks, no clock time). */
@@ -45,23 +49,17 @@ export function track(promise: Promise<unknown>): { settled: boolean } {
 }
 
 /**
- * A SessionRunner over a {@link ScriptedProtocol}, under vitest fake timers, with every event,
- * per-attempt log and lifecycle call recorded, and what escapes the runner's loop collected.
+ * A SessionRunner over a {@link ScriptedProtocol}, under vitest fake timers, with every event it
+ * emits recorded (and fed to a real {@link HistorySink}, which makes the attempts' records), and
+ * what escapes the runner's loop collected.
  */
 export class RunnerHarness {
   readonly protocol = new ScriptedProtocol();
   readonly recorder = recordingEvents();
-  readonly logs: RecordingLog[] = [];
-  /** Lifecycle hooks and open() calls, in the order they happened. */
+  /** The probe history the runner's events build, as the exporter's landing page reads it. */
+  readonly history = new HistorySink(() => (text) => text);
+  /** `attempt_started`, `stopped` and open() calls, in the order they happened. */
   readonly order: string[] = [];
-  readonly lifecycle = {
-    attemptStarting: vi.fn(() => {
-      this.order.push(`attemptStarting ${this.protocol.opens.length}`);
-    }),
-    stopped: vi.fn(() => {
-      this.order.push('stopped');
-    }),
-  };
   /**
    * What the runner's loop rejected with. Nobody awaits the loop: in production such a
    * rejection is an unhandled rejection; here it is caught so a test can assert on it.
@@ -75,19 +73,17 @@ export class RunnerHarness {
       this.order.push(`open ${this.protocol.opens.length}`);
       return open(context);
     };
-    this.runner = new SessionRunner(
-      this.protocol,
-      { ...this.recorder.events, ...options.events },
-      this.recorder.audio,
-      () => {
-        const log = recordingLog();
-        this.logs.push(log);
-        return log.log;
-      },
-      BACKOFF,
-      options.random ?? (() => 0.5),
-      options.noLifecycle === true ? undefined : this.lifecycle,
-    );
+    const toHistory = this.history.addTarget(RUNNER_TARGET, 'session');
+    const emit: Emit = (event) => {
+      if (event.type === 'attempt_started') {
+        this.order.push(`attempt_started ${this.protocol.opens.length}`);
+      }
+      if (event.type === 'stopped') this.order.push('stopped');
+      this.recorder.emit(event);
+      toHistory(event);
+      options.forward?.(event);
+    };
+    this.runner = new SessionRunner(this.protocol, emit, BACKOFF, options.random ?? (() => 0.5));
   }
 
   /** A harness whose runner has started and called open() once. */
@@ -119,6 +115,16 @@ export class RunnerHarness {
     session.end(end);
     await settle();
     return session;
+  }
+
+  /** The type of every event emitted so far, in order. */
+  types(): ProbeEvent['type'][] {
+    return this.recorder.events.map((event) => event.type);
+  }
+
+  /** The attempts the probe history recorded, oldest first. */
+  records(): ProbeRecord[] {
+    return this.history.history.list().reverse();
   }
 
   /** The delays (ms) the runner announced through `reconnecting`, with their reasons. */
@@ -159,10 +165,11 @@ export class RunnerHarness {
     const stopping = track(this.runner.stop());
     await settle();
     if (!stopping.settled && this.protocol.opens.length > 0) {
-      this.protocol.last.fail(new ConnectError('aborted', 'target stopped'));
+      this.protocol.last.fail(ABORTED);
     }
     await vi.advanceTimersByTimeAsync(2 * STOP_GRACE_MS);
     expect(stopping.settled).toBe(true);
     expect(this.escaped).toEqual([]);
+    expect(this.recorder.of('stopped')).toHaveLength(1);
   }
 }

@@ -1,9 +1,8 @@
 import { vi } from 'vitest';
-import type { ProbeLog } from '../../src/probers/types.ts';
+import type { SessionEnd } from '../../src/events/probe-event.ts';
 import type {
   OpenSession,
   SessionContext,
-  SessionEnd,
   SessionProtocol,
 } from '../../src/probers/session/types.ts';
 
@@ -86,13 +85,15 @@ export class ScriptedSession implements OpenSession {
   /** How often `terminate` was called (0 when the session has none). */
   terminations = 0;
   private resolveEnded!: (end: SessionEnd) => void;
+  private rejectEnded!: (error: unknown) => void;
 
   constructor(
     private readonly behaviour: SessionBehaviour,
     private readonly onEnd: () => void,
   ) {
-    this.ended = new Promise<SessionEnd>((resolve) => {
+    this.ended = new Promise<SessionEnd>((resolve, reject) => {
       this.resolveEnded = resolve;
+      this.rejectEnded = reject;
     });
     this.terminate = behaviour.noTerminate
       ? undefined
@@ -107,23 +108,10 @@ export class ScriptedSession implements OpenSession {
     this.onEnd();
     this.resolveEnded(end);
   }
-}
 
-export interface Flush {
-  success: boolean;
-  reason: string;
-  seconds: number;
+  /** Breaks the OpenSession contract (`ended` rejects): a bug in a protocol. */
+  crash(error: unknown): void {
+    this.onEnd();
+    this.rejectEnded(error);
+  }
 }
-
-/** A per-attempt log like the exporter's session log, recording what it was given. */
-export function recordingLog() {
-  const lines: { level: 'info' | 'error'; message: string }[] = [];
-  const flushes: Flush[] = [];
-  const log: ProbeLog & { flush: (success: boolean, reason: string, seconds: number) => void } = {
-    info: (message) => lines.push({ level: 'info', message }),
-    error: (message) => lines.push({ level: 'error', message }),
-    flush: (success, reason, seconds) => flushes.push({ success, reason, seconds }),
-  };
-  return { log, lines, flushes };
-}
-export type RecordingLog = ReturnType<typeof recordingLog>;
