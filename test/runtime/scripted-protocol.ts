@@ -75,6 +75,14 @@ export const SHUTDOWN_END: SessionEnd = {
   message: 'closed by us',
 };
 
+/** TCP lost: an unplanned drop, backed off. */
+export const ABNORMAL: SessionEnd = {
+  code: 1006,
+  reason: 'abnormal_closure',
+  abnormal: true,
+  message: 'TCP lost',
+};
+
 /** A live session whose end the test decides; close()/terminate() behave as configured. */
 export class ScriptedSession implements OpenSession {
   readonly ended: Promise<SessionEnd>;

@@ -6,18 +6,12 @@ import { MAX_TIMER_MS } from '../../src/runtime/delay.ts';
 import { PLANNED_MIN_LIFETIME_MS, STOP_GRACE_MS } from '../../src/runtime/session-runner.ts';
 import type { ProbeRecord } from '../../src/sinks/history.ts';
 import { ABORTED, BACKOFF, RunnerHarness, settle, track } from './runner-harness.ts';
-import { SHUTDOWN_END } from './scripted-protocol.ts';
+import { ABNORMAL, SHUTDOWN_END } from './scripted-protocol.ts';
 
 const ALMOST_ONE = 1 - Number.EPSILON;
 /** Long enough for any back-off or grace of these tests to have run out. */
 const A_WHILE_MS = 10 * 60_000;
 
-const ABNORMAL: SessionEnd = {
-  code: 1006,
-  reason: 'abnormal_closure',
-  abnormal: true,
-  message: 'TCP lost',
-};
 const PLANNED: SessionEnd = {
   code: 1000,
   reason: 'planned',
