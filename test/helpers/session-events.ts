@@ -1,4 +1,4 @@
-import { parseConfig } from '../../src/config/load.ts';
+import { parseConfig, type Target } from '../../src/config/load.ts';
 import type { ProbeEvent } from '../../src/events/probe-event.ts';
 import { kindOf } from '../../src/kinds/registry.ts';
 import type { ProberDeps } from '../../src/probers/deps.ts';
@@ -64,9 +64,7 @@ export async function startSessionTarget(
   deps: ProberDeps,
   env: Record<string, string> = {},
 ): Promise<SessionRunner> {
-  const config = await parseConfig(yaml, 'session.yml', env);
-  const target = config.targets[0];
-  if (target === undefined) throw new Error('no target in the YAML');
+  const { target, config } = await firstTarget(yaml, env);
   const built = kindOf(target).create(target, { config, deps });
   if (built.mode !== 'session') throw new Error(`${target.kind} is not a session kind`);
   const runner = new SessionRunner(built.protocol, recorder.emit, {
@@ -76,4 +74,12 @@ export async function startSessionTarget(
   });
   runner.start();
   return runner;
+}
+
+/** The first target of a YAML config, parsed as the exporter does, with its config. */
+export async function firstTarget(yaml: string, env: Record<string, string> = {}) {
+  const config = await parseConfig(yaml, 'session.yml', env);
+  const target: Target | undefined = config.targets[0];
+  if (target === undefined) throw new Error('no target in the YAML');
+  return { target, config };
 }
