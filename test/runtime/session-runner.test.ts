@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ProbeEvent, SessionEnd } from '../../src/events/probe-event.ts';
 import { adoptInAttempt } from '../../src/probers/session/attempt-scope.ts';
 import { ConnectError } from '../../src/probers/session/types.ts';
-import { MAX_TIMER_MS } from '../../src/runtime/delay.ts';
+import { MAX_TIMER_MS } from '../../src/config/delay.ts';
 import { PLANNED_MIN_LIFETIME_MS, STOP_GRACE_MS } from '../../src/runtime/session-runner.ts';
 import type { ProbeRecord } from '../../src/sinks/history.ts';
 import { ABORTED, BACKOFF, RunnerHarness, settle, track } from './runner-harness.ts';
