@@ -1,6 +1,6 @@
-import type { Target } from '../config/load.ts';
-import { createCognigySocketProtocol } from '../probers/cognigy-socket.ts';
-import { sessionProber, type KindModule } from './kind.ts';
+import type { Target } from '../../config/load.ts';
+import { createCognigySocketProtocol } from '../../probers/cognigy-socket.ts';
+import { sessionProber, type KindModule } from '../kind.ts';
 
 type CognigySocketTarget = Extract<Target, { kind: 'cognigy-socket' }>;
 

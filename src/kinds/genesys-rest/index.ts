@@ -1,8 +1,8 @@
-import type { Target } from '../config/load.ts';
-import { genesysUrls } from '../config/genesys-regions.ts';
-import { DEFAULTS } from '../config/schema.ts';
-import { createGenesysRestProber } from '../probers/genesys-rest.ts';
-import { genesysCredential, type KindModule } from './kind.ts';
+import type { Target } from '../../config/load.ts';
+import { genesysUrls } from '../../config/genesys-regions.ts';
+import { DEFAULTS } from '../../config/schema.ts';
+import { createGenesysRestProber } from '../../probers/genesys-rest.ts';
+import { genesysCredential, type KindModule } from '../kind.ts';
 
 type GenesysRestTarget = Extract<Target, { kind: 'genesys-rest' }>;
 

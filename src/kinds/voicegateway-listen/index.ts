@@ -1,6 +1,6 @@
-import type { Target } from '../config/load.ts';
-import { createListenProtocol } from '../probers/voicegateway-listen.ts';
-import { sessionProber, type KindModule } from './kind.ts';
+import type { Target } from '../../config/load.ts';
+import { createListenProtocol } from '../../probers/voicegateway-listen.ts';
+import { sessionProber, type KindModule } from '../kind.ts';
 
 type ListenTarget = Extract<Target, { kind: 'voicegateway-listen' }>;
 

@@ -1,6 +1,6 @@
-import type { Target } from '../config/load.ts';
-import { createBotConnectorProber } from '../probers/genesys-bot-connector.ts';
-import type { KindModule } from './kind.ts';
+import type { Target } from '../../config/load.ts';
+import { createBotConnectorProber } from '../../probers/genesys-bot-connector.ts';
+import type { KindModule } from '../kind.ts';
 
 type BotConnectorTarget = Extract<Target, { kind: 'genesys-bot-connector' }>;
 

@@ -1,7 +1,7 @@
-import type { Target } from '../config/load.ts';
-import { genesysUrls } from '../config/genesys-regions.ts';
-import { createGenesysNotificationsProtocol } from '../probers/genesys-notifications.ts';
-import { genesysCredential, sessionProber, type KindModule } from './kind.ts';
+import type { Target } from '../../config/load.ts';
+import { genesysUrls } from '../../config/genesys-regions.ts';
+import { createGenesysNotificationsProtocol } from '../../probers/genesys-notifications.ts';
+import { genesysCredential, sessionProber, type KindModule } from '../kind.ts';
 
 type NotificationsTarget = Extract<Target, { kind: 'genesys-notifications' }>;
 

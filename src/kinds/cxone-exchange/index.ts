@@ -1,6 +1,6 @@
-import type { Target } from '../config/load.ts';
-import { createCxoneExchangeProber } from '../probers/cxone-exchange.ts';
-import type { KindModule } from './kind.ts';
+import type { Target } from '../../config/load.ts';
+import { createCxoneExchangeProber } from '../../probers/cxone-exchange.ts';
+import type { KindModule } from '../kind.ts';
 
 type CxoneExchangeTarget = Extract<Target, { kind: 'cxone-exchange' }>;
 

@@ -1,6 +1,6 @@
-import type { Target } from '../config/load.ts';
-import { createAudiohookProtocol } from '../probers/audiohook.ts';
-import { sessionProber, type KindModule } from './kind.ts';
+import type { Target } from '../../config/load.ts';
+import { createAudiohookProtocol } from '../../probers/audiohook.ts';
+import { sessionProber, type KindModule } from '../kind.ts';
 
 type AudiohookTarget = Extract<Target, { kind: 'audiohook' }>;
 

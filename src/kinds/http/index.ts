@@ -1,6 +1,6 @@
-import type { Target } from '../config/load.ts';
-import { createHttpProber } from '../probers/http-prober.ts';
-import type { KindModule } from './kind.ts';
+import type { Target } from '../../config/load.ts';
+import { createHttpProber } from '../../probers/http-prober.ts';
+import type { KindModule } from '../kind.ts';
 
 type HttpTarget = Extract<Target, { kind: 'http' }>;
 

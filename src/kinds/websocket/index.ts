@@ -1,6 +1,6 @@
-import type { Target } from '../config/load.ts';
-import { createWebSocketProtocol } from '../probers/websocket.ts';
-import { sessionProber, type KindModule } from './kind.ts';
+import type { Target } from '../../config/load.ts';
+import { createWebSocketProtocol } from '../../probers/websocket.ts';
+import { sessionProber, type KindModule } from '../kind.ts';
 
 type WebSocketTarget = Extract<Target, { kind: 'websocket' }>;
 

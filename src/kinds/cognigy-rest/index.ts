@@ -1,6 +1,6 @@
-import type { Target } from '../config/load.ts';
-import { createCognigyRestProber } from '../probers/cognigy-rest.ts';
-import type { KindModule } from './kind.ts';
+import type { Target } from '../../config/load.ts';
+import { createCognigyRestProber } from '../../probers/cognigy-rest.ts';
+import type { KindModule } from '../kind.ts';
 
 type CognigyRestTarget = Extract<Target, { kind: 'cognigy-rest' }>;
 
