@@ -2,16 +2,7 @@ import type { Config, Credential, Target } from '../config/load.ts';
 import type { ProberDeps } from '../probers/deps.ts';
 import type { SessionProtocol } from '../probers/session/types.ts';
 import type { Prober } from '../probers/types.ts';
-
-/** What the rest of cxprobe knows of a kind: its facts, nothing of its protocol. */
-export interface KindTraits {
-  /** `cycle`: one request/response probe per interval; `session`: a session kept open. */
-  mode: 'cycle' | 'session';
-  /** Each probe (or each turn of the session) is a bot turn with a budget. */
-  botTurns: boolean;
-  /** Sessions stream audio. */
-  audio: boolean;
-}
+import type { KindTraits } from './traits.ts';
 
 /** Where a target's probes go, for its spans: computed from the config, never the wire. */
 export interface TargetEndpoint {

@@ -11,18 +11,21 @@ import type { KindModule } from './kind.ts';
 import { voicegatewayListenKind } from './voicegateway-listen/index.ts';
 import { websocketKind } from './websocket/index.ts';
 
-/** Every kind cxprobe probes: adding a kind is one module and one line here. */
-const KINDS = [
+/**
+ * Every kind cxprobe probes: adding a kind is one folder (src/kinds/<kind>/: schema.ts, index.ts),
+ * one line here and one in ./schemas.ts, in the same order.
+ */
+export const KINDS = [
+  audiohookKind,
+  voicegatewayListenKind,
+  websocketKind,
+  genesysNotificationsKind,
+  cognigySocketKind,
   httpKind,
   genesysRestKind,
   cognigyRestKind,
   genesysBotConnectorKind,
   cxoneExchangeKind,
-  websocketKind,
-  genesysNotificationsKind,
-  cognigySocketKind,
-  audiohookKind,
-  voicegatewayListenKind,
 ] as const;
 
 const BY_KIND = new Map<string, KindModule>(

@@ -1,13 +1,11 @@
-import type { Target } from '../../config/load.ts';
 import { createBotConnectorProber } from '../../probers/genesys-bot-connector.ts';
 import type { KindModule } from '../kind.ts';
-
-type BotConnectorTarget = Extract<Target, { kind: 'genesys-bot-connector' }>;
+import { genesysBotConnectorTraits, type GenesysBotConnectorTarget } from './schema.ts';
 
 /** `kind: genesys-bot-connector` — one turn against a Digital Bot Connector bot. */
-export const genesysBotConnectorKind: KindModule<BotConnectorTarget> = {
+export const genesysBotConnectorKind: KindModule<GenesysBotConnectorTarget> = {
   kind: 'genesys-bot-connector',
-  traits: { mode: 'cycle', botTurns: true, audio: false },
+  traits: genesysBotConnectorTraits,
   create: (target, { deps }) => ({ mode: 'cycle', prober: createBotConnectorProber(target, deps) }),
   endpoint: (target) => ({ url: target.url, method: 'POST', protocol: 'http' }),
 };

@@ -1,13 +1,11 @@
-import type { Target } from '../../config/load.ts';
 import { createListenProtocol } from '../../probers/voicegateway-listen.ts';
 import { sessionProber, type KindModule } from '../kind.ts';
-
-type ListenTarget = Extract<Target, { kind: 'voicegateway-listen' }>;
+import { voicegatewayListenTraits, type VoicegatewayListenTarget } from './schema.ts';
 
 /** `kind: voicegateway-listen` — Cognigy Voice Gateway (jambonz) listen audio streams. */
-export const voicegatewayListenKind: KindModule<ListenTarget> = {
+export const voicegatewayListenKind: KindModule<VoicegatewayListenTarget> = {
   kind: 'voicegateway-listen',
-  traits: { mode: 'session', botTurns: false, audio: true },
+  traits: voicegatewayListenTraits,
   create: (target, { deps }) => sessionProber(createListenProtocol(target, deps), target.reconnect),
   endpoint: (target) => ({ url: target.url, protocol: 'websocket' }),
 };
