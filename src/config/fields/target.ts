@@ -22,6 +22,7 @@ export const common = {
 export const budget = positiveDuration
   .optional()
   .meta({ description: 'Bot turn budget; slower turns count as over budget (default 30s)' });
+/** Fields of the kinds that time one bot turn per probe (docs/protocols.md §4, §5.1, §6). */
 export const botTurnFields = {
   timeout: positiveDuration.optional().meta({
     description:
@@ -33,3 +34,6 @@ export const botTurnFields = {
   expect: expectSchema.optional(),
   tls: tlsSchema.optional(),
 };
+
+/** A bot turn target's shared fields as validated, for the turn every bot kind runs. */
+export type BotTurnFields = z.output<z.ZodObject<typeof botTurnFields>>;

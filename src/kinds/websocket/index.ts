@@ -1,9 +1,9 @@
 import { createWebSocketProtocol } from '../../probers/websocket.ts';
 import { sessionProber, type KindModule } from '../kind.ts';
-import { websocketTraits, type WebsocketTarget } from './schema.ts';
+import { websocketTraits, type WebSocketTarget } from './schema.ts';
 
 /** `kind: websocket` — any WebSocket kept open, with pings and scripted steps. */
-export const websocketKind: KindModule<WebsocketTarget> = {
+export const websocketKind: KindModule<WebSocketTarget> = {
   kind: 'websocket',
   traits: websocketTraits,
   create: (target, { deps }) =>

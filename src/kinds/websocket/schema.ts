@@ -64,4 +64,4 @@ export const websocketTraits: KindTraits = {
 };
 
 /** A `kind: websocket` target with its defaults resolved, as its prober receives it. */
-export type WebsocketTarget = ResolvedTarget<z.output<typeof websocketTargetSchema>>;
+export type WebSocketTarget = ResolvedTarget<z.output<typeof websocketTargetSchema>>;
