@@ -1,13 +1,7 @@
-import type { RawTarget } from './schema.ts';
+import type { KindTraits } from './kind-traits.ts';
 
-/** What timing needs of a target's kind (src/kinds/traits.ts), passed in by the caller. */
-export interface TimingTraits {
-  mode: 'cycle' | 'session';
-  /** Each probe (or each turn of the session) is a bot turn with a budget. */
-  botTurns: boolean;
-  /** The target has an `interval` field; a session kept open without one has nothing to check. */
-  interval: boolean;
-}
+/** What timing needs of a target's kind, passed in by the caller. */
+type TimingTraits = Pick<KindTraits, 'mode' | 'botTurns' | 'interval'>;
 
 /** Kinds that time one synthetic bot turn per probe (docs/protocols.md §4, §5.1, §6). */
 function isBotTurnPerProbe(traits: TimingTraits): boolean {
@@ -21,6 +15,14 @@ export interface TimingDefaults {
   botBudgetMs: number;
   /** The platforms' own bot response timeout: the floor of a bot kind's default timeout. */
   botTimeoutMs: number;
+}
+
+/** The fields of a target its timing depends on. */
+export interface TimedTarget {
+  kind: string;
+  interval?: number | undefined;
+  timeout?: number | undefined;
+  budget?: number | undefined;
 }
 
 /** What the global section says about timing, as given by the user. */
@@ -49,7 +51,7 @@ export interface Timing {
  * interval shorter than that is an error unless the target also sets its timeout.
  */
 export function resolveTiming(
-  target: RawTarget,
+  target: TimedTarget,
   traits: TimingTraits,
   global: GlobalTiming | undefined,
   defaults: TimingDefaults,

@@ -1,3 +1,4 @@
+import type { HttpPhase } from '../config/http-phases.ts';
 import type { AnyReason, CloseReason, Reason } from './reasons.ts';
 
 /**
@@ -10,17 +11,7 @@ import type { AnyReason, CloseReason, Reason } from './reasons.ts';
  */
 export type ProbeEvent = CycleEvent | SessionEvent | AudioEvent | LogEvent;
 
-/** The HTTP phases reported from got's timings, plus the whole request. */
-export const HTTP_PHASES = [
-  'dns',
-  'connect',
-  'tls',
-  'request',
-  'first_byte',
-  'download',
-  'total',
-] as const;
-export type HttpPhase = (typeof HTTP_PHASES)[number];
+export { HTTP_PHASES, type HttpPhase } from '../config/http-phases.ts';
 
 /** Connect phases of a persistent session. */
 export const CONNECT_PHASES = ['dns', 'tcp', 'tls', 'upgrade', 'protocol_open'] as const;

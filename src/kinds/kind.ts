@@ -2,7 +2,7 @@ import type { Config, Credential, Target } from '../config/load.ts';
 import type { ProberDeps } from '../probers/deps.ts';
 import type { SessionProtocol } from '../probers/session/types.ts';
 import type { Prober } from '../probers/types.ts';
-import type { KindTraits } from './traits.ts';
+import type { KindTraits } from '../config/kind-traits.ts';
 
 /** Where a target's probes go, for its spans: computed from the config, never the wire. */
 export interface TargetEndpoint {

@@ -12,7 +12,7 @@ import {
 } from './genesys-notifications/schema.ts';
 import { genesysRestTargetSchema, genesysRestTraits } from './genesys-rest/schema.ts';
 import { httpTargetSchema, httpTraits } from './http/schema.ts';
-import type { KindTraits } from './traits.ts';
+import type { KindTraits } from '../config/kind-traits.ts';
 import {
   voicegatewayListenTargetSchema,
   voicegatewayListenTraits,

@@ -43,18 +43,6 @@ export const TURN_LATENCY_BUCKETS = [0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 
 /** Heartbeat gaps around the Genesys 30 s period. */
 export const HEARTBEAT_BUCKETS = [1, 5, 10, 20, 25, 28, 30, 32, 35, 45, 60, 90, 120];
 
-/** The HTTP phases reported from got's timings, plus the whole request. */
-export const HTTP_PHASES = [
-  'dns',
-  'connect',
-  'tls',
-  'request',
-  'first_byte',
-  'download',
-  'total',
-] as const;
-export type HttpPhase = (typeof HTTP_PHASES)[number];
-
 export type Metrics = ReturnType<typeof createMetrics>;
 
 /** Where an internal error (a bug) was caught: the bounded `source` of `internal_errors_total`. */

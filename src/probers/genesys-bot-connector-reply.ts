@@ -1,6 +1,6 @@
 import { isObject } from './bot-turn.ts';
 import type { ExpectationFailure } from './http/expectations.ts';
-import { quotePeerValue } from './json-quote.ts';
+import { quotePeerValue } from '../text/json-quote.ts';
 
 /** Quotes a peer's value, bounded and stack-safe (a reply can nest thousands deep). */
 function quote(value: unknown): string {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { clampDelayMs, MAX_PEER_DEFERRAL_MS, MAX_TIMER_MS } from './delay.ts';
+import { clampDelayMs, MAX_PEER_DEFERRAL_MS, MAX_TIMER_MS } from '../config/delay.ts';
 
 /** A job the scheduler runs every `intervalMs`. */
 export interface ScheduledJob {

@@ -4,7 +4,7 @@ import type { BackoffSettings } from '../kinds/kind.ts';
 import { AttemptScope, attemptSignal } from '../probers/session/attempt-scope.ts';
 import { ConnectError, type OpenSession, type SessionProtocol } from '../probers/session/types.ts';
 import { Backoff } from './backoff.ts';
-import { clampDelayMs } from './delay.ts';
+import { clampDelayMs } from '../config/delay.ts';
 
 /** Planned reconnects (maintenance, rollover) wait at most this long, spread to avoid a storm. */
 const PLANNED_RECONNECT_SPREAD_MS = 250;

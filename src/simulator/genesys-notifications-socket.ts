@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { stringifyPeerValue } from '../probers/json-quote.ts';
+import { stringifyPeerValue } from '../text/json-quote.ts';
 import type { SimulatorContext } from './context.ts';
 import {
   ChannelStore,

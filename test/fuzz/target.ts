@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { stringifyPeerValue } from '../../src/probers/json-quote.ts';
+import { stringifyPeerValue } from '../../src/text/json-quote.ts';
 
 /**
  * One fuzzed parser: inputs a peer (or a user) can send it, and a check that runs the parser on

@@ -3,7 +3,7 @@ import { requireOneSecret, withSecret } from '../../config/fields/secrets.ts';
 import { botTurnFields, common } from '../../config/fields/target.ts';
 import { httpUrl, nonEmpty } from '../../config/fields/values.ts';
 import type { ResolvedTarget } from '../../config/resolved.ts';
-import type { KindTraits } from '../traits.ts';
+import type { KindTraits } from '../../config/kind-traits.ts';
 
 /** The `kind: cognigy-rest` target of cxprobe.yml: one bot turn through a Cognigy REST endpoint. */
 export const cognigyRestTargetSchema = z

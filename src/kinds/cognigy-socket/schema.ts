@@ -4,7 +4,7 @@ import { sessionCommon } from '../../config/fields/session.ts';
 import { budget } from '../../config/fields/target.ts';
 import { httpUrl, nonEmpty, positiveDuration } from '../../config/fields/values.ts';
 import type { ResolvedTarget } from '../../config/resolved.ts';
-import type { KindTraits } from '../traits.ts';
+import type { KindTraits } from '../../config/kind-traits.ts';
 
 /** The `kind: cognigy-socket` target of cxprobe.yml: a Cognigy Socket.IO endpoint session with bot turns over it. */
 export const cognigySocketTargetSchema = z

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { botTurnFields, common } from '../../config/fields/target.ts';
 import { httpUrl, nonEmpty } from '../../config/fields/values.ts';
 import type { ResolvedTarget } from '../../config/resolved.ts';
-import type { KindTraits } from '../traits.ts';
+import type { KindTraits } from '../../config/kind-traits.ts';
 
 const int32 = z
   .number()

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { pingSchema, sessionCommon } from '../../config/fields/session.ts';
 import { nonEmpty, positiveDuration } from '../../config/fields/values.ts';
 import type { ResolvedTarget } from '../../config/resolved.ts';
-import type { KindTraits } from '../traits.ts';
+import type { KindTraits } from '../../config/kind-traits.ts';
 
 /** The `kind: genesys-notifications` target of cxprobe.yml: a Genesys Cloud Notifications channel kept open. */
 export const genesysNotificationsTargetSchema = z.strictObject({

@@ -3,7 +3,7 @@ import { expectSchema, tlsSchema } from '../../config/fields/request.ts';
 import { common } from '../../config/fields/target.ts';
 import { nonEmpty } from '../../config/fields/values.ts';
 import type { ResolvedTarget } from '../../config/resolved.ts';
-import type { KindTraits } from '../traits.ts';
+import type { KindTraits } from '../../config/kind-traits.ts';
 
 /** The `kind: genesys-rest` target of cxprobe.yml: an authenticated Genesys Cloud API round trip. */
 export const genesysRestTargetSchema = z.strictObject({

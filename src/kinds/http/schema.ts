@@ -3,7 +3,7 @@ import { expectSchema, headersSchema, tlsSchema } from '../../config/fields/requ
 import { common } from '../../config/fields/target.ts';
 import { httpUrl, nonEmpty } from '../../config/fields/values.ts';
 import type { ResolvedTarget } from '../../config/resolved.ts';
-import type { KindTraits } from '../traits.ts';
+import type { KindTraits } from '../../config/kind-traits.ts';
 
 /** No target may ask cxprobe to hold more than this much of one response in memory. */
 const MAX_BODY_BYTES_LIMIT = 64 * 1_048_576;

@@ -4,7 +4,7 @@ import { requireOneSecret, withSecret } from '../../config/fields/secrets.ts';
 import { pingSchema } from '../../config/fields/session.ts';
 import { nonEmpty, wsUrl } from '../../config/fields/values.ts';
 import type { ResolvedTarget } from '../../config/resolved.ts';
-import type { KindTraits } from '../traits.ts';
+import type { KindTraits } from '../../config/kind-traits.ts';
 
 /** The `kind: voicegateway-listen` target of cxprobe.yml: jambonz listen sessions streaming audio to the target. */
 export const voicegatewayListenTargetSchema = z.strictObject({

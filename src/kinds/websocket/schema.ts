@@ -3,7 +3,7 @@ import { headersSchema } from '../../config/fields/request.ts';
 import { pingSchema, sessionCommon } from '../../config/fields/session.ts';
 import { nonEmpty, positiveDuration, regexPattern, wsUrl } from '../../config/fields/values.ts';
 import type { ResolvedTarget } from '../../config/resolved.ts';
-import type { KindTraits } from '../traits.ts';
+import type { KindTraits } from '../../config/kind-traits.ts';
 
 const appPingSchema = z
   .strictObject({

@@ -1,5 +1,5 @@
 import type { FailureReason } from '../../events/reasons.ts';
-import { quotePeerValue, stringifyPeerValue } from '../json-quote.ts';
+import { quotePeerValue, stringifyPeerValue } from '../../text/json-quote.ts';
 
 /** Longest piece of a response value quoted in a failure message. */
 const QUOTE_LIMIT = 120;

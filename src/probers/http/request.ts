@@ -3,7 +3,7 @@ import https from 'node:https';
 import { TLSSocket, type PeerCertificate, type DetailedPeerCertificate } from 'node:tls';
 import got, { type Method, type Response } from 'got';
 import { DEFAULTS } from '../../config/schema.ts';
-import type { HttpPhase } from '../../metrics/catalogue.ts';
+import type { HttpPhase } from '../../events/probe-event.ts';
 import type { FailureReason } from '../../events/reasons.ts';
 import { classifyRequestError, errorCode } from '../../events/classify-error.ts';
 

@@ -1,4 +1,4 @@
-import { clampDelayMs, MAX_PEER_DEFERRAL_MS } from '../../runtime/delay.ts';
+import { clampDelayMs, MAX_PEER_DEFERRAL_MS } from '../../config/delay.ts';
 
 /**
  * Reads a Retry-After header: delay-seconds or an HTTP date (RFC 9110 §10.2.3).

@@ -23,7 +23,7 @@ import {
   COMMAND_VIOLATIONS,
   parseCommand,
 } from '../../../src/probers/voicegateway-listen/commands.ts';
-import { MAX_PEER_DEFERRAL_MS } from '../../../src/runtime/delay.ts';
+import { MAX_PEER_DEFERRAL_MS } from '../../../src/config/delay.ts';
 import { hostileNumber, jsonValue, shapedMessage, textFrame } from '../arbitraries.ts';
 import { ensure, ensureBoundedText, ensureOneOf, fuzzTarget, type FuzzTarget } from '../target.ts';
 

@@ -1,4 +1,4 @@
-import { MAX_TIMER_MS } from '../config/duration.ts';
+import { MAX_TIMER_MS } from './duration.ts';
 
 /**
  * Bounds on every delay cxprobe arms. Node turns a `setTimeout` longer than 2^31−1 ms into 1 ms,
