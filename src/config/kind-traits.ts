@@ -12,6 +12,6 @@ export interface KindTraits {
   audio: boolean;
   /** The target has an `interval` field; false for a session kept open without a cadence. */
   interval: boolean;
-  /** The type the credential the target names must have (any type when absent). */
+  /** The type the target's `credential` must name (the schema checks it); any type when absent. */
   credentialType?: 'genesys';
 }

@@ -37,7 +37,9 @@ export interface KindContext {
 
 /**
  * One kind of target: its traits, how to build its prober and where it points. The registry
- * (./registry.ts) is the only list of kinds; nothing else in cxprobe switches on a kind.
+ * (./registry.ts) lists the modules, ./schemas.ts the schemas the config is built from (the same
+ * kinds in the same order, test/kinds/kind-names.test.ts checks); nothing else in cxprobe
+ * switches on a kind.
  */
 export interface KindModule<T extends Target = Target> {
   readonly kind: T['kind'];
