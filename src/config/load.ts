@@ -31,15 +31,12 @@ import {
 } from './schema.ts';
 import { ConfigError, type ConfigProblem, formatPath } from './errors.ts';
 import { resolveTiming } from './target-timing.ts';
+import { traitsOf } from '../kinds/schemas.ts';
 import { deepFreeze } from './freeze.ts';
-
-/** A target kind with a turn budget has it resolved: the one place its default is applied. */
-type WithBudget<T> = T extends { budget?: number | undefined }
-  ? Omit<T, 'budget'> & { budget: number }
-  : T;
+import type { ResolvedTarget } from './resolved.ts';
 
 /** A target with every default applied and every secret resolved. */
-export type Target = WithBudget<RawTarget> & { interval: number; timeout: number };
+export type Target = ResolvedTarget<RawTarget>;
 export type Credential = RawCredential & { client_secret: string; refresh_before: number };
 
 /** The validated, frozen configuration the exporter runs on. */
@@ -425,7 +422,12 @@ function applyDefaults(raw: RawConfig, file: string, secrets: Set<string>): Conf
   }
   const targets = raw.targets.map((target): Target => {
     collectSecrets(target, secrets);
-    const { interval, timeout } = resolveTiming(target, raw.global, DEFAULTS);
+    const { interval, timeout } = resolveTiming(
+      target,
+      traitsOf(target.kind),
+      raw.global,
+      DEFAULTS,
+    );
     // Turns slower than the budget count as over budget; they do not fail.
     const budget = KINDS_WITH_BUDGET.has(target.kind)
       ? { budget: ('budget' in target ? target.budget : undefined) ?? DEFAULTS.botBudgetMs }

@@ -1,15 +1,12 @@
+import type { KindTraits } from './kind-traits.ts';
+
+/** What timing needs of a target's kind, passed in by the caller. */
+type TimingTraits = Pick<KindTraits, 'mode' | 'botTurns' | 'interval'>;
 
 /** Kinds that time one synthetic bot turn per probe (docs/protocols.md §4, §5.1, §6). */
-export const BOT_TURN_KINDS = ['cognigy-rest', 'genesys-bot-connector', 'cxone-exchange'] as const;
-
-export type BotTurnKind = (typeof BOT_TURN_KINDS)[number];
-
-export function isBotTurnKind(kind: string): kind is BotTurnKind {
-  return (BOT_TURN_KINDS as readonly string[]).includes(kind);
+function isBotTurnPerProbe(traits: TimingTraits): boolean {
+  return traits.botTurns && traits.mode === 'cycle';
 }
-
-/** Persistent kinds that keep one session open and have no `interval` field. */
-const KINDS_WITHOUT_INTERVAL: ReadonlySet<string> = new Set(['websocket', 'genesys-notifications']);
 
 /** The defaults timing depends on; passed in so this module has no runtime import of the schema. */
 export interface TimingDefaults {
@@ -55,19 +52,20 @@ export interface Timing {
  */
 export function resolveTiming(
   target: TimedTarget,
+  traits: TimingTraits,
   global: GlobalTiming | undefined,
   defaults: TimingDefaults,
 ): Timing {
   const ownInterval = 'interval' in target ? target.interval : undefined;
   const interval = ownInterval ?? global?.interval ?? defaults.intervalMs;
   const globalTimeout = global?.timeout ?? defaults.timeoutMs;
-  const botKind = isBotTurnKind(target.kind);
+  const botKind = isBotTurnPerProbe(traits);
   if (target.timeout !== undefined || !botKind) {
     const timeout = target.timeout ?? globalTimeout;
     // Every kind that runs on an interval is checked against its effective one, defaulted or
     // not (issue 9): a timeout longer than the interval cannot run. Session kinds without an
     // interval (a WebSocket kept open) have nothing to check.
-    if (KINDS_WITHOUT_INTERVAL.has(target.kind) || timeout <= interval) {
+    if (!traits.interval || timeout <= interval) {
       return { interval, timeout };
     }
     const inherited = [

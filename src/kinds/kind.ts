@@ -2,16 +2,7 @@ import type { Config, Credential, Target } from '../config/load.ts';
 import type { ProberDeps } from '../probers/deps.ts';
 import type { SessionProtocol } from '../probers/session/types.ts';
 import type { Prober } from '../probers/types.ts';
-
-/** What the rest of cxprobe knows of a kind: its facts, nothing of its protocol. */
-export interface KindTraits {
-  /** `cycle`: one request/response probe per interval; `session`: a session kept open. */
-  mode: 'cycle' | 'session';
-  /** Each probe (or each turn of the session) is a bot turn with a budget. */
-  botTurns: boolean;
-  /** Sessions stream audio. */
-  audio: boolean;
-}
+import type { KindTraits } from '../config/kind-traits.ts';
 
 /** Where a target's probes go, for its spans: computed from the config, never the wire. */
 export interface TargetEndpoint {
@@ -46,7 +37,9 @@ export interface KindContext {
 
 /**
  * One kind of target: its traits, how to build its prober and where it points. The registry
- * (./registry.ts) is the only list of kinds; nothing else in cxprobe switches on a kind.
+ * (./registry.ts) lists the modules, ./schemas.ts the schemas the config is built from (the same
+ * kinds in the same order, test/kinds/kind-names.test.ts checks); nothing else in cxprobe
+ * switches on a kind.
  */
 export interface KindModule<T extends Target = Target> {
   readonly kind: T['kind'];

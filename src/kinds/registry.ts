@@ -1,28 +1,31 @@
 import type { Target } from '../config/load.ts';
-import { audiohookKind } from './audiohook.ts';
-import { cognigyRestKind } from './cognigy-rest.ts';
-import { cognigySocketKind } from './cognigy-socket.ts';
-import { cxoneExchangeKind } from './cxone-exchange.ts';
-import { genesysBotConnectorKind } from './genesys-bot-connector.ts';
-import { genesysNotificationsKind } from './genesys-notifications.ts';
-import { genesysRestKind } from './genesys-rest.ts';
-import { httpKind } from './http.ts';
+import { audiohookKind } from './audiohook/index.ts';
+import { cognigyRestKind } from './cognigy-rest/index.ts';
+import { cognigySocketKind } from './cognigy-socket/index.ts';
+import { cxoneExchangeKind } from './cxone-exchange/index.ts';
+import { genesysBotConnectorKind } from './genesys-bot-connector/index.ts';
+import { genesysNotificationsKind } from './genesys-notifications/index.ts';
+import { genesysRestKind } from './genesys-rest/index.ts';
+import { httpKind } from './http/index.ts';
 import type { KindModule } from './kind.ts';
-import { voicegatewayListenKind } from './voicegateway-listen.ts';
-import { websocketKind } from './websocket.ts';
+import { voicegatewayListenKind } from './voicegateway-listen/index.ts';
+import { websocketKind } from './websocket/index.ts';
 
-/** Every kind cxprobe probes: adding a kind is one module and one line here. */
-const KINDS = [
+/**
+ * Every kind cxprobe probes: adding a kind is one folder (src/kinds/<kind>/: schema.ts, index.ts),
+ * one line here and one in ./schemas.ts, in the same order.
+ */
+export const KINDS = [
+  audiohookKind,
+  voicegatewayListenKind,
+  websocketKind,
+  genesysNotificationsKind,
+  cognigySocketKind,
   httpKind,
   genesysRestKind,
   cognigyRestKind,
   genesysBotConnectorKind,
   cxoneExchangeKind,
-  websocketKind,
-  genesysNotificationsKind,
-  cognigySocketKind,
-  audiohookKind,
-  voicegatewayListenKind,
 ] as const;
 
 const BY_KIND = new Map<string, KindModule>(

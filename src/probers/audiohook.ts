@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Target } from '../config/load.ts';
+import type { AudiohookTarget } from '../kinds/audiohook/schema.ts';
 import { normaliseAuthority, signAudiohookRequest } from '../auth/audiohook-signature.ts';
 import { createAudioPipes, type AudioFormat } from './audio/streams.ts';
 import { AudiohookChannel } from './audiohook/channel.ts';
@@ -9,8 +9,6 @@ import { awaitOpened, closeTransaction } from './audiohook/open-transaction.ts';
 import type { ProberDeps } from './deps.ts';
 import { ConnectError, type SessionProtocol } from './session/types.ts';
 import { connectWebSocket } from './session/ws-connect.ts';
-
-type AudiohookTarget = Extract<Target, { kind: 'audiohook' }>;
 
 /** AudioHook is 8 kHz only. */
 const RATE = 8000;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Target } from '../config/load.ts';
+import type { BotTurnFields } from '../config/fields/target.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import { checkExpectations, parseJsonBody, type ExpectationFailure } from './http/expectations.ts';
 import { requestWithCredential } from './http/authorized-request.ts';
@@ -7,11 +7,6 @@ import { exchangeToResult } from './http/to-result.ts';
 import type { TokenSource } from '../auth/token-source.ts';
 import type { ProberDeps } from './deps.ts';
 import type { Prober } from './types.ts';
-
-type BotTarget = Extract<
-  Target,
-  { kind: 'cognigy-rest' | 'genesys-bot-connector' | 'cxone-exchange' }
->;
 
 /** What a bot kind adds to the shared turn: where to post, what, and how to judge the reply. */
 export interface BotTurnProtocol {
@@ -24,10 +19,11 @@ export interface BotTurnProtocol {
 /**
  * One synthetic user turn: POST the utterance as JSON, time the complete reply, judge it by the
  * protocol and the target's expectations. Each turn uses a new session id so every probe sees
- * the same first turn of the flow.
+ * the same first turn of the flow. The turn reads only the fields every bot kind has; what
+ * differs by kind comes in `protocol`.
  */
 export function createBotTurnProber(
-  target: BotTarget,
+  target: BotTurnFields,
   deps: ProberDeps,
   protocol: BotTurnProtocol,
   tokens: TokenSource | undefined,

@@ -1,9 +1,7 @@
-import type { Target } from '../config/load.ts';
+import type { CognigyRestTarget } from '../kinds/cognigy-rest/schema.ts';
 import { createBotTurnProber, isObject } from './bot-turn.ts';
 import type { ProberDeps } from './deps.ts';
 import type { Prober } from './types.ts';
-
-type CognigyRestTarget = Extract<Target, { kind: 'cognigy-rest' }>;
 
 /**
  * `kind: cognigy-rest` — a Cognigy REST Endpoint: POST `{userId, sessionId, text}` to

@@ -1,7 +1,7 @@
 import type { FailureReason } from '../events/reasons.ts';
 import { randomUUID } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
-import type { Target } from '../config/load.ts';
+import type { CognigySocketTarget } from '../kinds/cognigy-socket/schema.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import { isObject } from './bot-turn.ts';
 import { guardEngineOpen } from './cognigy-engine-guard.ts';
@@ -18,8 +18,6 @@ import {
   type SessionProtocol,
 } from './session/types.ts';
 import { type SessionEnd } from '../events/probe-event.ts';
-
-type CognigySocketTarget = Extract<Target, { kind: 'cognigy-socket' }>;
 
 /** Largest frame accepted when the target sets no `max_payload`, as for the other session kinds. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;

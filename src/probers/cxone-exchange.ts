@@ -1,11 +1,9 @@
 import { randomInt } from 'node:crypto';
-import type { Target } from '../config/load.ts';
+import type { CxoneExchangeTarget } from '../kinds/cxone-exchange/schema.ts';
 import { createBotTurnProber } from './bot-turn.ts';
 import { checkCxoneReply } from './cxone-exchange-reply.ts';
 import type { ProberDeps } from './deps.ts';
 import type { Prober } from './types.ts';
-
-type CxoneExchangeTarget = Extract<Target, { kind: 'cxone-exchange' }>;
 
 /** Largest int32, the type of `requestId` (docs/protocols.md §6). */
 const INT32_MAX = 2 ** 31 - 1;

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { Target } from '../config/load.ts';
+import type { GenesysBotConnectorTarget } from '../kinds/genesys-bot-connector/schema.ts';
 import { createBotTurnProber } from './bot-turn.ts';
 import { checkBotConnectorReply } from './genesys-bot-connector-reply.ts';
 import type { ProberDeps } from './deps.ts';
 import type { Prober } from './types.ts';
 
-type BotConnectorTarget = Extract<Target, { kind: 'genesys-bot-connector' }>;
-
 /**
  * `kind: genesys-bot-connector` — plays Genesys Cloud toward a Bot Connector bot: POST a
  * handle-utterance request and judge the reply as Genesys would (docs/protocols.md §4.1).
  */
-export function createBotConnectorProber(target: BotConnectorTarget, deps: ProberDeps): Prober {
+export function createBotConnectorProber(
+  target: GenesysBotConnectorTarget,
+  deps: ProberDeps,
+): Prober {
   return createBotTurnProber(
     target,
     deps,

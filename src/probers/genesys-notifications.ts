@@ -1,4 +1,4 @@
-import type { Target } from '../config/load.ts';
+import type { GenesysNotificationsTarget } from '../kinds/genesys-notifications/schema.ts';
 import { parseJsonBody } from './http/expectations.ts';
 import type { ProberDeps } from './deps.ts';
 import { isObject } from './bot-turn.ts';
@@ -21,8 +21,6 @@ import { ConnectError, type SessionProtocol } from './session/types.ts';
 import { connectWebSocket } from './session/ws-connect.ts';
 import type { RawData, WebSocket } from 'ws';
 
-type NotificationsTarget = Extract<Target, { kind: 'genesys-notifications' }>;
-
 const DEFAULT_PING = { interval: 30_000, timeout: 10_000 };
 const DEFAULT_HEARTBEAT_MS = 30_000;
 /** Without a usable `expires`: channels live 24 h; roll over an hour early (docs/protocols.md §2.4). */
@@ -41,7 +39,7 @@ const HEARTBEATS_BEFORE_DEAD = 2;
  * the API returned, and create a new one when the old one is gone (`HEAD` or the upgrade says 404).
  */
 export function createGenesysNotificationsProtocol(
-  target: NotificationsTarget,
+  target: GenesysNotificationsTarget,
   deps: ProberDeps,
   apiUrl: string,
 ): SessionProtocol {

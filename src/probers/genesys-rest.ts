@@ -1,12 +1,10 @@
-import type { Target } from '../config/load.ts';
+import type { GenesysRestTarget } from '../kinds/genesys-rest/schema.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import { checkExpectations } from './http/expectations.ts';
 import { requestWithCredential } from './http/authorized-request.ts';
 import { exchangeToResult } from './http/to-result.ts';
 import type { ProberDeps } from './deps.ts';
 import type { Prober } from './types.ts';
-
-type GenesysRestTarget = Extract<Target, { kind: 'genesys-rest' }>;
 
 /**
  * `kind: genesys-rest` — an authenticated Genesys Cloud API round trip. The default

@@ -1,12 +1,10 @@
-import type { Target } from '../config/load.ts';
+import type { HttpTarget } from '../kinds/http/schema.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import { checkExpectations } from './http/expectations.ts';
 import { requestWithCredential } from './http/authorized-request.ts';
 import { exchangeToResult } from './http/to-result.ts';
 import type { ProberDeps } from './deps.ts';
 import type { Prober } from './types.ts';
-
-type HttpTarget = Extract<Target, { kind: 'http' }>;
 
 /** `kind: http` — any HTTP endpoint, with phases, expectations, 429 handling and certificate expiry. */
 export function createHttpProber(target: HttpTarget, deps: ProberDeps): Prober {

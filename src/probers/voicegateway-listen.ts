@@ -1,6 +1,6 @@
 import type WebSocket from 'ws';
 import { reorderL16, type ByteOrder } from '../audio/codec.ts';
-import type { Target } from '../config/load.ts';
+import type { VoicegatewayListenTarget } from '../kinds/voicegateway-listen/schema.ts';
 import {
   createAudioPipes,
   type AudioFormat,
@@ -17,8 +17,6 @@ import { connectWebSocket } from './session/ws-connect.ts';
 import { parseCommand } from './voicegateway-listen/commands.ts';
 import { listenMetadata, probeCall } from './voicegateway-listen/metadata.ts';
 import { GatewayPlayout } from './voicegateway-listen/playout.ts';
-
-type ListenTarget = Extract<Target, { kind: 'voicegateway-listen' }>;
 
 /** What jambonz deployments set (MOD_AUDIO_FORK_SUBPROTOCOL_NAME), docs/protocols.md §5.4. */
 export const DEFAULT_LISTEN_SUBPROTOCOL = 'audio.jambonz.org';
@@ -39,7 +37,10 @@ export const LISTEN_MAX_PAYLOAD = 6 * 1024 * 1024;
  * another and answered with `playDone` — gets the same receive-path measurements as AudioHook:
  * jitter, loss, gaps, turn latency, MOS. Every command is validated before use.
  */
-export function createListenProtocol(target: ListenTarget, deps: ProberDeps): SessionProtocol {
+export function createListenProtocol(
+  target: VoicegatewayListenTarget,
+  deps: ProberDeps,
+): SessionProtocol {
   const interval = target.interval;
   const subprotocol = target.subprotocol ?? DEFAULT_LISTEN_SUBPROTOCOL;
   const byteOrder: ByteOrder =

@@ -1,4 +1,4 @@
-import type { Target } from '../config/load.ts';
+import type { WebSocketTarget } from '../kinds/websocket/schema.ts';
 import { TokenError, type TokenSource } from '../auth/token-source.ts';
 import { getPath, parseJsonBody } from './http/expectations.ts';
 import type { ProberDeps } from './deps.ts';
@@ -7,8 +7,6 @@ import { SocketSession } from './session/socket-session.ts';
 import { rawText, runSteps } from './session/steps.ts';
 import { ConnectError, type SessionContext, type SessionProtocol } from './session/types.ts';
 import { connectWebSocket } from './session/ws-connect.ts';
-
-type WebSocketTarget = Extract<Target, { kind: 'websocket' }>;
 
 /**
  * `kind: websocket` — a persistent WebSocket kept open like a real integration keeps it: RFC 6455

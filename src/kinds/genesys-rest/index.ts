@@ -1,15 +1,13 @@
-import type { Target } from '../config/load.ts';
-import { genesysUrls } from '../config/genesys-regions.ts';
-import { DEFAULTS } from '../config/schema.ts';
-import { createGenesysRestProber } from '../probers/genesys-rest.ts';
-import { genesysCredential, type KindModule } from './kind.ts';
-
-type GenesysRestTarget = Extract<Target, { kind: 'genesys-rest' }>;
+import { genesysUrls } from '../../config/genesys-regions.ts';
+import { DEFAULTS } from '../../config/schema.ts';
+import { createGenesysRestProber } from '../../probers/genesys-rest.ts';
+import { genesysCredential, type KindModule } from '../kind.ts';
+import { genesysRestTraits, type GenesysRestTarget } from './schema.ts';
 
 /** `kind: genesys-rest` — an authenticated Genesys Cloud API round trip. */
 export const genesysRestKind: KindModule<GenesysRestTarget> = {
   kind: 'genesys-rest',
-  traits: { mode: 'cycle', botTurns: false, audio: false },
+  traits: genesysRestTraits,
   create: (target, { config, deps }) => {
     const { apiUrl } = genesysUrls(genesysCredential(config, target.credential));
     return { mode: 'cycle', prober: createGenesysRestProber(target, deps, apiUrl) };

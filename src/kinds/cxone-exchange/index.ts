@@ -1,13 +1,11 @@
-import type { Target } from '../config/load.ts';
-import { createCxoneExchangeProber } from '../probers/cxone-exchange.ts';
-import type { KindModule } from './kind.ts';
-
-type CxoneExchangeTarget = Extract<Target, { kind: 'cxone-exchange' }>;
+import { createCxoneExchangeProber } from '../../probers/cxone-exchange.ts';
+import type { KindModule } from '../kind.ts';
+import { cxoneExchangeTraits, type CxoneExchangeTarget } from './schema.ts';
 
 /** `kind: cxone-exchange` — one turn through a CXone Bot Exchange endpoint. */
 export const cxoneExchangeKind: KindModule<CxoneExchangeTarget> = {
   kind: 'cxone-exchange',
-  traits: { mode: 'cycle', botTurns: true, audio: false },
+  traits: cxoneExchangeTraits,
   create: (target, { deps }) => ({
     mode: 'cycle',
     prober: createCxoneExchangeProber(target, deps),

@@ -1,14 +1,12 @@
-import type { Target } from '../config/load.ts';
-import { genesysUrls } from '../config/genesys-regions.ts';
-import { createGenesysNotificationsProtocol } from '../probers/genesys-notifications.ts';
-import { genesysCredential, sessionProber, type KindModule } from './kind.ts';
-
-type NotificationsTarget = Extract<Target, { kind: 'genesys-notifications' }>;
+import { genesysUrls } from '../../config/genesys-regions.ts';
+import { createGenesysNotificationsProtocol } from '../../probers/genesys-notifications.ts';
+import { genesysCredential, sessionProber, type KindModule } from '../kind.ts';
+import { genesysNotificationsTraits, type GenesysNotificationsTarget } from './schema.ts';
 
 /** `kind: genesys-notifications` — a Genesys Cloud Notifications channel kept open. */
-export const genesysNotificationsKind: KindModule<NotificationsTarget> = {
+export const genesysNotificationsKind: KindModule<GenesysNotificationsTarget> = {
   kind: 'genesys-notifications',
-  traits: { mode: 'session', botTurns: false, audio: false },
+  traits: genesysNotificationsTraits,
   create: (target, { config, deps }) => {
     const { apiUrl } = genesysUrls(genesysCredential(config, target.credential));
     return sessionProber(

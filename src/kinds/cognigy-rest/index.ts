@@ -1,13 +1,11 @@
-import type { Target } from '../config/load.ts';
-import { createCognigyRestProber } from '../probers/cognigy-rest.ts';
-import type { KindModule } from './kind.ts';
-
-type CognigyRestTarget = Extract<Target, { kind: 'cognigy-rest' }>;
+import { createCognigyRestProber } from '../../probers/cognigy-rest.ts';
+import type { KindModule } from '../kind.ts';
+import { cognigyRestTraits, type CognigyRestTarget } from './schema.ts';
 
 /** `kind: cognigy-rest` — one bot turn through a Cognigy REST endpoint. */
 export const cognigyRestKind: KindModule<CognigyRestTarget> = {
   kind: 'cognigy-rest',
-  traits: { mode: 'cycle', botTurns: true, audio: false },
+  traits: cognigyRestTraits,
   create: (target, { deps }) => ({ mode: 'cycle', prober: createCognigyRestProber(target, deps) }),
   // The prober posts to <url>/<URL token>; the token is the endpoint's credential.
   endpoint: (target) => ({

@@ -1,13 +1,11 @@
-import type { Target } from '../config/load.ts';
-import { createHttpProber } from '../probers/http-prober.ts';
-import type { KindModule } from './kind.ts';
-
-type HttpTarget = Extract<Target, { kind: 'http' }>;
+import { createHttpProber } from '../../probers/http-prober.ts';
+import type { KindModule } from '../kind.ts';
+import { httpTraits, type HttpTarget } from './schema.ts';
 
 /** `kind: http` — any HTTP(S) endpoint, blackbox_exporter style. */
 export const httpKind: KindModule<HttpTarget> = {
   kind: 'http',
-  traits: { mode: 'cycle', botTurns: false, audio: false },
+  traits: httpTraits,
   create: (target, { deps }) => ({ mode: 'cycle', prober: createHttpProber(target, deps) }),
   endpoint: (target) => ({ url: target.url, method: target.method ?? 'GET', protocol: 'http' }),
 };
