@@ -2,10 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { WebSocketServer } from 'ws';
-import { parseConfig, type Target } from '../../../src/config/load.ts';
+import { parseConfig } from '../../../src/config/load.ts';
+import type { GenesysNotificationsTarget } from '../../../src/kinds/genesys-notifications/schema.ts';
 import { createGenesysNotificationsProtocol } from '../../../src/probers/genesys-notifications.ts';
 import { ConnectError, type SessionContext } from '../../../src/probers/session/types.ts';
-import { type SessionEnd } from '../../../src/events/probe-event.ts';
+import type { SessionEnd } from '../../../src/events/probe-event.ts';
 import { CLOSE_REASON_CODES } from '../../../src/events/reasons.ts';
 import { recordingEvents } from '../../helpers/session-events.ts';
 import { shapedMessage, textFrame } from '../arbitraries.ts';
@@ -83,7 +84,7 @@ class NotificationsPeer {
 }
 
 let peer: Promise<NotificationsPeer> | undefined;
-let target: Promise<Extract<Target, { kind: 'genesys-notifications' }>> | undefined;
+let target: Promise<GenesysNotificationsTarget> | undefined;
 
 async function loadTarget(apiUrl: string) {
   const config = await parseConfig(
