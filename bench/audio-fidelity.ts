@@ -33,7 +33,7 @@ import { createSessionRecorder } from '../src/metrics/session-recorder.ts';
 import { createTargetProber } from '../src/probers/index.ts';
 import { SessionRunner } from '../src/probers/session/session-runner.ts';
 import type { AudioEvents, SessionEnd, SessionEvents } from '../src/probers/session/types.ts';
-import type { AudioFrameRecord } from '../src/simulator/audio-frames.ts';
+import type { AudioFrameRecord } from '../src/simulator/core/truth/audio-frame-log.ts';
 import type { FaultsPatch } from '../src/simulator/index.ts';
 import {
   describeMachine,

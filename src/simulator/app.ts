@@ -1,9 +1,9 @@
 import type { Server as HttpServer } from 'node:http';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
-import { adminRouter } from './admin.ts';
-import { cognigyRouter } from './cognigy.ts';
-import type { AudioFrameRecord } from './audio-frames.ts';
+import { adminRouter } from './core/admin/admin-router.ts';
+import { cognigyRouter } from './platforms/cognigy/cognigy-rest.ts';
+import type { AudioFrameRecord } from './core/truth/audio-frame-log.ts';
 import {
   DEFAULT_COGNIGY_URL_TOKEN,
   DEFAULT_SIMULATOR_CLIENTS,
@@ -11,23 +11,23 @@ import {
   type AudioEndpointKey,
   type SimulatorClient,
   type WsEndpointKey,
-} from './constants.ts';
-import type { SimulatorContext } from './context.ts';
-import { cxoneRouter } from './cxone.ts';
-import { DelayScheduler } from './delay-scheduler.ts';
-import { exchangeErrorHandler } from './exchange.ts';
-import { FaultStore, type FaultState, type FaultsPatch } from './faults.ts';
+} from './core/constants.ts';
+import type { SimulatorContext } from './core/context.ts';
+import { cxoneRouter } from './platforms/cxone/cxone-exchange.ts';
+import { DelayScheduler } from './core/delay-scheduler.ts';
+import { exchangeErrorHandler } from './core/http/exchange.ts';
+import { FaultStore, type FaultState, type FaultsPatch } from './core/faults/fault-store.ts';
 import {
   genesysBotConnectorRouter,
   resolveBotConnectorDialect,
   type BotConnectorDialect,
-} from './genesys-bot-connector.ts';
-import { genesysRouter } from './genesys.ts';
-import type { PongLayer } from './pong-delay-store.ts';
-import { RateLimiter } from './rate-limiter.ts';
-import { TokenStore } from './token-store.ts';
-import { TruthRecorder, type Truth } from './truth.ts';
-import type { WsAction, WsActionOptions } from './ws-hub.ts';
+} from './platforms/genesys/genesys-bot-connector.ts';
+import { genesysRouter } from './platforms/genesys/genesys-rest.ts';
+import type { PongLayer } from './core/truth/pong-delay-store.ts';
+import { RateLimiter } from './core/rate-limiter.ts';
+import { TokenStore } from './core/auth/token-store.ts';
+import { TruthRecorder, type Truth } from './core/truth/truth-recorder.ts';
+import type { WsAction, WsActionOptions } from './core/ws/hub.ts';
 import { createWsPlatforms } from './ws-platforms.ts';
 import { resolveWsSettings, type WsOptions } from './ws-settings.ts';
 

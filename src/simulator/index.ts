@@ -2,12 +2,12 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSimulatorApp, type SimulatorAppOptions } from './app.ts';
-import type { AudioFrameRecord } from './audio-frames.ts';
-import { SIMULATOR_DEFAULTS, type AudioEndpointKey, type WsEndpointKey } from './constants.ts';
-import type { FaultState, FaultsPatch } from './faults.ts';
-import type { PongLayer } from './pong-delay-store.ts';
-import type { Truth } from './truth.ts';
-import type { WsAction, WsActionOptions } from './ws-hub.ts';
+import type { AudioFrameRecord } from './core/truth/audio-frame-log.ts';
+import { SIMULATOR_DEFAULTS, type AudioEndpointKey, type WsEndpointKey } from './core/constants.ts';
+import type { FaultState, FaultsPatch } from './core/faults/fault-store.ts';
+import type { PongLayer } from './core/truth/pong-delay-store.ts';
+import type { Truth } from './core/truth/truth-recorder.ts';
+import type { WsAction, WsActionOptions } from './core/ws/hub.ts';
 
 export { createSimulatorApp, type SimulatorApp, type SimulatorAppOptions } from './app.ts';
 export {
@@ -21,8 +21,8 @@ export {
   type EndpointKey,
   type SimulatorClient,
   type WsEndpointKey,
-} from './constants.ts';
-export type { AudioFrameKind, AudioFrameRecord } from './audio-frames.ts';
+} from './core/constants.ts';
+export type { AudioFrameKind, AudioFrameRecord } from './core/truth/audio-frame-log.ts';
 export {
   AUDIO_CONNECTOR_PATH,
   AUDIOHOOK_PATH,
@@ -30,10 +30,10 @@ export {
   DEFAULT_SILENCE_MS,
   HANDSHAKE_FAILURE_DELAY_MS,
   MAX_TEXT_BYTES,
-} from './audiohook.ts';
-export { LISTEN_MODES, LISTEN_PATH, LISTEN_SUBPROTOCOL, MAX_QUEUED_PLAYS } from './listen.ts';
-export { CXONE_USER_INPUT_TYPES } from './cxone.ts';
-export type { BotConnectorDialect } from './genesys-bot-connector.ts';
+} from './platforms/audiohook/audiohook.ts';
+export { LISTEN_MODES, LISTEN_PATH, LISTEN_SUBPROTOCOL, MAX_QUEUED_PLAYS } from './platforms/voicegateway-listen/voicegateway-listen.ts';
+export { CXONE_USER_INPUT_TYPES } from './platforms/cxone/cxone-exchange.ts';
+export type { BotConnectorDialect } from './platforms/genesys/genesys-bot-connector.ts';
 export {
   DEFAULT_ENDPOINT_FAULT,
   FaultsValidationError,
@@ -41,23 +41,23 @@ export {
   type EndpointFaultPatch,
   type FaultState,
   type FaultsPatch,
-} from './faults.ts';
-export type { DelaySummary, EndpointTruth, InjectedFault, Truth } from './truth.ts';
-export { PONG_LAYERS, type PongLayer } from './pong-delay-store.ts';
+} from './core/faults/fault-store.ts';
+export type { DelaySummary, EndpointTruth, InjectedFault, Truth } from './core/truth/truth-recorder.ts';
+export { PONG_LAYERS, type PongLayer } from './core/truth/pong-delay-store.ts';
 export {
   DEFAULT_ACTION_CLOSE_CODE,
   isSendableCloseCode,
   WS_ACTIONS,
   type WsAction,
   type WsActionOptions,
-} from './ws-hub.ts';
-export { PROTOCOL_ACTIONS, type ProtocolAction } from './ws-session.ts';
+} from './core/ws/hub.ts';
+export { PROTOCOL_ACTIONS, type ProtocolAction } from './core/ws/session.ts';
 export {
   DEFAULT_WS_ENDPOINT_FAULT,
   REFUSE_STATUSES,
   type WsEndpointFault,
   type WsEndpointFaultPatch,
-} from './ws-faults.ts';
+} from './core/faults/ws-faults.ts';
 export {
   SIGNATURE_FAILURES,
   type AudiohookTruth,
@@ -67,8 +67,8 @@ export {
   type WsEndpointTruth,
   type WsEndpointTruths,
   type WsInjectedFault,
-} from './ws-truth.ts';
-export { WS_ECHO_PATH } from './ws-echo.ts';
+} from './core/truth/ws-truth.ts';
+export { WS_ECHO_PATH } from './platforms/websocket/websocket-echo.ts';
 export type { WsOptions } from './ws-settings.ts';
 
 /** Options of {@link startSimulator}. */

@@ -1,16 +1,16 @@
 import type { Server as HttpServer } from 'node:http';
 import { Router } from 'express';
-import { AudiohookServer, type AudiohookOptions } from './audiohook.ts';
-import { CognigySocket, type CognigySocketOptions } from './cognigy-socket.ts';
-import type { SimulatorContext } from './context.ts';
-import type { ChannelLimits } from './genesys-channels.ts';
-import { genesysNotificationsRouter } from './genesys-notifications-rest.ts';
-import { GenesysNotifications } from './genesys-notifications-socket.ts';
-import { ListenServer, type ListenOptions } from './listen.ts';
-import { wsAdminRouter } from './ws-admin.ts';
-import { echoRoute } from './ws-echo.ts';
-import { WsHub } from './ws-hub.ts';
-import { upgradeListener } from './ws-upgrade.ts';
+import { AudiohookServer, type AudiohookOptions } from './platforms/audiohook/audiohook.ts';
+import { CognigySocket, type CognigySocketOptions } from './platforms/cognigy/cognigy-socket.ts';
+import type { SimulatorContext } from './core/context.ts';
+import type { ChannelLimits } from './platforms/genesys/notifications/channels.ts';
+import { genesysNotificationsRouter } from './platforms/genesys/notifications/rest-subscriptions.ts';
+import { GenesysNotifications } from './platforms/genesys/notifications/socket.ts';
+import { ListenServer, type ListenOptions } from './platforms/voicegateway-listen/voicegateway-listen.ts';
+import { wsAdminRouter } from './core/admin/ws-admin.ts';
+import { echoRoute } from './platforms/websocket/websocket-echo.ts';
+import { WsHub } from './core/ws/hub.ts';
+import { upgradeListener } from './core/ws/upgrade.ts';
 
 /** Settings of the persistent-connection platforms, validated by the caller. */
 export interface WsPlatformSettings {
