@@ -57,7 +57,7 @@ export {
   REFUSE_STATUSES,
   type WsEndpointFault,
   type WsEndpointFaultPatch,
-} from './core/faults/ws-faults.ts';
+} from './core/faults/fault-shapes.ts';
 export {
   SIGNATURE_FAILURES,
   type AudiohookTruth,
@@ -67,7 +67,7 @@ export {
   type WsEndpointTruth,
   type WsEndpointTruths,
   type WsInjectedFault,
-} from './core/truth/ws-truth.ts';
+} from './core/truth/truth-shape.ts';
 export { WS_ECHO_PATH } from './platforms/websocket/websocket-echo.ts';
 export type { WsOptions } from './ws-settings.ts';
 

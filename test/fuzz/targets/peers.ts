@@ -22,7 +22,7 @@ import {
   parseGatewayEvent,
   parseMetadata,
 } from '../../../src/simulator/platforms/voicegateway-listen/messages.ts';
-import { SIGNATURE_FAILURES } from '../../../src/simulator/core/truth/ws-truth.ts';
+import { SIGNATURE_FAILURES } from '../../../src/simulator/core/truth/truth-shape.ts';
 import { hostileNumber, jsonValue, shapedMessage, textFrame } from '../arbitraries.ts';
 import {
   asyncOutcome,

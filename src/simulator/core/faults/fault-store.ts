@@ -10,7 +10,7 @@ import {
   DEFAULT_WS_ENDPOINT_FAULT,
   wsEndpointFaultPatchSchema,
   type WsEndpointFault,
-} from './ws-faults.ts';
+} from './fault-shapes.ts';
 
 const rate = z.number().min(0).max(1);
 const delayMs = z.int().min(0).max(MAX_DELAY_MS);

@@ -18,7 +18,7 @@ import {
   type WsEndpointTruth,
   type WsEndpointTruths,
   type WsInjectedFault,
-} from './ws-truth.ts';
+} from './truth-shape.ts';
 
 /** Kinds of injected fault, as counted in {@link EndpointTruth.injected}. */
 export type InjectedFault = 'error' | 'rate_limit_storm' | 'slow' | 'malformed';

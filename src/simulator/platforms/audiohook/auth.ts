@@ -8,7 +8,7 @@ import {
   signaturesEqual,
   type AudiohookSignedRequest,
 } from '../../../auth/audiohook-signature.ts';
-import type { SignatureFailure } from '../../core/truth/ws-truth.ts';
+import type { SignatureFailure } from '../../core/truth/truth-shape.ts';
 
 /** Oldest accepted signature: `created` at most this many seconds ago (docs/protocols.md §3.3). */
 export const MAX_SIGNATURE_AGE_S = 10;
