@@ -1,4 +1,8 @@
-import { bytesPerSample as codecBytesPerSample, decodeFrame, encodeFrame } from '../../../audio/codec.ts';
+import {
+  bytesPerSample as codecBytesPerSample,
+  decodeFrame,
+  encodeFrame,
+} from '../../../audio/codec.ts';
 import { formatIsoDuration } from '../../../audio/duration.ts';
 /** Audio encodings the simulated audio servers read and write. */
 export type AudioEncoding = 'PCMU' | 'L16';

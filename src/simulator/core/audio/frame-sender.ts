@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { AudioFrameKind, AudioFrameRecord } from '../truth/audio-frame-log.ts';
 import type { AudioEndpointKey } from '../constants.ts';
 import type { SimulatorContext } from '../context.ts';
-import { drawDelay } from '../faults/fault-shapes.ts';
+import { drawDelay } from '../faults/delays.ts';
 import type { WsHub } from '../ws/hub.ts';
 import type { WsSession } from '../ws/session.ts';
 

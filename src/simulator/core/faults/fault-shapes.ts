@@ -1,8 +1,64 @@
 import { z } from 'zod';
-import { MAX_DELAY_MS } from '../constants.ts';
+import {
+  ENDPOINT_KEYS,
+  WS_ENDPOINT_KEYS,
+  type EndpointKey,
+  type WsEndpointKey,
+} from '../constants.ts';
+import { delayDistributionSchema, delayMsSchema, NO_DELAY } from './delays.ts';
 
-const delayMs = z.int().min(0).max(MAX_DELAY_MS);
-const delaySchema = z.strictObject({ fixed_ms: delayMs, random_ms: delayMs });
+// The fault state of both transports: HTTP `endpoints` and persistent-connection `ws_endpoints`.
+// Field names are the admin API's wire names (`PUT /-/sim/faults`).
+
+/** A probability. */
+const rate = z.number().min(0).max(1);
+
+/** Fault fields of one endpoint; the field names are the admin API's wire names. */
+const endpointFaultSchema = z.strictObject({
+  latency: delayDistributionSchema,
+  error_rate: rate,
+  error_status: z.int().min(500).max(599),
+  rate_limit_storm: z.boolean(),
+  storm_retry_after_s: z.int().min(1).max(86_400),
+  slow_rate: rate,
+  slow_ms: delayMsSchema,
+  malformed_rate: rate,
+});
+
+/** A partial endpoint fault: every field, including inside `latency`, may be left out. */
+const endpointFaultPatchSchema = endpointFaultSchema
+  .extend({ latency: delayDistributionSchema.partial() })
+  .partial();
+
+/**
+ * Faults injected into one endpoint.
+ *
+ * - `latency`: every answer is delayed by `fixed_ms` plus a uniform integer in [0, `random_ms`].
+ * - `error_rate` (probability 0..1): answer `error_status` (500..599) instead.
+ * - `rate_limit_storm`: answer every request 429 with `Retry-After: storm_retry_after_s`.
+ * - `slow_rate` (probability): delay the answer by `slow_ms` more, to exceed a probe timeout.
+ * - `malformed_rate` (probability): answer 200 with truncated JSON or an HTML error page.
+ *
+ * Several at once: storm, then error, then malformed decide the answer; latency and slow delay
+ * every answer, injected or not.
+ */
+export type EndpointFault = z.infer<typeof endpointFaultSchema>;
+
+/** Partial {@link EndpointFault}, deep-merged into the current state. */
+export type EndpointFaultPatch = z.input<typeof endpointFaultPatchSchema>;
+
+/** Faults of an endpoint nobody has touched: nothing is injected. */
+export const DEFAULT_ENDPOINT_FAULT: Readonly<EndpointFault> = Object.freeze({
+  latency: NO_DELAY,
+  error_rate: 0,
+  error_status: 503,
+  rate_limit_storm: false,
+  storm_retry_after_s: 5,
+  slow_rate: 0,
+  slow_ms: 30_000,
+  malformed_rate: 0,
+});
+
 /** Mean of an exponential distribution; a day is plenty for "occasional". 0 switches it off. */
 const everyMs = z.int().min(0).max(86_400_000);
 const error429Schema = z.strictObject({ retry_after_s: z.int().min(0).max(86_400) });
@@ -17,16 +73,16 @@ const refuseSchema = z.strictObject({
 
 /** Fault fields of one persistent-connection endpoint; field names are the wire names. */
 export const wsEndpointFaultSchema = z.strictObject({
-  latency: delaySchema,
-  pong_delay: delaySchema,
+  latency: delayDistributionSchema,
+  pong_delay: delayDistributionSchema,
   half_open: z.boolean(),
   refuse_handshakes: refuseSchema,
   drop_every_ms: everyMs,
   close_1011_every_ms: everyMs,
   maintenance_every_ms: everyMs,
-  maintenance_grace_ms: delayMs,
-  frame_delay: delaySchema,
-  frame_loss_rate: z.number().min(0).max(1),
+  maintenance_grace_ms: delayMsSchema,
+  frame_delay: delayDistributionSchema,
+  frame_loss_rate: rate,
   frame_loss_burst: z.int().min(1).max(10_000),
   skip_seq: z.boolean(),
   error_429: error429Schema,
@@ -35,10 +91,10 @@ export const wsEndpointFaultSchema = z.strictObject({
 /** A partial WebSocket endpoint fault: every field, nested ones included, may be left out. */
 export const wsEndpointFaultPatchSchema = wsEndpointFaultSchema
   .extend({
-    latency: delaySchema.partial(),
-    pong_delay: delaySchema.partial(),
+    latency: delayDistributionSchema.partial(),
+    pong_delay: delayDistributionSchema.partial(),
     refuse_handshakes: refuseSchema.partial(),
-    frame_delay: delaySchema.partial(),
+    frame_delay: delayDistributionSchema.partial(),
     error_429: error429Schema.partial(),
   })
   .partial();
@@ -76,35 +132,46 @@ export type WsEndpointFaultPatch = z.input<typeof wsEndpointFaultPatchSchema>;
 
 /** Faults of a WebSocket endpoint nobody has touched: nothing is injected. */
 export const DEFAULT_WS_ENDPOINT_FAULT: Readonly<WsEndpointFault> = Object.freeze({
-  latency: Object.freeze({ fixed_ms: 0, random_ms: 0 }),
-  pong_delay: Object.freeze({ fixed_ms: 0, random_ms: 0 }),
+  latency: NO_DELAY,
+  pong_delay: NO_DELAY,
   half_open: false,
   refuse_handshakes: Object.freeze({ status: 503 as const, count: 0 }),
   drop_every_ms: 0,
   close_1011_every_ms: 0,
   maintenance_every_ms: 0,
   maintenance_grace_ms: 60_000,
-  frame_delay: Object.freeze({ fixed_ms: 0, random_ms: 0 }),
+  frame_delay: NO_DELAY,
   frame_loss_rate: 0,
   frame_loss_burst: 1,
   skip_seq: false,
   error_429: Object.freeze({ retry_after_s: 5 }),
 });
 
-/** A delay distribution: `fixed_ms` plus a uniform integer in [0, `random_ms`]. */
-export interface DelayDistribution {
-  fixed_ms: number;
-  random_ms: number;
+const endpointPatchShape = Object.fromEntries(
+  ENDPOINT_KEYS.map((key) => [key, endpointFaultPatchSchema.optional()]),
+) as Record<EndpointKey, z.ZodOptional<typeof endpointFaultPatchSchema>>;
+
+const wsEndpointPatchShape = Object.fromEntries(
+  WS_ENDPOINT_KEYS.map((key) => [key, wsEndpointFaultPatchSchema.optional()]),
+) as Record<WsEndpointKey, z.ZodOptional<typeof wsEndpointFaultPatchSchema>>;
+
+/** Body of `PUT /-/sim/faults` and the `faults` start-up option. */
+export const faultsPatchSchema = z.strictObject({
+  reset: z.boolean().optional(),
+  endpoints: z.strictObject(endpointPatchShape).optional(),
+  ws_endpoints: z.strictObject(wsEndpointPatchShape).optional(),
+});
+
+/** Full fault state: every endpoint key is present. */
+export interface FaultState {
+  endpoints: Record<EndpointKey, EndpointFault>;
+  /** Persistent-connection endpoints, see {@link WsEndpointFault}. */
+  ws_endpoints: Record<WsEndpointKey, WsEndpointFault>;
 }
 
-/** Draws one whole-millisecond delay from `distribution`. */
-export function drawDelay(distribution: DelayDistribution, random: () => number): number {
-  const { fixed_ms, random_ms } = distribution;
-  return fixed_ms + (random_ms > 0 ? Math.floor(random() * (random_ms + 1)) : 0);
-}
-
-/** Draws from an exponential distribution with the given mean (ms). */
-export function drawExponential(meanMs: number, random: () => number): number {
-  // 1 - random() is in (0, 1], so the logarithm is finite.
-  return -meanMs * Math.log(1 - random());
-}
+/**
+ * Change to the fault state. With `reset: true` every endpoint returns to
+ * {@link DEFAULT_ENDPOINT_FAULT} (or {@link DEFAULT_WS_ENDPOINT_FAULT}) before `endpoints` and
+ * `ws_endpoints` are merged in.
+ */
+export type FaultsPatch = z.input<typeof faultsPatchSchema>;

@@ -1,96 +1,18 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   ENDPOINT_KEYS,
-  MAX_DELAY_MS,
   WS_ENDPOINT_KEYS,
   type EndpointKey,
   type WsEndpointKey,
 } from '../constants.ts';
 import {
+  DEFAULT_ENDPOINT_FAULT,
   DEFAULT_WS_ENDPOINT_FAULT,
-  wsEndpointFaultPatchSchema,
+  faultsPatchSchema,
+  type EndpointFault,
+  type FaultState,
   type WsEndpointFault,
 } from './fault-shapes.ts';
-
-const rate = z.number().min(0).max(1);
-const delayMs = z.int().min(0).max(MAX_DELAY_MS);
-
-const latencySchema = z.strictObject({ fixed_ms: delayMs, random_ms: delayMs });
-
-/** Fault fields of one endpoint; the field names are the admin API's wire names. */
-const endpointFaultSchema = z.strictObject({
-  latency: latencySchema,
-  error_rate: rate,
-  error_status: z.int().min(500).max(599),
-  rate_limit_storm: z.boolean(),
-  storm_retry_after_s: z.int().min(1).max(86_400),
-  slow_rate: rate,
-  slow_ms: delayMs,
-  malformed_rate: rate,
-});
-
-/** A partial endpoint fault: every field, including inside `latency`, may be left out. */
-const endpointFaultPatchSchema = endpointFaultSchema
-  .extend({ latency: latencySchema.partial() })
-  .partial();
-
-const endpointPatchShape = Object.fromEntries(
-  ENDPOINT_KEYS.map((key) => [key, endpointFaultPatchSchema.optional()]),
-) as Record<EndpointKey, z.ZodOptional<typeof endpointFaultPatchSchema>>;
-
-const wsEndpointPatchShape = Object.fromEntries(
-  WS_ENDPOINT_KEYS.map((key) => [key, wsEndpointFaultPatchSchema.optional()]),
-) as Record<WsEndpointKey, z.ZodOptional<typeof wsEndpointFaultPatchSchema>>;
-
-/** Body of `PUT /-/sim/faults` and the `faults` start-up option. */
-export const faultsPatchSchema = z.strictObject({
-  reset: z.boolean().optional(),
-  endpoints: z.strictObject(endpointPatchShape).optional(),
-  ws_endpoints: z.strictObject(wsEndpointPatchShape).optional(),
-});
-
-/**
- * Faults injected into one endpoint.
- *
- * - `latency`: every answer is delayed by `fixed_ms` plus a uniform integer in [0, `random_ms`].
- * - `error_rate` (probability 0..1): answer `error_status` (500..599) instead.
- * - `rate_limit_storm`: answer every request 429 with `Retry-After: storm_retry_after_s`.
- * - `slow_rate` (probability): delay the answer by `slow_ms` more, to exceed a probe timeout.
- * - `malformed_rate` (probability): answer 200 with truncated JSON or an HTML error page.
- *
- * Several at once: storm, then error, then malformed decide the answer; latency and slow delay
- * every answer, injected or not.
- */
-export type EndpointFault = z.infer<typeof endpointFaultSchema>;
-
-/** Partial {@link EndpointFault}, deep-merged into the current state. */
-export type EndpointFaultPatch = z.input<typeof endpointFaultPatchSchema>;
-
-/** Full fault state: every endpoint key is present. */
-export interface FaultState {
-  endpoints: Record<EndpointKey, EndpointFault>;
-  /** Persistent-connection endpoints, see {@link WsEndpointFault}. */
-  ws_endpoints: Record<WsEndpointKey, WsEndpointFault>;
-}
-
-/**
- * Change to the fault state. With `reset: true` every endpoint returns to
- * {@link DEFAULT_ENDPOINT_FAULT} (or {@link DEFAULT_WS_ENDPOINT_FAULT}) before `endpoints` and
- * `ws_endpoints` are merged in.
- */
-export type FaultsPatch = z.input<typeof faultsPatchSchema>;
-
-/** Faults of an endpoint nobody has touched: nothing is injected. */
-export const DEFAULT_ENDPOINT_FAULT: Readonly<EndpointFault> = Object.freeze({
-  latency: Object.freeze({ fixed_ms: 0, random_ms: 0 }),
-  error_rate: 0,
-  error_status: 503,
-  rate_limit_storm: false,
-  storm_retry_after_s: 5,
-  slow_rate: 0,
-  slow_ms: 30_000,
-  malformed_rate: 0,
-});
 
 /** Thrown when a faults patch does not validate; `message` is `<path>: <reason>[; ...]`. */
 export class FaultsValidationError extends Error {

@@ -1,8 +1,9 @@
 import type { EndpointKey } from '../constants.ts';
 import type { SimulatorContext } from '../context.ts';
-import type { EndpointFault } from '../faults/fault-store.ts';
+import { drawDelay } from '../faults/delays.ts';
+import type { EndpointFault } from '../faults/fault-shapes.ts';
 import type { Reply } from './reply.ts';
-import type { InjectedFault } from '../truth/truth-recorder.ts';
+import type { InjectedFault } from '../truth/truth-shape.ts';
 
 /** How an endpoint spells an error answer of its platform. */
 export type ErrorReplyBuilder = (status: number, message: string, exchangeId: string) => Reply;
@@ -69,8 +70,7 @@ export function answerDelay(
   key: EndpointKey,
   fault: Readonly<EndpointFault>,
 ): number {
-  const { fixed_ms, random_ms } = fault.latency;
-  let ms = fixed_ms + (random_ms > 0 ? Math.floor(ctx.random() * (random_ms + 1)) : 0);
+  let ms = drawDelay(fault.latency, ctx.random);
   if (fault.slow_rate > 0 && ctx.random() < fault.slow_rate) {
     count(ctx, key, 'slow', { slowMs: fault.slow_ms });
     ms += fault.slow_ms;

@@ -1,4 +1,5 @@
 import type { AudioEndpointKey } from '../constants.ts';
+import { Ring } from './ring.ts';
 
 /**
  * What produced an audio frame sent back: an echo of a caller frame, a generated bot burst
@@ -44,37 +45,13 @@ export interface AudioFrameRecord {
   dropped: boolean;
 }
 
-/** The newest records, oldest overwritten first. */
-class RecordRing {
-  #records: AudioFrameRecord[] = [];
-  #next = 0;
-  readonly #capacity: number;
-
-  constructor(capacity: number) {
-    this.#capacity = capacity;
-  }
-
-  push(record: AudioFrameRecord): void {
-    if (this.#records.length < this.#capacity) {
-      this.#records.push(record);
-      return;
-    }
-    this.#records[this.#next] = record;
-    this.#next = (this.#next + 1) % this.#capacity;
-  }
-
-  values(): AudioFrameRecord[] {
-    return [...this.#records.slice(this.#next), ...this.#records.slice(0, this.#next)];
-  }
-}
-
 /**
  * Every audio frame sent back (or dropped), per audio endpoint, bounded: the oldest go first.
  * Records are kept by reference, so a frame's `sent_at_ms` appears once it is written.
  */
 export class AudioFrameLog {
   readonly #capacity: number;
-  #rings = new Map<AudioEndpointKey, RecordRing>();
+  #rings = new Map<AudioEndpointKey, Ring<AudioFrameRecord>>();
 
   /** @param capacity records kept per audio endpoint, across its sessions. */
   constructor(capacity: number) {
@@ -85,7 +62,7 @@ export class AudioFrameLog {
   add(key: AudioEndpointKey, record: AudioFrameRecord): void {
     let ring = this.#rings.get(key);
     if (ring === undefined) {
-      ring = new RecordRing(this.#capacity);
+      ring = new Ring<AudioFrameRecord>(this.#capacity);
       this.#rings.set(key, ring);
     }
     ring.push(record);

@@ -1,113 +1,20 @@
-import { AudioFrameLog, type AudioFrameRecord } from './audio-frame-log.ts';
 import {
-  ENDPOINT_KEYS,
-  OAUTH_ENDPOINT_KEYS,
   SIMULATOR_DEFAULTS,
-  VALIDATING_ENDPOINT_KEYS,
-  WS_ENDPOINT_KEYS,
   type AudioEndpointKey,
   type EndpointKey,
   type WsEndpointKey,
 } from '../constants.ts';
+import { AudioFrameLog, type AudioFrameRecord } from './audio-frame-log.ts';
+import { emptySummary, emptyTruth, type TruthState } from './empty-truth.ts';
 import { PongDelayStore, type PongLayer } from './pong-delay-store.ts';
-import {
-  addDelay,
-  bump,
-  emptyWsEndpoint,
-  type SignatureFailure,
-  type WsEndpointTruth,
-  type WsEndpointTruths,
-  type WsInjectedFault,
+import type {
+  DelaySummary,
+  InjectedFault,
+  SignatureFailure,
+  Truth,
+  WsCounter,
+  WsInjectedFault,
 } from './truth-shape.ts';
-
-/** Kinds of injected fault, as counted in {@link EndpointTruth.injected}. */
-export type InjectedFault = 'error' | 'rate_limit_storm' | 'slow' | 'malformed';
-
-/** Summary of the delays the simulator scheduled, in milliseconds. */
-export interface DelaySummary {
-  count: number;
-  sum: number;
-  /** 0 while `count` is 0. */
-  min: number;
-  /** 0 while `count` is 0. */
-  max: number;
-}
-
-/** Exact counters of one endpoint since start or the last reset. */
-export interface EndpointTruth {
-  /** Requests routed to the endpoint (counted on arrival). */
-  requests: number;
-  /** Answers written, by HTTP status (string keys, JSON-friendly). */
-  responses: Record<string, number>;
-  /** Faults injected, each counted once, when it is applied to a request. */
-  injected: Record<InjectedFault, number>;
-  /** 429s from the natural per-client limiter (Genesys API), not from storms. */
-  rate_limited: number;
-  /**
-   * Total delay scheduled per answer (latency plus any slow extra); answers without a delay
-   * are not counted. Values are the scheduled delays, not wall-clock measurements.
-   */
-  delay_ms: DelaySummary;
-  /**
-   * Requests whose client went away before the answer was written (for example a probe timing
-   * out during a slow delay). `requests` = sum of `responses` + `aborted` + in flight.
-   */
-  aborted: number;
-  /** Tokens issued; only on OAuth endpoints. */
-  tokens_issued?: number;
-  /**
-   * Requests refused because they break the platform's contract, by stable reason (for example
-   * `executionInfo.contactId: not an integer`); only on endpoints that validate requests.
-   */
-  rejected?: Record<string, number>;
-}
-
-/** Ground truth of the whole simulator (JSON-serialisable). */
-export interface Truth {
-  /** ISO time counting started: simulator start or the last reset. */
-  started_at: string;
-  endpoints: Record<EndpointKey, EndpointTruth>;
-  /**
-   * Persistent-connection endpoints, see {@link WsEndpointTruth}; the audio endpoints carry
-   * all their fields ({@link WsEndpointTruths}).
-   */
-  ws_endpoints: WsEndpointTruths;
-}
-
-/** The recorder's own state: endpoint truths kept as the common type. */
-interface TruthState extends Omit<Truth, 'ws_endpoints'> {
-  ws_endpoints: Record<WsEndpointKey, WsEndpointTruth>;
-}
-
-/** Plain counters of {@link WsEndpointTruth}, for {@link TruthRecorder.wsCount}. */
-export type WsCounter = {
-  [K in keyof WsEndpointTruth]-?: NonNullable<WsEndpointTruth[K]> extends number ? K : never;
-}[keyof WsEndpointTruth];
-
-function emptyEndpoint(key: EndpointKey): EndpointTruth {
-  const truth: EndpointTruth = {
-    requests: 0,
-    responses: {},
-    injected: { error: 0, rate_limit_storm: 0, slow: 0, malformed: 0 },
-    rate_limited: 0,
-    delay_ms: { count: 0, sum: 0, min: 0, max: 0 },
-    aborted: 0,
-  };
-  if (OAUTH_ENDPOINT_KEYS.includes(key)) truth.tokens_issued = 0;
-  if (VALIDATING_ENDPOINT_KEYS.includes(key)) truth.rejected = {};
-  return truth;
-}
-
-function emptyTruth(previous?: TruthState): TruthState {
-  const endpoints = {} as Record<EndpointKey, EndpointTruth>;
-  for (const key of ENDPOINT_KEYS) endpoints[key] = emptyEndpoint(key);
-  const wsEndpoints = {} as Record<WsEndpointKey, WsEndpointTruth>;
-  for (const key of WS_ENDPOINT_KEYS) {
-    // Sessions stay open across a reset; their later closes must not drive the gauge negative.
-    wsEndpoints[key] = emptyWsEndpoint(key, previous?.ws_endpoints[key].sessions_open ?? 0);
-  }
-  return { started_at: new Date().toISOString(), endpoints, ws_endpoints: wsEndpoints };
-}
 
 /** Records the ground truth; every method updates counters synchronously. */
 export class TruthRecorder {
@@ -150,7 +57,7 @@ export class TruthRecorder {
   /** One drawn `frame_delay` of a frame not dropped. */
   frameDelay(key: AudioEndpointKey, ms: number): void {
     const truth = this.#truth.ws_endpoints[key];
-    truth.frame_delay_ms ??= { count: 0, sum: 0, min: 0, max: 0 };
+    truth.frame_delay_ms ??= emptySummary();
     addDelay(truth.frame_delay_ms, ms);
     if (ms > 0) this.wsCount(key, 'frames_delayed');
   }
@@ -185,7 +92,7 @@ export class TruthRecorder {
   /** One duration an AudioHook client reported in `discarded` or `resumed`, ms. */
   audiohookDiscarded(field: 'discarded_ms' | 'resumed_discarded_ms', ms: number): void {
     const truth = this.#truth.ws_endpoints.audiohook;
-    truth[field] ??= { count: 0, sum: 0, min: 0, max: 0 };
+    truth[field] ??= emptySummary();
     addDelay(truth[field], ms);
   }
 
@@ -205,8 +112,7 @@ export class TruthRecorder {
   }
 
   response(key: EndpointKey, status: number): void {
-    const responses = this.#truth.endpoints[key].responses;
-    responses[String(status)] = (responses[String(status)] ?? 0) + 1;
+    bump(this.#truth.endpoints[key].responses, status);
   }
 
   injected(key: EndpointKey, fault: InjectedFault): void {
@@ -230,15 +136,11 @@ export class TruthRecorder {
   rejected(key: EndpointKey, reason: string): void {
     const truth = this.#truth.endpoints[key];
     truth.rejected ??= {};
-    truth.rejected[reason] = (truth.rejected[reason] ?? 0) + 1;
+    bump(truth.rejected, reason);
   }
 
   delay(key: EndpointKey, ms: number): void {
-    const summary = this.#truth.endpoints[key].delay_ms;
-    summary.min = summary.count === 0 ? ms : Math.min(summary.min, ms);
-    summary.max = summary.count === 0 ? ms : Math.max(summary.max, ms);
-    summary.count += 1;
-    summary.sum += ms;
+    addDelay(this.#truth.endpoints[key].delay_ms, ms);
   }
 
   /** Adds `by` to a plain counter of a WebSocket endpoint. */
@@ -291,4 +193,17 @@ export class TruthRecorder {
     addDelay(truth.pong_delay_ms[layer], ms);
     this.#pongDelays.record(key, layer, ms);
   }
+}
+
+/** Adds one to `map[key]`. */
+function bump(map: Record<string, number>, key: string | number): void {
+  map[String(key)] = (map[String(key)] ?? 0) + 1;
+}
+
+/** Adds one value to a delay summary. */
+function addDelay(summary: DelaySummary, ms: number): void {
+  summary.min = summary.count === 0 ? ms : Math.min(summary.min, ms);
+  summary.max = summary.count === 0 ? ms : Math.max(summary.max, ms);
+  summary.count += 1;
+  summary.sum += ms;
 }

@@ -1,5 +1,62 @@
-import type { WsEndpointKey } from '../constants.ts';
+import type { EndpointKey, WsEndpointKey } from '../constants.ts';
 import type { ProtocolAction } from '../ws/session.ts';
+
+// The JSON shape of `GET /-/sim/truth`: HTTP `endpoints` and persistent-connection
+// `ws_endpoints`, with one delay summary type for both.
+
+/** Kinds of injected fault, as counted in {@link EndpointTruth.injected}. */
+export type InjectedFault = 'error' | 'rate_limit_storm' | 'slow' | 'malformed';
+
+/** Summary of the delays the simulator scheduled, in milliseconds. */
+export interface DelaySummary {
+  count: number;
+  sum: number;
+  /** 0 while `count` is 0. */
+  min: number;
+  /** 0 while `count` is 0. */
+  max: number;
+}
+
+/** Exact counters of one endpoint since start or the last reset. */
+export interface EndpointTruth {
+  /** Requests routed to the endpoint (counted on arrival). */
+  requests: number;
+  /** Answers written, by HTTP status (string keys, JSON-friendly). */
+  responses: Record<string, number>;
+  /** Faults injected, each counted once, when it is applied to a request. */
+  injected: Record<InjectedFault, number>;
+  /** 429s from the natural per-client limiter (Genesys API), not from storms. */
+  rate_limited: number;
+  /**
+   * Total delay scheduled per answer (latency plus any slow extra); answers without a delay
+   * are not counted. Values are the scheduled delays, not wall-clock measurements.
+   */
+  delay_ms: DelaySummary;
+  /**
+   * Requests whose client went away before the answer was written (for example a probe timing
+   * out during a slow delay). `requests` = sum of `responses` + `aborted` + in flight.
+   */
+  aborted: number;
+  /** Tokens issued; only on OAuth endpoints. */
+  tokens_issued?: number;
+  /**
+   * Requests refused because they break the platform's contract, by stable reason (for example
+   * `executionInfo.contactId: not an integer`); only on endpoints that validate requests.
+   */
+  rejected?: Record<string, number>;
+}
+
+/** Ground truth of the whole simulator (JSON-serialisable). */
+export interface Truth {
+  /** ISO time counting started: simulator start or the last reset. */
+  started_at: string;
+  endpoints: Record<EndpointKey, EndpointTruth>;
+  /**
+   * Persistent-connection endpoints, see {@link WsEndpointTruth}; the audio endpoints carry
+   * all their fields ({@link WsEndpointTruths}).
+   */
+  ws_endpoints: WsEndpointTruths;
+}
 
 /** Faults counted in {@link WsEndpointTruth.injected}. */
 export type WsInjectedFault =
@@ -24,15 +81,8 @@ export const SIGNATURE_FAILURES = [
 /** One reason of {@link SIGNATURE_FAILURES}. */
 export type SignatureFailure = (typeof SIGNATURE_FAILURES)[number];
 
-/** Summary of applied delays in milliseconds (0 values included). */
-export interface WsDelaySummary {
-  count: number;
-  sum: number;
-  /** 0 while `count` is 0. */
-  min: number;
-  /** 0 while `count` is 0. */
-  max: number;
-}
+/** A delay summary of a persistent-connection endpoint; the same shape as the HTTP ones. */
+export type WsDelaySummary = DelaySummary;
 
 /**
  * Exact counters of one persistent-connection endpoint since start or the last reset.
@@ -274,128 +324,7 @@ export type WsEndpointTruths = {
       : WsEndpointTruth;
 };
 
-function emptySummary(): WsDelaySummary {
-  return { count: 0, sum: 0, min: 0, max: 0 };
-}
-
-/** Fresh counters of one WebSocket endpoint. */
-export function emptyWsEndpoint(key: WsEndpointKey, sessionsOpen = 0): WsEndpointTruth {
-  const truth: WsEndpointTruth = {
-    handshakes: { accepted: 0, refused: {} },
-    sessions_opened: 0,
-    sessions_open: sessionsOpen,
-    closes: { client_closed: {}, server_closed: {} },
-    injected: {
-      drop: 0,
-      close_1011: 0,
-      maintenance: 0,
-      stall: 0,
-      refused_handshake: 0,
-      disconnect_error: 0,
-      error_429: 0,
-      skip_seq: 0,
-      reconnect: 0,
-      kill_audio: 0,
-      close: 0,
-      disconnect_completed: 0,
-    },
-    pings_received: 0,
-    pongs_sent: 0,
-    pings_unanswered: 0,
-    app_pings: 0,
-    app_pongs: 0,
-    app_pings_unanswered: 0,
-    heartbeats_sent: 0,
-    pong_delay_ms: { control: emptySummary(), application: emptySummary() },
-  };
-  if (key === 'genesys_notifications') {
-    Object.assign(truth, {
-      channels_created: 0,
-      channels_evicted: 0,
-      channels_expired: 0,
-      subscriptions: 0,
-      bad_messages: 0,
-      channels_token_expired: 0,
-      rest_rejections: {},
-    });
-  }
-  if (key === 'cognigy_socket') {
-    Object.assign(truth, {
-      inputs: 0,
-      outputs: 0,
-      rejected_inputs: {},
-      acks_received: 0,
-      acks_missing: 0,
-      inner_handshakes: 0,
-    });
-  }
-  if (key === 'audiohook' || key === 'listen') {
-    Object.assign(truth, {
-      streams_opened: 0,
-      frames_received: 0,
-      early_audio: 0,
-      frames_sent: 0,
-      frames_dropped: 0,
-      frame_loss_bursts: 0,
-      frames_delayed: 0,
-      frames_unsent: 0,
-      frame_delay_ms: emptySummary(),
-      bot_turns: 0,
-      bad_messages: 0,
-    });
-  }
-  if (key === 'audiohook') {
-    Object.assign(truth, {
-      signature_failures: Object.fromEntries(SIGNATURE_FAILURES.map((reason) => [reason, 0])),
-      connection_probes: 0,
-      close_transactions: 0,
-      seq_violations: 0,
-      events_sent: 0,
-      disconnects_sent: 0,
-      unauthorized_opens: 0,
-      oversize_messages: 0,
-      paused: 0,
-      resumed: 0,
-      discarded: 0,
-      updates: 0,
-      client_errors: 0,
-      rejections: {},
-      pauses_sent: 0,
-      resumes_sent: 0,
-      reconnects_sent: 0,
-      opens_unanswered: 0,
-      closes_unanswered: 0,
-      discarded_ms: emptySummary(),
-      resumed_discarded_ms: emptySummary(),
-    });
-  }
-  if (key === 'listen') {
-    Object.assign(truth, {
-      play_audio_sent: 0,
-      play_done_received: 0,
-      play_audio_skipped: 0,
-      marks_played: 0,
-      marks_cleared: 0,
-      kill_audio_received: 0,
-      kill_audio_sent: 0,
-      client_disconnects: 0,
-      marks_sent: 0,
-      clear_marks_sent: 0,
-      listen_rejections: {},
-    });
-  }
-  return truth;
-}
-
-/** Adds one to `map[key]`. */
-export function bump(map: Record<string, number>, key: string | number): void {
-  map[String(key)] = (map[String(key)] ?? 0) + 1;
-}
-
-/** Adds one value to a delay summary. */
-export function addDelay(summary: WsDelaySummary, ms: number): void {
-  summary.min = summary.count === 0 ? ms : Math.min(summary.min, ms);
-  summary.max = summary.count === 0 ? ms : Math.max(summary.max, ms);
-  summary.count += 1;
-  summary.sum += ms;
-}
+/** Plain counters of {@link WsEndpointTruth}, for {@link TruthRecorder.wsCount}. */
+export type WsCounter = {
+  [K in keyof WsEndpointTruth]-?: NonNullable<WsEndpointTruth[K]> extends number ? K : never;
+}[keyof WsEndpointTruth];

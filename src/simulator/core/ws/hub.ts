@@ -1,10 +1,9 @@
 import { WS_ENDPOINT_KEYS, type WsEndpointKey } from '../constants.ts';
 import type { SimulatorContext } from '../context.ts';
 import type { PongLayer } from '../truth/pong-delay-store.ts';
-import type { WsCounter } from '../truth/truth-recorder.ts';
-import { drawDelay, type DelayDistribution } from '../faults/fault-shapes.ts';
+import { drawDelay, type DelayDistribution } from '../faults/delays.ts';
 import { PeriodicFaults } from './periodic-faults.ts';
-import type { WsInjectedFault } from '../truth/truth-shape.ts';
+import type { WsCounter, WsInjectedFault } from '../truth/truth-shape.ts';
 import {
   PROTOCOL_ACTIONS,
   WsSession,

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { FaultStore } from '../faults/fault-store.ts';
-import { drawExponential } from '../faults/fault-shapes.ts';
+import { drawExponential } from '../faults/delays.ts';
 import type { PeriodicFault, WsSession } from './session.ts';
 
 const MEAN_FIELDS = {

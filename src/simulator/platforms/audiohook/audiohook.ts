@@ -24,11 +24,10 @@ import {
 import type { SimulatorContext } from '../../core/context.ts';
 import type { CancelDelay } from '../../core/delay-scheduler.ts';
 import { isRecord } from '../../core/http/reply.ts';
-import type { WsCounter } from '../../core/truth/truth-recorder.ts';
 import { createWsServer, openWsSession, toBuffer } from '../../core/ws/connection.ts';
 import type { WsHub } from '../../core/ws/hub.ts';
 import type { ProtocolAction, WsSession } from '../../core/ws/session.ts';
-import type { SignatureFailure } from '../../core/truth/truth-shape.ts';
+import type { SignatureFailure, WsCounter } from '../../core/truth/truth-shape.ts';
 import { refuseUpgrade, type UpgradeRoute } from '../../core/ws/upgrade.ts';
 
 const KEY = 'audiohook';

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { SimulatorContext } from '../../core/context.ts';
 import { endpointHandlers, type EndpointSpec } from '../../core/http/exchange.ts';
-import { isRecord, jsonObject, jsonReply, type EndpointRequest, type Reply } from '../../core/http/reply.ts';
+import {
+  isRecord,
+  jsonObject,
+  jsonReply,
+  type EndpointRequest,
+  type Reply,
+} from '../../core/http/reply.ts';
 
 /** Cognigy's error shape is not documented; `{"error"}` is the simulator's choice. */
 function cognigyError(status: number, message: string): Reply {

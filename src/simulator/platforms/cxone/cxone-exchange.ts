@@ -3,8 +3,18 @@ import { bearerToken } from '../../core/auth/client-auth.ts';
 import type { SimulatorContext } from '../../core/context.ts';
 import { endpointHandlers, type EndpointSpec } from '../../core/http/exchange.ts';
 import { clientCredentialsGrant, oauthFaultReply } from '../../core/auth/oauth.ts';
-import { parseExchangeRequest, type ExchangeRequest, type UserInputType } from './exchange-request.ts';
-import { isRecord, jsonObject, jsonReply, type EndpointRequest, type Reply } from '../../core/http/reply.ts';
+import {
+  parseExchangeRequest,
+  type ExchangeRequest,
+  type UserInputType,
+} from './exchange-request.ts';
+import {
+  isRecord,
+  jsonObject,
+  jsonReply,
+  type EndpointRequest,
+  type Reply,
+} from '../../core/http/reply.ts';
 
 export { CXONE_USER_INPUT_TYPES } from './exchange-request.ts';
 

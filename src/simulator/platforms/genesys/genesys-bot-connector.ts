@@ -1,7 +1,13 @@
 import { Router } from 'express';
 import type { SimulatorContext } from '../../core/context.ts';
 import { endpointHandlers, type EndpointSpec } from '../../core/http/exchange.ts';
-import { isRecord, jsonObject, jsonReply, type EndpointRequest, type Reply } from '../../core/http/reply.ts';
+import {
+  isRecord,
+  jsonObject,
+  jsonReply,
+  type EndpointRequest,
+  type Reply,
+} from '../../core/http/reply.ts';
 
 /**
  * How the simulated bot spells its answer. Bots in the field differ (docs/protocols.md §4.1):

@@ -1,12 +1,7 @@
 import type { WebSocket } from 'ws';
 import { stringifyPeerValue } from '../../../../probers/json-quote.ts';
 import type { SimulatorContext } from '../../../core/context.ts';
-import {
-  ChannelStore,
-  type Channel,
-  type ChannelLimits,
-  type ChannelRemoval,
-} from './channels.ts';
+import { ChannelStore, type Channel, type ChannelLimits, type ChannelRemoval } from './channels.ts';
 import { topicProblem } from './topics.ts';
 import { isRecord } from '../../../core/http/reply.ts';
 import { createWsServer, openWsSession } from '../../../core/ws/connection.ts';
