@@ -1,49 +1,64 @@
 import {
-  bytesPerSample as codecBytesPerSample,
+  bytesPerSample,
   decodeFrame,
   encodeFrame,
+  type AudioFormat,
 } from '../../../audio/codec.ts';
 import { formatIsoDuration } from '../../../audio/duration.ts';
-/** Audio encodings the simulated audio servers read and write. */
-export type AudioEncoding = 'PCMU' | 'L16';
+import { rmsDbfs } from '../../../audio/level.ts';
+import { toneSource } from '../../../audio/sources.ts';
+import { VoiceActivityDetector } from '../../../audio/voice-activity.ts';
 
 /** How a stream's bytes are laid out. */
 export interface AudioLayout {
-  encoding: AudioEncoding;
+  encoding: AudioFormat;
   /** Samples per second per channel. */
   rate: number;
   /** Interleaved channels; channel 0 is the caller (AudioHook `external`). */
   channels: number;
 }
 
-/** Bytes per sample of one channel. */
-export function bytesPerSample(encoding: AudioEncoding): number {
-  return codecBytesPerSample(encoding);
+/** Silence that ends the caller's turn when the client does not say, ms. */
+export const DEFAULT_SILENCE_MS = 600;
+/** Length of a bot's answer when the client does not say, ms. */
+export const DEFAULT_BURST_MS = 1_000;
+
+/**
+ * The simulator's speech threshold. Its levels are relative to the 16-bit full-scale value
+ * (`full-scale-value`, where a full-scale sine reads −3 dBFS), not AES17 like the probers':
+ * the turn thresholds were set against it, so it stays.
+ */
+const SPEECH_DBFS = -40;
+const DBFS_REFERENCE = 'full-scale-value';
+
+/** Bytes of one sample on every channel. */
+export function bytesPerSampleFrame(layout: AudioLayout): number {
+  return bytesPerSample(layout.encoding) * layout.channels;
 }
 
 /** Media duration of a payload, ms. */
 export function durationMs(bytes: number, layout: AudioLayout): number {
-  const frames = Math.floor(bytes / (bytesPerSample(layout.encoding) * layout.channels));
-  return (frames / layout.rate) * 1000;
+  return (Math.floor(bytes / bytesPerSampleFrame(layout)) / layout.rate) * 1000;
 }
 
-/** RMS level of channel 0 (the caller), dBFS; −Infinity for digital silence or an empty frame. */
-export function channelZeroDbfs(frame: Buffer, layout: AudioLayout): number {
-  const stride = bytesPerSample(layout.encoding) * layout.channels;
+/** Channel 0 (the caller) of the whole sample frames of `frame`, decoded. */
+function callerSamples(frame: Buffer, layout: AudioLayout): Int16Array {
+  const stride = bytesPerSampleFrame(layout);
   const whole = frame.subarray(0, frame.length - (frame.length % stride));
-  if (whole.length === 0) return -Infinity;
-  const [caller] = decodeFrame(layout.encoding, whole, layout.channels);
-  if (caller === undefined) return -Infinity;
-  let sum = 0;
-  for (const sample of caller) sum += sample * sample;
-  // Relative to the 16-bit full-scale value (a full-scale sine reads -3 dBFS here), as the
-  // simulator's turn thresholds were set against.
-  return sum === 0 ? -Infinity : 20 * Math.log10(Math.sqrt(sum / caller.length) / 32_768);
+  if (whole.length === 0) return new Int16Array(0);
+  return decodeFrame(layout.encoding, whole, layout.channels)[0] ?? new Int16Array(0);
+}
+
+/** RMS level of channel 0 (the caller), in the simulator's dBFS; −Infinity for silence. */
+export function channelZeroDbfs(frame: Buffer, layout: AudioLayout): number {
+  return rmsDbfs(callerSamples(frame, layout), DBFS_REFERENCE);
 }
 
 /**
- * A tone frame continuing the phase from `startSample`, the same signal on every channel, in the
- * layout's encoding (a bot "speaking").
+ * A 440 Hz tone frame (a bot "speaking") continuing the phase from `startSample`, the same
+ * signal on every channel, in the layout's encoding.
+ *
+ * @param amplitude peak as a fraction of full scale.
  */
 export function toneFrame(
   layout: AudioLayout,
@@ -52,16 +67,15 @@ export function toneFrame(
   frequencyHz = 440,
   amplitude = 0.25,
 ): Buffer {
-  const channel = new Int16Array(samples);
-  for (let i = 0; i < samples; i++) {
-    channel[i] = Math.round(
-      amplitude * 32_767 * Math.sin((2 * Math.PI * frequencyHz * (startSample + i)) / layout.rate),
-    );
-  }
-  return encodeFrame(
-    layout.encoding,
-    Array.from({ length: layout.channels }, () => channel),
-  );
+  const source = toneSource({
+    sampleRate: layout.rate,
+    samplesPerFrame: samples,
+    channels: layout.channels,
+    frequencyHz,
+    levelDbfs: 20 * Math.log10(amplitude),
+    startPosition: startSample,
+  });
+  return encodeFrame(layout.encoding, source.nextFrame() ?? []);
 }
 
 /** Milliseconds as an AudioHook `PT…S` duration. */
@@ -70,32 +84,26 @@ export function isoDuration(ms: number): string {
 }
 
 /**
- * Detects bot turns: caller speech followed by `silenceMs` of silence (channel 0 below
- * `thresholdDbfs`, counted in media time, not wall time). Pure silence never makes a turn.
+ * Finds bot turns in the caller's audio: speech on channel 0, then `silenceMs` of silence,
+ * counted in media time, not wall time. Pure silence never makes a turn.
  */
-export class TurnDetector {
-  #heardSpeech = false;
-  #silentMs = 0;
+export class CallerTurns {
+  readonly #layout: AudioLayout;
+  readonly #vad: VoiceActivityDetector;
 
-  /**
-   * @param silenceMs silence that ends the caller's turn, ms.
-   * @param thresholdDbfs level below which a frame is silence. @default -40
-   */
-  constructor(
-    readonly silenceMs: number,
-    readonly thresholdDbfs = -40,
-  ) {}
+  /** @param silenceMs silence that ends the caller's turn, ms. */
+  constructor(layout: AudioLayout, silenceMs: number) {
+    this.#layout = layout;
+    this.#vad = new VoiceActivityDetector({
+      sampleRate: layout.rate,
+      thresholdDbfs: SPEECH_DBFS,
+      dbfsReference: DBFS_REFERENCE,
+      hangoverMs: silenceMs,
+    });
+  }
 
   /** Feeds one caller frame; true when it completes a turn (speech, then enough silence). */
-  feed(levelDbfs: number, frameMs: number): boolean {
-    if (levelDbfs >= this.thresholdDbfs) {
-      this.#heardSpeech = true;
-      this.#silentMs = 0;
-      return false;
-    }
-    this.#silentMs += frameMs;
-    if (!this.#heardSpeech || this.#silentMs < this.silenceMs) return false;
-    this.#heardSpeech = false;
-    return true;
+  feed(frame: Buffer): boolean {
+    return this.#vad.onFrame(callerSamples(frame, this.#layout)).ended;
   }
 }

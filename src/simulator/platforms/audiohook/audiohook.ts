@@ -3,8 +3,10 @@ import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import {
-  TurnDetector,
-  channelZeroDbfs,
+  bytesPerSampleFrame,
+  CallerTurns,
+  DEFAULT_BURST_MS,
+  DEFAULT_SILENCE_MS,
   durationMs,
   isoDuration,
   toneFrame,
@@ -44,8 +46,7 @@ export const MAX_TEXT_BYTES = MAX_TEXT_CHARS;
 /** A transcript `event` per this much received audio, monitor mode. */
 const TRANSCRIPT_EVERY_MS = 2_000;
 /** Defaults of the Audio Connector `bursts` bot mode, ms. */
-export const DEFAULT_SILENCE_MS = 600;
-export const DEFAULT_BURST_MS = 1_000;
+export { DEFAULT_BURST_MS, DEFAULT_SILENCE_MS };
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Options of {@link AudiohookServer}. */
@@ -174,7 +175,8 @@ class AudiohookSession {
   #layout: AudioLayout | undefined;
   #botMode: 'echo' | 'bursts' = 'echo';
   #burstMs = DEFAULT_BURST_MS;
-  #turns = new TurnDetector(DEFAULT_SILENCE_MS);
+  /** Bot turns of the `bursts` mode, once a media is selected. */
+  #turns: CallerTurns | undefined;
   #receivedMs = 0;
   #nextTranscriptMs = TRANSCRIPT_EVERY_MS;
   #toneSample = 0;
@@ -387,7 +389,7 @@ class AudiohookSession {
         channels: selected.channels.length,
       };
     }
-    this.#configureBot(behaviour);
+    this.#configureBot(behaviour, this.#layout);
     this.#state = 'opening';
     if (behaviour.openFault === 'silent') {
       this.#count('opens_unanswered');
@@ -437,12 +439,12 @@ class AudiohookSession {
     }
   }
 
-  #configureBot(behaviour: Behaviour): void {
+  #configureBot(behaviour: Behaviour, layout: AudioLayout | undefined): void {
     if (!this.#setup.connector) return;
     if (behaviour.botMode === 'bursts') this.#botMode = 'bursts';
-    const silence = behaviour.silenceMs ?? behaviour.silence_ms;
+    const silence = behaviour.silenceMs ?? behaviour.silence_ms ?? DEFAULT_SILENCE_MS;
     const burst = behaviour.burstMs ?? behaviour.burst_ms;
-    if (silence !== undefined) this.#turns = new TurnDetector(silence);
+    if (layout !== undefined) this.#turns = new CallerTurns(layout, silence);
     if (burst !== undefined) this.#burstMs = burst;
   }
 
@@ -526,8 +528,7 @@ class AudiohookSession {
       this.#reject('audio_while_paused', 'audio while paused', false);
       return;
     }
-    const frameBytes = (layout.encoding === 'L16' ? 2 : 1) * layout.channels;
-    if (frame.length === 0 || frame.length % frameBytes !== 0) {
+    if (frame.length === 0 || frame.length % bytesPerSampleFrame(layout) !== 0) {
       this.#reject('bad_audio_frame', 'binary data not a valid audio frame', false);
       return;
     }
@@ -548,7 +549,7 @@ class AudiohookSession {
       });
       return;
     }
-    if (this.#turns.feed(channelZeroDbfs(frame, layout), frameMs)) this.#burst(now);
+    if (this.#turns?.feed(frame) === true) this.#burst(now);
   }
 
   /** Monitor mode: one transcript `event` per {@link TRANSCRIPT_EVERY_MS} of audio received. */
@@ -596,8 +597,7 @@ class AudiohookSession {
     if (layout === undefined) return;
     this.#count('bot_turns');
     this.#sendTranscript(this.#receivedMs, this.#burstMs);
-    const bytesPerSampleFrame = (layout.encoding === 'L16' ? 2 : 1) * layout.channels;
-    const samplesPerMessage = Math.floor(MAX_BOT_MESSAGE_BYTES / bytesPerSampleFrame);
+    const samplesPerMessage = Math.floor(MAX_BOT_MESSAGE_BYTES / bytesPerSampleFrame(layout));
     let left = Math.round((this.#burstMs * layout.rate) / 1000);
     while (left > 0) {
       const samples = Math.min(left, samplesPerMessage);

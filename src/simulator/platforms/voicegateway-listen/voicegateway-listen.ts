@@ -4,14 +4,14 @@ import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import { reorderL16, type ByteOrder } from '../../../audio/codec.ts';
 import {
-  TurnDetector,
-  channelZeroDbfs,
+  CallerTurns,
+  DEFAULT_BURST_MS,
+  DEFAULT_SILENCE_MS,
   durationMs,
   toneFrame,
   type AudioLayout,
 } from '../../core/audio/audio-frames.ts';
 import { FrameSender } from '../../core/audio/frame-sender.ts';
-import { DEFAULT_BURST_MS, DEFAULT_SILENCE_MS } from '../audiohook/audiohook.ts';
 import type { SimulatorContext } from '../../core/context.ts';
 import {
   LISTEN_SAMPLE_RATES,
@@ -183,7 +183,8 @@ class ListenSession {
   readonly #setup: SessionSetup;
   readonly #session: WsSession;
   readonly #sender: FrameSender;
-  readonly #turns: TurnDetector;
+  /** Bot turns, once the metadata gave the caller's layout. */
+  #turns: CallerTurns | undefined;
   /** Caller audio layout, known once the metadata arrived. */
   #layout: AudioLayout | undefined;
   #label: string;
@@ -200,7 +201,6 @@ class ListenSession {
     this.#hub = hub;
     this.#ws = ws;
     this.#setup = setup;
-    this.#turns = new TurnDetector(setup.silenceMs);
     this.#session = openWsSession(ctx, hub, KEY, ws, {
       protocolAction: (action) => this.#action(action),
       dispose: () => {
@@ -269,6 +269,7 @@ class ListenSession {
       rate: metadata.sampleRate,
       channels: metadata.mixType === 'stereo' ? 2 : 1,
     };
+    this.#turns = new CallerTurns(this.#layout, this.#setup.silenceMs);
     truth.wsCount(KEY, 'streams_opened');
   }
 
@@ -295,7 +296,7 @@ class ListenSession {
     }
     const frame = reorderL16(wire, this.#setup.byteOrder, 'le');
     const frameMs = durationMs(frame.length, layout);
-    if (!this.#turns.feed(channelZeroDbfs(frame, layout), frameMs)) return;
+    if (this.#turns?.feed(frame) !== true) return;
     this.#turn += 1;
     if (this.#setup.mode === 'stream') this.#stream(now, frameMs, layout.rate);
     else this.#play(now, layout.rate);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  TurnDetector,
+  CallerTurns,
   channelZeroDbfs,
   durationMs,
   isoDuration,
@@ -35,15 +35,20 @@ describe('audio codec helpers', () => {
   });
 
   it('finds a turn only after speech followed by enough silence', () => {
-    const turns = new TurnDetector(400);
-    expect([-Infinity, -Infinity, -Infinity].map((db) => turns.feed(db, 200))).toEqual([
+    // 200 ms PCMU frames: digital silence, speech at about -15 dBFS, a murmur at about -53.
+    const silence = Buffer.alloc(1600, 0xff);
+    const speech = toneFrame(PCMU, 1600, 0);
+    const murmur = toneFrame(PCMU, 1600, 0, 440, 0.003);
+    expect(channelZeroDbfs(murmur, PCMU)).toBeLessThan(-50);
+    const turns = new CallerTurns(PCMU, 400);
+    expect([silence, silence, silence].map((frame) => turns.feed(frame))).toEqual([
       false,
       false,
       false,
     ]);
-    expect(turns.feed(-10, 200)).toBe(false);
-    expect(turns.feed(-50, 200)).toBe(false);
-    expect(turns.feed(-50, 200)).toBe(true);
-    expect(turns.feed(-50, 200)).toBe(false);
+    expect(turns.feed(speech)).toBe(false);
+    expect(turns.feed(murmur)).toBe(false);
+    expect(turns.feed(murmur)).toBe(true);
+    expect(turns.feed(murmur)).toBe(false);
   });
 });
