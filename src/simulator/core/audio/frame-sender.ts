@@ -43,6 +43,7 @@ export class FrameSender {
   readonly #session: WsSession;
   readonly #key: AudioEndpointKey;
   readonly #label: () => string;
+  readonly #write: (data: Buffer) => void;
   readonly #queue: QueuedWrite[] = [];
   #timer: NodeJS.Timeout | undefined;
   #lastAt = -Infinity;
@@ -50,19 +51,43 @@ export class FrameSender {
   #lossLeft = 0;
   #stopped = false;
 
-  /** @param label the session name the frame records carry (may become known later). */
+  /**
+   * @param label the session name the frame records carry (may become known later).
+   * @param write writes one binary audio message to the client, for {@link audio}.
+   */
   constructor(
     ctx: SimulatorContext,
     hub: WsHub,
     session: WsSession,
     key: AudioEndpointKey,
     label: () => string,
+    write: (data: Buffer) => void,
   ) {
     this.#ctx = ctx;
     this.#hub = hub;
     this.#session = session;
     this.#key = key;
     this.#label = label;
+    this.#write = write;
+  }
+
+  /**
+   * Sends binary audio back through {@link frame}: an echo of a caller frame, or a piece of a
+   * bot burst.
+   *
+   * @param receivedAt when the caller frame arrived, or the bot turn started.
+   * @param nominalAt when it is due without `frame_delay`. @default receivedAt
+   */
+  audio(kind: AudioFrameKind, data: Buffer, receivedAt: number, nominalAt = receivedAt): void {
+    this.frame({
+      kind,
+      bytes: data.length,
+      receivedAt,
+      nominalAt,
+      send: () => {
+        this.#write(data);
+      },
+    });
   }
 
   /** Sends one frame back, unless a loss drops it, after its drawn `frame_delay`. */

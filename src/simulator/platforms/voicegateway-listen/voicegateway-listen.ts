@@ -208,7 +208,16 @@ class ListenSession {
       },
     });
     this.#label = `listen-${this.#session.id}`;
-    this.#sender = new FrameSender(ctx, hub, this.#session, KEY, () => this.#label);
+    this.#sender = new FrameSender(
+      ctx,
+      hub,
+      this.#session,
+      KEY,
+      () => this.#label,
+      (data) => {
+        ws.send(data, { binary: true });
+      },
+    );
     ws.on('message', (data, isBinary) => {
       if (this.#rejected) return;
       const buffer = toBuffer(data);
@@ -283,15 +292,7 @@ class ListenSession {
       return;
     }
     if (this.#setup.mode === 'echo') {
-      this.#sender.frame({
-        kind: 'echo',
-        bytes: wire.length,
-        receivedAt: now,
-        nominalAt: now,
-        send: () => {
-          this.#ws.send(wire, { binary: true });
-        },
-      });
+      this.#sender.audio('echo', wire, now);
       return;
     }
     const frame = reorderL16(wire, this.#setup.byteOrder, 'le');
@@ -321,15 +322,7 @@ class ListenSession {
         this.#setup.byteOrder,
       );
       this.#toneSample += samples;
-      this.#sender.frame({
-        kind: 'burst',
-        bytes: frame.length,
-        receivedAt: turnAt,
-        nominalAt: then === undefined ? turnAt + offset : turnAt,
-        send: () => {
-          this.#ws.send(frame, { binary: true });
-        },
-      });
+      this.#sender.audio('burst', frame, turnAt, then === undefined ? turnAt + offset : turnAt);
     }
     const name = `turn-${this.#turn}`;
     this.#marks.add(name);
