@@ -20,20 +20,16 @@ export {
   type WsEndpointKey,
 } from './core/constants.ts';
 export type { AudioFrameKind, AudioFrameRecord } from './core/truth/audio-frame-log.ts';
+export { DEFAULT_BURST_MS, DEFAULT_SILENCE_MS } from './core/audio/audio-frames.ts';
 export {
   AUDIO_CONNECTOR_PATH,
   AUDIOHOOK_PATH,
-  DEFAULT_BURST_MS,
-  DEFAULT_SILENCE_MS,
   HANDSHAKE_FAILURE_DELAY_MS,
   MAX_TEXT_BYTES,
 } from './platforms/audiohook/audiohook.ts';
-export {
-  LISTEN_MODES,
-  LISTEN_PATH,
-  LISTEN_SUBPROTOCOL,
-  MAX_QUEUED_PLAYS,
-} from './platforms/voicegateway-listen/voicegateway-listen.ts';
+export { LISTEN_PATH } from './platforms/voicegateway-listen/voicegateway-listen.ts';
+export { MAX_QUEUED_PLAYS } from './platforms/voicegateway-listen/session.ts';
+export { LISTEN_MODES, LISTEN_SUBPROTOCOL } from './platforms/voicegateway-listen/setup.ts';
 export { CXONE_USER_INPUT_TYPES } from './platforms/cxone/cxone-exchange.ts';
 export type { BotConnectorDialect } from './platforms/genesys/genesys-bot-connector.ts';
 export {

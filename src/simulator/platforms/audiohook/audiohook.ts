@@ -20,8 +20,6 @@ export const AUDIO_CONNECTOR_PATH = '/api/v1/audioconnector/ws';
 export const HANDSHAKE_FAILURE_DELAY_MS = 500;
 /** Largest text message accepted, characters; larger ones get `disconnect {reason:"error"}`. */
 export const MAX_TEXT_BYTES = MAX_TEXT_CHARS;
-/** Defaults of the Audio Connector `bursts` bot mode, ms. */
-export { DEFAULT_BURST_MS, DEFAULT_SILENCE_MS } from '../../core/audio/audio-frames.ts';
 
 /** Options of {@link AudiohookServer}. */
 export interface AudiohookOptions {

@@ -4,7 +4,7 @@ import {
   startSimulator,
   type RunningSimulator,
 } from '../../../../src/simulator/index.ts';
-import { DRACHTIO_SUBPROTOCOL } from '../../../../src/simulator/platforms/voicegateway-listen/voicegateway-listen.ts';
+import { DRACHTIO_SUBPROTOCOL } from '../../../../src/simulator/platforms/voicegateway-listen/setup.ts';
 import { connectAudio, l16Frame, sleep, type AudioSocket } from '../../audio-helpers.ts';
 import { basic } from '../../helpers.ts';
 import { HandshakeRefused, eventually, wsUrl } from '../../ws-helpers.ts';
