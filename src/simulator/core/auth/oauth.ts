@@ -1,5 +1,6 @@
 import type { EndpointKey, OAuthPlatform } from '../constants.ts';
 import type { SimulatorContext } from '../context.ts';
+import type { EndpointSpec } from '../http/exchange.ts';
 import { basicCredentials, findClient, type PresentedCredentials } from './client-auth.ts';
 import { jsonReply, type EndpointRequest, type Reply } from '../http/reply.ts';
 
@@ -92,4 +93,16 @@ export function clientCredentialsGrant(
     { access_token: accessToken, token_type: 'bearer', expires_in: ctx.tokenTtlSeconds },
     NO_STORE,
   );
+}
+
+/** A token endpoint taking client credentials as `policy` says, for the exchange pipeline. */
+export function tokenEndpoint(
+  ctx: SimulatorContext,
+  policy: ClientCredentialsPolicy,
+): EndpointSpec {
+  return {
+    key: policy.key,
+    errorReply: (status, message) => oauthFaultReply(status, message),
+    handle: (request) => clientCredentialsGrant(ctx, policy, request),
+  };
 }

@@ -33,6 +33,14 @@ export function jsonReply(status: number, json: unknown, headers?: Record<string
   return headers === undefined ? { status, json } : { status, json, headers };
 }
 
+/**
+ * `{"error": message}`: the simulator's choice of error answer for a platform that documents
+ * none (the Cognigy REST endpoint, the CXone bot exchange).
+ */
+export function plainErrorReply(status: number, message: string): Reply {
+  return jsonReply(status, { error: message });
+}
+
 /** Decodes the raw body left by `express.raw`; never throws. */
 export function parseBody(req: Request): ParsedBody {
   const raw: unknown = req.body;

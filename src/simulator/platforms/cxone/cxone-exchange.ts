@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { bearerToken } from '../../core/auth/client-auth.ts';
 import type { SimulatorContext } from '../../core/context.ts';
 import { endpointHandlers, type EndpointSpec } from '../../core/http/exchange.ts';
-import { clientCredentialsGrant, oauthFaultReply } from '../../core/auth/oauth.ts';
+import { tokenEndpoint } from '../../core/auth/oauth.ts';
 import {
   parseExchangeRequest,
   type ExchangeRequest,
@@ -12,16 +12,12 @@ import {
   isRecord,
   jsonObject,
   jsonReply,
+  plainErrorReply,
   type EndpointRequest,
   type Reply,
 } from '../../core/http/reply.ts';
 
 export { CXONE_USER_INPUT_TYPES } from './exchange-request.ts';
-
-/** CXone's bot-exchange error shape is undocumented; `{"error"}` is the simulator's choice. */
-function exchangeError(status: number, message: string): Reply {
-  return jsonReply(status, { error: message });
-}
 
 /** What the simulated bot says and decides for one turn (a `BotExchangeBranch`). */
 function botTurn(
@@ -77,12 +73,12 @@ function handleExchange(ctx: SimulatorContext, { req, body }: EndpointRequest): 
   const object = jsonObject(body);
   if (typeof object === 'string') {
     ctx.truth.rejected('cxone_exchange', 'body: not a JSON object');
-    return exchangeError(400, object);
+    return plainErrorReply(400, object);
   }
   const request = parseExchangeRequest(object);
   if (typeof request === 'string') {
     ctx.truth.rejected('cxone_exchange', request);
-    return exchangeError(400, request);
+    return plainErrorReply(400, request);
   }
   const turn = botTurn(request.userInputType, request.userInput);
   return jsonReply(200, {
@@ -110,19 +106,14 @@ function handleExchange(ctx: SimulatorContext, { req, body }: EndpointRequest): 
  * `POST /cxone/exchange`, a custom virtual-agent exchange endpoint (docs/protocols.md §6).
  */
 export function cxoneRouter(ctx: SimulatorContext): Router {
-  const oauth: EndpointSpec = {
+  const oauth = tokenEndpoint(ctx, {
     key: 'cxone_oauth',
-    errorReply: (status, message) => oauthFaultReply(status, message),
-    handle: (request) =>
-      clientCredentialsGrant(
-        ctx,
-        { key: 'cxone_oauth', platform: 'cxone', acceptFormCredentials: true },
-        request,
-      ),
-  };
+    platform: 'cxone',
+    acceptFormCredentials: true,
+  });
   const exchange: EndpointSpec = {
     key: 'cxone_exchange',
-    errorReply: exchangeError,
+    errorReply: plainErrorReply,
     handle: (request) => handleExchange(ctx, request),
   };
   const router = Router();

@@ -2,54 +2,19 @@ import { Router } from 'express';
 import { bearerToken } from '../../core/auth/client-auth.ts';
 import type { SimulatorContext } from '../../core/context.ts';
 import { endpointHandlers, type EndpointSpec } from '../../core/http/exchange.ts';
-import { clientCredentialsGrant, oauthFaultReply } from '../../core/auth/oauth.ts';
+import { tokenEndpoint } from '../../core/auth/oauth.ts';
 import { jsonReply, type EndpointRequest, type Reply } from '../../core/http/reply.ts';
+import { correlationHeader, genesysError, rateLimitReply } from './genesys-api.ts';
 
 /** Fixed organisation of the simulated Genesys org, so answers are stable across runs. */
 const ORGANIZATION = { id: '6f1f5c1e-3b1a-4d3e-9c55-2a7c1b0e9d41', name: 'cxprobe simulator' };
-
-/** Genesys error codes by status, as seen in Genesys error bodies. */
-const ERROR_CODES: Record<number, string> = {
-  401: 'bad.credentials',
-  429: 'too.many.requests',
-  500: 'internal.server.error',
-  502: 'bad.gateway',
-  503: 'service.unavailable',
-  504: 'gateway.timeout',
-};
-
-/**
- * Genesys API error answer (docs/protocols.md §1.5). `contextId` repeats the correlation id, as
- * Genesys does, so a probe log line can be matched to the simulator's.
- */
-export function genesysError(
-  status: number,
-  message: string,
-  contextId: string,
-  code = ERROR_CODES[status] ?? (status >= 500 ? 'server.error' : 'bad.request'),
-): Reply {
-  return jsonReply(status, { message, code, status, contextId, details: [], errors: [] });
-}
-
-/** Every Genesys API answer carries this header (docs/protocols.md §1.2). */
-function correlationHeader(exchangeId: string): Record<string, string> {
-  return { 'inin-correlation-id': exchangeId };
-}
 
 function tokensMe(ctx: SimulatorContext, { req, id }: EndpointRequest): Reply {
   const token = bearerToken(req.headers);
   const issued = token === undefined ? undefined : ctx.tokens.lookup(token, 'genesys');
   if (issued === undefined) return genesysError(401, 'Invalid login credentials.', id);
-  const decision = ctx.rateLimiter.take(issued.clientId);
-  if (!decision.allowed) {
-    ctx.truth.rateLimited('genesys_tokens_me');
-    const reply = genesysError(
-      429,
-      `Rate limit exceeded the maximum. Retry the request in [${decision.retryAfterSeconds}] seconds`,
-      id,
-    );
-    return { ...reply, headers: { 'Retry-After': String(decision.retryAfterSeconds) } };
-  }
+  const limited = rateLimitReply(ctx, 'genesys_tokens_me', issued.clientId, id);
+  if (limited !== undefined) return limited;
   return jsonReply(200, {
     organization: ORGANIZATION,
     homeOrganization: { ...ORGANIZATION, thirdPartyOrgName: 'cxprobe-sim' },
@@ -67,16 +32,11 @@ function tokensMe(ctx: SimulatorContext, { req, id }: EndpointRequest): Reply {
  * `GET`/`HEAD /api/v2/health/check`.
  */
 export function genesysRouter(ctx: SimulatorContext): Router {
-  const oauth: EndpointSpec = {
+  const oauth = tokenEndpoint(ctx, {
     key: 'genesys_oauth',
-    errorReply: (status, message) => oauthFaultReply(status, message),
-    handle: (request) =>
-      clientCredentialsGrant(
-        ctx,
-        { key: 'genesys_oauth', platform: 'genesys', acceptFormCredentials: false },
-        request,
-      ),
-  };
+    platform: 'genesys',
+    acceptFormCredentials: false,
+  });
   const me: EndpointSpec = {
     key: 'genesys_tokens_me',
     errorReply: genesysError,

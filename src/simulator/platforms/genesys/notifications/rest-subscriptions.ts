@@ -4,7 +4,7 @@ import type { SimulatorContext } from '../../../core/context.ts';
 import { endpointHandlers, type EndpointSpec } from '../../../core/http/exchange.ts';
 import type { Channel, ChannelOwner, ChannelStore } from './channels.ts';
 import { topicList, type GenesysRestRejection } from './topics.ts';
-import { genesysError } from '../genesys-rest.ts';
+import { correlationHeader, genesysError, rateLimitReply } from '../genesys-api.ts';
 import { jsonReply, type EndpointRequest, type Reply } from '../../../core/http/reply.ts';
 
 const KEY = 'genesys_notifications';
@@ -48,18 +48,8 @@ export function genesysNotificationsRouter(ctx: SimulatorContext, channels: Chan
     if (issued === undefined) {
       return { reply: reject('invalid_bearer', 401, 'Invalid login credentials.', request) };
     }
-    const decision = ctx.rateLimiter.take(issued.clientId);
-    if (!decision.allowed) {
-      ctx.truth.rateLimited('genesys_channels');
-      const reply = genesysError(
-        429,
-        `Rate limit exceeded the maximum. Retry the request in [${decision.retryAfterSeconds}] seconds`,
-        request.id,
-      );
-      return {
-        reply: { ...reply, headers: { 'Retry-After': String(decision.retryAfterSeconds) } },
-      };
-    }
+    const limited = rateLimitReply(ctx, 'genesys_channels', issued.clientId, request.id);
+    if (limited !== undefined) return { reply: limited };
     return { owner: { clientId: issued.clientId, token, tokenExpiresAt: issued.expiresAt } };
   };
 
@@ -86,7 +76,7 @@ export function genesysNotificationsRouter(ctx: SimulatorContext, channels: Chan
   ): EndpointSpec => ({
     key: 'genesys_channels',
     errorReply: genesysError,
-    commonHeaders: (exchangeId) => ({ 'inin-correlation-id': exchangeId }),
+    commonHeaders: correlationHeader,
     handle: (request) => {
       const auth = authorize(request);
       if ('reply' in auth) return auth.reply;
