@@ -8,7 +8,7 @@ import {
   DEFAULT_SIMULATOR_CLIENTS,
   SIMULATOR_DEFAULTS,
   type SimulatorClient,
-} from './core/constants.ts';
+} from './core/defaults.ts';
 import type { SimulatorContext } from './core/context.ts';
 import { createControl, type SimulatorControl } from './core/control.ts';
 import { DelayScheduler } from './core/delay-scheduler.ts';

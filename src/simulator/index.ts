@@ -2,23 +2,25 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSimulatorApp, type SimulatorAppOptions } from './app.ts';
-import { SIMULATOR_DEFAULTS } from './core/constants.ts';
+import { SIMULATOR_DEFAULTS } from './core/defaults.ts';
 import type { SimulatorControl } from './core/control.ts';
 
 export { createSimulatorApp, type SimulatorApp, type SimulatorAppOptions } from './app.ts';
 export type { SimulatorControl } from './core/control.ts';
 export {
-  AUDIO_ENDPOINT_KEYS,
   DEFAULT_AUDIOHOOK_KEYS,
   DEFAULT_COGNIGY_URL_TOKEN,
   DEFAULT_SIMULATOR_CLIENTS,
+  type SimulatorClient,
+} from './core/defaults.ts';
+export {
+  AUDIO_ENDPOINT_KEYS,
   ENDPOINT_KEYS,
   WS_ENDPOINT_KEYS,
   type AudioEndpointKey,
   type EndpointKey,
-  type SimulatorClient,
   type WsEndpointKey,
-} from './core/constants.ts';
+} from './core/endpoint-keys.ts';
 export type { AudioFrameKind, AudioFrameRecord } from './core/truth/audio-frame-log.ts';
 export { DEFAULT_BURST_MS, DEFAULT_SILENCE_MS } from './core/audio/audio-frames.ts';
 export {

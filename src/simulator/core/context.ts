@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { SimulatorClient } from './constants.ts';
+import type { SimulatorClient } from './defaults.ts';
 import type { DelayScheduler } from './delay-scheduler.ts';
 import type { FaultStore } from './faults/fault-store.ts';
 import type { RateLimiter } from './rate-limiter.ts';

@@ -1,4 +1,4 @@
-import type { AudioEndpointKey, WsEndpointKey } from './constants.ts';
+import type { AudioEndpointKey, WsEndpointKey } from './endpoint-keys.ts';
 import type { SimulatorContext } from './context.ts';
 import type { FaultState, FaultsPatch } from './faults/fault-shapes.ts';
 import type { AudioFrameRecord } from './truth/audio-frame-log.ts';

@@ -6,7 +6,7 @@ import {
   WS_ENDPOINT_KEYS,
   isAudioEndpointKey,
   isWsEndpointKey,
-} from '../constants.ts';
+} from '../endpoint-keys.ts';
 import type { SimulatorControl } from '../control.ts';
 import type { FaultsPatch } from '../faults/fault-shapes.ts';
 import { FaultsValidationError, formatIssues } from '../faults/fault-store.ts';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { AudioFrameKind, AudioFrameRecord } from '../truth/audio-frame-log.ts';
-import type { AudioEndpointKey } from '../constants.ts';
+import type { AudioEndpointKey } from '../endpoint-keys.ts';
 import type { SimulatorContext } from '../context.ts';
 import { drawDelay } from '../faults/delays.ts';
 import type { WsHub } from '../ws/hub.ts';

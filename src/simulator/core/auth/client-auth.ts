@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { OAuthPlatform, SimulatorClient } from '../constants.ts';
+import type { OAuthPlatform, SimulatorClient } from '../defaults.ts';
 
 /** Client id and secret as presented by a caller. */
 export interface PresentedCredentials {

@@ -1,4 +1,5 @@
-import type { EndpointKey, OAuthPlatform } from '../constants.ts';
+import type { OAuthPlatform } from '../defaults.ts';
+import type { EndpointKey } from '../endpoint-keys.ts';
 import type { SimulatorContext } from '../context.ts';
 import type { EndpointSpec } from '../http/exchange.ts';
 import { basicCredentials, findClient, type PresentedCredentials } from './client-auth.ts';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { OAuthPlatform } from '../constants.ts';
+import type { OAuthPlatform } from '../defaults.ts';
 
 /** What the simulator remembers about an access token it issued. */
 export interface IssuedToken {

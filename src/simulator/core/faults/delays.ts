@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_DELAY_MS } from '../constants.ts';
+import { MAX_DELAY_MS } from '../defaults.ts';
 
 /** A configurable delay in whole milliseconds, at most {@link MAX_DELAY_MS}. */
 export const delayMsSchema = z.int().min(0).max(MAX_DELAY_MS);

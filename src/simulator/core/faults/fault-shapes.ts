@@ -4,7 +4,7 @@ import {
   WS_ENDPOINT_KEYS,
   type EndpointKey,
   type WsEndpointKey,
-} from '../constants.ts';
+} from '../endpoint-keys.ts';
 import { delayDistributionSchema, delayMsSchema, NO_DELAY } from './delays.ts';
 
 // The fault state of both transports: HTTP `endpoints` and persistent-connection `ws_endpoints`.

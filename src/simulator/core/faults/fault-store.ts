@@ -4,7 +4,7 @@ import {
   WS_ENDPOINT_KEYS,
   type EndpointKey,
   type WsEndpointKey,
-} from '../constants.ts';
+} from '../endpoint-keys.ts';
 import {
   DEFAULT_ENDPOINT_FAULT,
   DEFAULT_WS_ENDPOINT_FAULT,

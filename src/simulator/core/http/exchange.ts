@@ -5,7 +5,7 @@ import express, {
   type RequestHandler,
   type Response,
 } from 'express';
-import type { EndpointKey } from '../constants.ts';
+import type { EndpointKey } from '../endpoint-keys.ts';
 import type { SimulatorContext } from '../context.ts';
 import type { CancelDelay } from '../delay-scheduler.ts';
 import { answerDelay, injectAnswerFault, type ErrorReplyBuilder } from './fault-injector.ts';

@@ -1,4 +1,4 @@
-import type { EndpointKey } from '../constants.ts';
+import type { EndpointKey } from '../endpoint-keys.ts';
 import type { SimulatorContext } from '../context.ts';
 import { drawDelay } from '../faults/delays.ts';
 import type { EndpointFault } from '../faults/fault-shapes.ts';

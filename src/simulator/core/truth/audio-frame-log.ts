@@ -1,4 +1,4 @@
-import type { AudioEndpointKey } from '../constants.ts';
+import type { AudioEndpointKey } from '../endpoint-keys.ts';
 import { Ring } from './ring.ts';
 
 /**

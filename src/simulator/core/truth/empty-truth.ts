@@ -5,7 +5,7 @@ import {
   WS_ENDPOINT_KEYS,
   type EndpointKey,
   type WsEndpointKey,
-} from '../constants.ts';
+} from '../endpoint-keys.ts';
 import {
   SIGNATURE_FAILURES,
   type DelaySummary,

@@ -1,9 +1,5 @@
-import {
-  SIMULATOR_DEFAULTS,
-  type AudioEndpointKey,
-  type EndpointKey,
-  type WsEndpointKey,
-} from '../constants.ts';
+import { SIMULATOR_DEFAULTS } from '../defaults.ts';
+import { type AudioEndpointKey, type EndpointKey, type WsEndpointKey } from '../endpoint-keys.ts';
 import { AudioFrameLog, type AudioFrameRecord } from './audio-frame-log.ts';
 import { emptySummary, emptyTruth, type TruthState } from './empty-truth.ts';
 import { PongDelayStore, type PongLayer } from './pong-delay-store.ts';

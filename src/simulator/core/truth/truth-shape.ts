@@ -1,4 +1,4 @@
-import type { EndpointKey, WsEndpointKey } from '../constants.ts';
+import type { EndpointKey, WsEndpointKey } from '../endpoint-keys.ts';
 import type { ProtocolAction } from '../ws/session.ts';
 
 // The JSON shape of `GET /-/sim/truth`: HTTP `endpoints` and persistent-connection

@@ -1,5 +1,5 @@
 import { WebSocket, WebSocketServer, type RawData, type ServerOptions } from 'ws';
-import type { WsEndpointKey } from '../constants.ts';
+import type { WsEndpointKey } from '../endpoint-keys.ts';
 import type { SimulatorContext } from '../context.ts';
 import type { WsHub } from './hub.ts';
 import type { SessionTransport, WsSession } from './session.ts';

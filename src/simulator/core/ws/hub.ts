@@ -1,4 +1,4 @@
-import { WS_ENDPOINT_KEYS, type WsEndpointKey } from '../constants.ts';
+import { WS_ENDPOINT_KEYS, type WsEndpointKey } from '../endpoint-keys.ts';
 import type { SimulatorContext } from '../context.ts';
 import type { PongLayer } from '../truth/pong-delay-store.ts';
 import { drawDelay, type DelayDistribution } from '../faults/delays.ts';

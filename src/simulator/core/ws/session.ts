@@ -1,4 +1,4 @@
-import type { WsEndpointKey } from '../constants.ts';
+import type { WsEndpointKey } from '../endpoint-keys.ts';
 import type { CancelDelay } from '../delay-scheduler.ts';
 
 /**

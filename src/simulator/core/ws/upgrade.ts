@@ -1,6 +1,6 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { WsEndpointKey } from '../constants.ts';
+import type { WsEndpointKey } from '../endpoint-keys.ts';
 import type { SimulatorContext } from '../context.ts';
 
 /** One endpoint reached through the HTTP server's `upgrade` event. */

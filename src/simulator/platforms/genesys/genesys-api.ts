@@ -1,4 +1,4 @@
-import type { EndpointKey } from '../../core/constants.ts';
+import type { EndpointKey } from '../../core/endpoint-keys.ts';
 import type { SimulatorContext } from '../../core/context.ts';
 import { jsonReply, type Reply } from '../../core/http/reply.ts';
 

@@ -1,53 +1,4 @@
-/**
- * Endpoint keys of the simulator. They name an endpoint in the fault state, in the ground truth
- * and in log lines, so they are part of the simulator's public contract.
- */
-export const ENDPOINT_KEYS = [
-  'genesys_oauth',
-  'genesys_tokens_me',
-  'genesys_health_check',
-  'cognigy_rest',
-  'genesys_bot_connector',
-  'cxone_oauth',
-  'cxone_exchange',
-  'genesys_channels',
-] as const;
-
-/** One simulated endpoint, see {@link ENDPOINT_KEYS}. */
-export type EndpointKey = (typeof ENDPOINT_KEYS)[number];
-
-/**
- * Keys of the persistent-connection endpoints: a generic WebSocket echo, the Genesys
- * Notifications socket, the Cognigy Socket.IO endpoint, the AudioHook / Audio Connector server
- * and the jambonz `listen` server. Their faults and ground truth live under `ws_endpoints`,
- * beside the HTTP `endpoints`, because their shapes differ.
- */
-export const WS_ENDPOINT_KEYS = [
-  'ws_echo',
-  'genesys_notifications',
-  'cognigy_socket',
-  'audiohook',
-  'listen',
-] as const;
-
-/** One persistent-connection endpoint, see {@link WS_ENDPOINT_KEYS}. */
-export type WsEndpointKey = (typeof WS_ENDPOINT_KEYS)[number];
-
-/** True when `value` is one of {@link WS_ENDPOINT_KEYS}. */
-export function isWsEndpointKey(value: unknown): value is WsEndpointKey {
-  return (WS_ENDPOINT_KEYS as readonly unknown[]).includes(value);
-}
-
-/** WebSocket endpoints that stream audio back and keep a per-frame ground truth. */
-export const AUDIO_ENDPOINT_KEYS = ['audiohook', 'listen'] as const;
-
-/** One audio endpoint, see {@link AUDIO_ENDPOINT_KEYS}. */
-export type AudioEndpointKey = (typeof AUDIO_ENDPOINT_KEYS)[number];
-
-/** True when `value` is one of {@link AUDIO_ENDPOINT_KEYS}. */
-export function isAudioEndpointKey(value: unknown): value is AudioEndpointKey {
-  return (AUDIO_ENDPOINT_KEYS as readonly unknown[]).includes(value);
-}
+// Defaults of the simulator's options and the credentials it accepts out of the box.
 
 /**
  * AudioHook API keys accepted when none are configured: the sample credentials of the
@@ -56,18 +7,6 @@ export function isAudioEndpointKey(value: unknown): value is AudioEndpointKey {
 export const DEFAULT_AUDIOHOOK_KEYS: Readonly<Record<string, string>> = Object.freeze({
   SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh: 'TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU=',
 });
-
-/** Endpoints that issue tokens; their ground truth carries `tokens_issued`. */
-export const OAUTH_ENDPOINT_KEYS: readonly EndpointKey[] = ['genesys_oauth', 'cxone_oauth'];
-
-/**
- * Endpoints that validate requests against their platform's contract; their ground truth
- * carries `rejected`, the non-conformant requests refused, by reason.
- */
-export const VALIDATING_ENDPOINT_KEYS: readonly EndpointKey[] = [
-  'genesys_bot_connector',
-  'cxone_exchange',
-];
 
 /** A platform that authenticates with OAuth client credentials. */
 export type OAuthPlatform = 'genesys' | 'cxone';
@@ -97,7 +36,7 @@ export const DEFAULT_SIMULATOR_CLIENTS: SimulatorClient[] = [
 export const DEFAULT_COGNIGY_URL_TOKEN =
   'c0a1f3e5d7b9c2e4f6a8b0d1c3e5f7a9b2d4f6a8c0e2b4d6f8a1c3e5b7d9f0a2';
 
-/** Defaults of {@link SimulatorOptions} that are plain values. */
+/** Defaults of the simulator options (`SimulatorOptions` in index.ts) that are plain values. */
 export const SIMULATOR_DEFAULTS = Object.freeze({
   host: '127.0.0.1',
   port: 0,
