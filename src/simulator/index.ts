@@ -67,7 +67,7 @@ export {
   WS_ACTIONS,
   type WsAction,
   type WsActionOptions,
-} from './core/ws/hub.ts';
+} from './core/ws/actions.ts';
 export { PROTOCOL_ACTIONS, type ProtocolAction } from './core/ws/session.ts';
 export { WS_ECHO_PATH } from './platforms/websocket/websocket-echo.ts';
 export type { WsOptions } from './ws-settings.ts';

@@ -4,7 +4,8 @@ import type { FaultState, FaultsPatch } from './faults/fault-shapes.ts';
 import type { AudioFrameRecord } from './truth/audio-frame-log.ts';
 import type { PongLayer } from './truth/pong-delay-store.ts';
 import type { Truth } from './truth/truth-shape.ts';
-import type { WsAction, WsActionOptions, WsHub } from './ws/hub.ts';
+import type { WsAction, WsActionOptions } from './ws/actions.ts';
+import type { WsHub } from './ws/hub.ts';
 
 /**
  * The control API of one simulator: what a test, a benchmark or the admin API under `/-/sim`

@@ -11,7 +11,7 @@ import type { SimulatorControl } from '../control.ts';
 import type { FaultsPatch } from '../faults/fault-shapes.ts';
 import { FaultsValidationError, formatIssues } from '../faults/fault-store.ts';
 import { PONG_LAYERS, type PongLayer } from '../truth/pong-delay-store.ts';
-import { isSendableCloseCode, WS_ACTIONS } from '../ws/hub.ts';
+import { isSendableCloseCode, WS_ACTIONS } from '../ws/actions.ts';
 
 const actionSchema = z
   .strictObject({
