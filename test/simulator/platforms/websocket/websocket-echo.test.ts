@@ -1,10 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_WS_ENDPOINT_FAULT,
-  WS_ENDPOINT_KEYS,
-  startSimulator,
-  type RunningSimulator,
-} from '../../../../src/simulator/index.ts';
+import { startSimulator, type RunningSimulator } from '../../../../src/simulator/index.ts';
 import { call, cxoneToken, genesysToken, json, putFaults } from '../../helpers.ts';
 import {
   eventually,
@@ -214,89 +209,5 @@ describe('WebSocket echo endpoint', () => {
 
   it('refuses unknown WebSocket paths with 404', async () => {
     expect(await refusedStatus(sim, '/ws/nowhere')).toBe(404);
-  });
-});
-
-describe('WebSocket admin API', () => {
-  let sim: RunningSimulator;
-  beforeEach(async () => {
-    sim = await startSimulator();
-  });
-  afterEach(async () => {
-    await sim.close();
-  });
-
-  it('lists WebSocket endpoint faults with defaults beside the HTTP ones', () => {
-    const state = sim.faults();
-    expect(Object.keys(state.ws_endpoints).sort()).toEqual([...WS_ENDPOINT_KEYS].sort());
-    for (const fault of Object.values(state.ws_endpoints)) {
-      expect(fault).toEqual(DEFAULT_WS_ENDPOINT_FAULT);
-    }
-  });
-
-  it('deep-merges WebSocket fault patches', async () => {
-    await putFaults(sim, { ws_endpoints: { ws_echo: { pong_delay: { random_ms: 5 } } } });
-    const answer = await putFaults(sim, {
-      ws_endpoints: { ws_echo: { pong_delay: { fixed_ms: 7 }, refuse_handshakes: { count: 3 } } },
-    });
-    expect(answer.status).toBe(200);
-    expect(sim.faults().ws_endpoints.ws_echo).toMatchObject({
-      pong_delay: { fixed_ms: 7, random_ms: 5 },
-      refuse_handshakes: { status: 503, count: 3 },
-    });
-    await putFaults(sim, { reset: true });
-    expect(sim.faults().ws_endpoints.ws_echo).toEqual(DEFAULT_WS_ENDPOINT_FAULT);
-  });
-
-  const invalid: [unknown, string][] = [
-    [
-      { ws_endpoints: { ws_echo: { pong_delay: { fixed_ms: -1 } } } },
-      'ws_echo.pong_delay.fixed_ms',
-    ],
-    [
-      { ws_endpoints: { ws_echo: { refuse_handshakes: { status: 404 } } } },
-      'ws_endpoints.ws_echo.refuse_handshakes.status',
-    ],
-    [{ ws_endpoints: { ws_echo: { bogus: 1 } } }, 'ws_endpoints.ws_echo.bogus: unknown field'],
-    [{ ws_endpoints: { ws_nope: {} } }, 'ws_endpoints.ws_nope: unknown endpoint'],
-    [{ ws_endpoints: { cognigy_socket: { drop_every_ms: 1.5 } } }, 'drop_every_ms'],
-    [{ ws_endpoints: { genesys_notifications: { half_open: 'yes' } } }, 'half_open'],
-  ];
-
-  it.each(invalid)('PUT %j is rejected with 400 naming the field', async (patch, message) => {
-    const before = sim.faults();
-    const answer = await putFaults(sim, patch);
-    expect(answer.status).toBe(400);
-    expect(json(answer).error).toContain(message);
-    expect(sim.faults()).toEqual(before);
-  });
-
-  it('validates actions', async () => {
-    expect((await wsAction(sim, { endpoint: 'ws_echo', action: 'explode' })).status).toBe(400);
-    expect((await wsAction(sim, { endpoint: 'nope', action: 'drop' })).status).toBe(400);
-    const extra = await wsAction(sim, { endpoint: 'ws_echo', action: 'drop', extra: 1 });
-    expect(extra.status).toBe(400);
-    expect(extra.body.error).toContain('extra: unknown field');
-    expect(await wsAction(sim, { endpoint: 'ws_echo', action: 'drop' })).toEqual({
-      status: 200,
-      body: { applied: 0 },
-    });
-  });
-
-  it('validates pong-delay queries', async () => {
-    expect((await call(sim, '/-/sim/ws/pong-delays?endpoint=nope')).status).toBe(400);
-    expect((await call(sim, '/-/sim/ws/pong-delays?endpoint=ws_echo&layer=x')).status).toBe(400);
-    expect(json(await call(sim, '/-/sim/ws/pong-delays?endpoint=ws_echo'))).toEqual({
-      count: 0,
-      values_ms: [],
-    });
-  });
-
-  it('exposes ground truth per WebSocket endpoint', () => {
-    const truth = sim.truth();
-    expect(Object.keys(truth.ws_endpoints).sort()).toEqual([...WS_ENDPOINT_KEYS].sort());
-    expect(truth.ws_endpoints.genesys_notifications.channels_created).toBe(0);
-    expect(truth.ws_endpoints.cognigy_socket.inputs).toBe(0);
-    expect(truth.ws_endpoints.ws_echo.inputs).toBeUndefined();
   });
 });
