@@ -5,12 +5,13 @@ import {
   isoDuration,
   type AudioLayout,
 } from '../../core/audio/audio-frames.ts';
-import { FrameSender } from '../../core/audio/frame-sender.ts';
+import { openAudioSession } from '../../core/audio/audio-session.ts';
+import type { FrameSender } from '../../core/audio/frame-sender.ts';
 import type { SimulatorContext } from '../../core/context.ts';
 import type { CancelDelay } from '../../core/delay-scheduler.ts';
 import { isRecord } from '../../core/http/reply.ts';
 import type { WsCounter } from '../../core/truth/truth-shape.ts';
-import { openWsSession, toBuffer } from '../../core/ws/connection.ts';
+import { toBuffer } from '../../core/ws/connection.ts';
 import type { WsHub } from '../../core/ws/hub.ts';
 import type { ProtocolAction, WsSession } from '../../core/ws/session.ts';
 import { readBehaviour, type Behaviour } from './behaviour.ts';
@@ -57,6 +58,8 @@ export class AudiohookSession {
   readonly #setup: SessionSetup;
   readonly #session: WsSession;
   readonly #sender: FrameSender;
+  /** True when an unsolicited message may go out now. */
+  readonly #canSend: () => boolean;
   readonly #timers: CancelDelay[] = [];
   #state: State = 'awaiting_open';
   #pause: PauseState = 'streaming';
@@ -74,27 +77,19 @@ export class AudiohookSession {
     this.#hub = hub;
     this.#ws = ws;
     this.#setup = setup;
-    this.#session = openWsSession(ctx, hub, KEY, ws, {
+    const audio = openAudioSession(ctx, hub, KEY, ws, () => setup.sessionId, {
       protocolAction: (action) => this.#action(action),
       dispose: () => {
-        this.#sender.stop();
         for (const cancel of this.#timers.splice(0)) cancel();
       },
     });
-    this.#sender = new FrameSender(
-      ctx,
-      hub,
-      this.#session,
-      KEY,
-      () => setup.sessionId,
-      (data) => {
-        ws.send(data, { binary: true });
-      },
-    );
+    this.#session = audio.session;
+    this.#sender = audio.sender;
+    this.#canSend = audio.canSend;
     this.#bot = new AudiohookBot(
       {
         sender: this.#sender,
-        canSend: () => this.#canSend(),
+        canSend: this.#canSend,
         send: (type, parameters) => {
           this.#send(type, parameters);
         },
@@ -125,9 +120,6 @@ export class AudiohookSession {
   }
 
   /** True when an unsolicited message may go out now. */
-  #canSend(): boolean {
-    return this.#session.transport.isOpen() && !this.#hub.isStalled(this.#session);
-  }
 
   /** True while the session takes audio, pause and resume (docs/protocols.md §3.6). */
   #active(): boolean {

@@ -7,9 +7,10 @@ import {
   toneFrame,
   type AudioLayout,
 } from '../../core/audio/audio-frames.ts';
-import { FrameSender } from '../../core/audio/frame-sender.ts';
+import { openAudioSession } from '../../core/audio/audio-session.ts';
+import type { FrameSender } from '../../core/audio/frame-sender.ts';
 import type { SimulatorContext } from '../../core/context.ts';
-import { openWsSession, toBuffer } from '../../core/ws/connection.ts';
+import { toBuffer } from '../../core/ws/connection.ts';
 import type { WsHub } from '../../core/ws/hub.ts';
 import type { ProtocolAction, WsSession } from '../../core/ws/session.ts';
 import { parseGatewayEvent, parseMetadata, type ListenRejection } from './messages.ts';
@@ -31,6 +32,8 @@ export class ListenSession {
   readonly #setup: SessionSetup;
   readonly #session: WsSession;
   readonly #sender: FrameSender;
+  /** True when an unsolicited message may go out now (a stalled server says nothing). */
+  readonly #canSend: () => boolean;
   /** Bot turns, once the metadata gave the caller's layout. */
   #turns: CallerTurns | undefined;
   /** Caller audio layout, known once the metadata arrived. */
@@ -49,23 +52,13 @@ export class ListenSession {
     this.#hub = hub;
     this.#ws = ws;
     this.#setup = setup;
-    this.#session = openWsSession(ctx, hub, KEY, ws, {
+    const audio = openAudioSession(ctx, hub, KEY, ws, () => this.#label, {
       protocolAction: (action) => this.#action(action),
-      dispose: () => {
-        this.#sender.stop();
-      },
     });
+    this.#session = audio.session;
+    this.#sender = audio.sender;
+    this.#canSend = audio.canSend;
     this.#label = `listen-${this.#session.id}`;
-    this.#sender = new FrameSender(
-      ctx,
-      hub,
-      this.#session,
-      KEY,
-      () => this.#label,
-      (data) => {
-        ws.send(data, { binary: true });
-      },
-    );
     ws.on('message', (data, isBinary) => {
       if (this.#rejected) return;
       const buffer = toBuffer(data);
@@ -73,10 +66,6 @@ export class ListenSession {
       else if (isBinary) this.#onAudio(buffer);
       else this.#onEvent(buffer.toString('utf8'));
     });
-  }
-
-  #canSend(): boolean {
-    return this.#session.transport.isOpen() && !this.#hub.isStalled(this.#session);
   }
 
   /** Sends a JSON message unless the session is stalled (a stalled server says nothing). */
