@@ -16,8 +16,13 @@ export interface DelayDistribution {
   random_ms: number;
 }
 
-/** A distribution that never delays, the default of every delay fault. */
-export const NO_DELAY: Readonly<DelayDistribution> = Object.freeze({ fixed_ms: 0, random_ms: 0 });
+/**
+ * A distribution that never delays, the default of every delay fault. A new object each time:
+ * copies of the fault state must not share one object between fields.
+ */
+export function noDelay(): Readonly<DelayDistribution> {
+  return Object.freeze({ fixed_ms: 0, random_ms: 0 });
+}
 
 /** Draws one whole-millisecond delay from `distribution`. */
 export function drawDelay(distribution: DelayDistribution, random: () => number): number {

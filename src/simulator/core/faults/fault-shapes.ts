@@ -5,7 +5,7 @@ import {
   type EndpointKey,
   type WsEndpointKey,
 } from '../endpoint-keys.ts';
-import { delayDistributionSchema, delayMsSchema, NO_DELAY } from './delays.ts';
+import { delayDistributionSchema, delayMsSchema, noDelay } from './delays.ts';
 
 // The fault state of both transports: HTTP `endpoints` and persistent-connection `ws_endpoints`.
 // Field names are the admin API's wire names (`PUT /-/sim/faults`).
@@ -49,7 +49,7 @@ export type EndpointFaultPatch = z.input<typeof endpointFaultPatchSchema>;
 
 /** Faults of an endpoint nobody has touched: nothing is injected. */
 export const DEFAULT_ENDPOINT_FAULT: Readonly<EndpointFault> = Object.freeze({
-  latency: NO_DELAY,
+  latency: noDelay(),
   error_rate: 0,
   error_status: 503,
   rate_limit_storm: false,
@@ -132,15 +132,15 @@ export type WsEndpointFaultPatch = z.input<typeof wsEndpointFaultPatchSchema>;
 
 /** Faults of a WebSocket endpoint nobody has touched: nothing is injected. */
 export const DEFAULT_WS_ENDPOINT_FAULT: Readonly<WsEndpointFault> = Object.freeze({
-  latency: NO_DELAY,
-  pong_delay: NO_DELAY,
+  latency: noDelay(),
+  pong_delay: noDelay(),
   half_open: false,
   refuse_handshakes: Object.freeze({ status: 503 as const, count: 0 }),
   drop_every_ms: 0,
   close_1011_every_ms: 0,
   maintenance_every_ms: 0,
   maintenance_grace_ms: 60_000,
-  frame_delay: NO_DELAY,
+  frame_delay: noDelay(),
   frame_loss_rate: 0,
   frame_loss_burst: 1,
   skip_seq: false,
