@@ -34,7 +34,7 @@ import { kindOf } from '../src/kinds/registry.ts';
 import { createTargetProber } from '../test/helpers/probers.ts';
 import { SessionRunner } from '../src/runtime/session-runner.ts';
 import type { ProbeEvent, SessionEnd } from '../src/events/probe-event.ts';
-import type { AudioFrameRecord } from '../src/simulator/audio-frames.ts';
+import type { AudioFrameRecord } from '../src/simulator/core/truth/audio-frame-log.ts';
 import type { FaultsPatch } from '../src/simulator/index.ts';
 import {
   describeMachine,

@@ -10,13 +10,26 @@ export function dbfsToAmplitude(dbfs: number): number {
 }
 
 /**
- * RMS level of 16-bit samples in dBFS, referenced to a full-scale sine (AES17), so a square
- * wave at full scale reads about +3 dBFS. Digital silence (or no samples) is −Infinity.
+ * What 0 dBFS is: `sine`, a full-scale sine (AES17, the default everywhere cxprobe measures), or
+ * `full-scale-value`, an RMS equal to the 16-bit full-scale value 32768 (a full-scale square
+ * wave), which reads the same signal about 3.01 dB lower. The simulator's turn thresholds were
+ * set against the latter (src/simulator/core/audio/audio-frames.ts).
  */
-export function rmsDbfs(samples: Int16Array): number {
+export type DbfsReference = 'sine' | 'full-scale-value';
+
+/** The 16-bit full-scale value, the 0 dBFS RMS of the `full-scale-value` reference. */
+const FULL_SCALE_VALUE = 32768;
+
+/**
+ * RMS level of 16-bit samples in dBFS, by default referenced to a full-scale sine (AES17), so a
+ * square wave at full scale reads about +3 dBFS. Digital silence (or no samples) is −Infinity.
+ */
+export function rmsDbfs(samples: Int16Array, reference: DbfsReference = 'sine'): number {
   if (samples.length === 0) return -Infinity;
   let sum = 0;
   for (const sample of samples) sum += sample * sample;
   const rms = Math.sqrt(sum / samples.length);
-  return 20 * Math.log10((rms * Math.SQRT2) / FULL_SCALE);
+  return reference === 'sine'
+    ? 20 * Math.log10((rms * Math.SQRT2) / FULL_SCALE)
+    : 20 * Math.log10(rms / FULL_SCALE_VALUE);
 }

@@ -42,6 +42,11 @@ export interface ToneOptions extends FrameShape {
   levelDbfs: number;
   /** Length in milliseconds; endless when omitted. */
   durationMs?: number;
+  /**
+   * Media position (samples per channel) of the first sample, so a tone cut into pieces of any
+   * length continues its phase from piece to piece. @default 0
+   */
+  startPosition?: number;
 }
 
 /** Digital silence. */
@@ -94,12 +99,18 @@ class GeneratedSource implements FrameSource {
   readonly #total: number | undefined;
   readonly #sampleAt: SampleAt;
 
-  constructor(shape: Required<FrameShape>, total: number | undefined, sampleAt: SampleAt) {
+  constructor(
+    shape: Required<FrameShape>,
+    total: number | undefined,
+    sampleAt: SampleAt,
+    start = 0,
+  ) {
     this.sampleRate = shape.sampleRate;
     this.channels = shape.channels;
     this.samplesPerFrame = shape.samplesPerFrame;
     this.#total = total;
     this.#sampleAt = sampleAt;
+    this.#position = start;
   }
 
   get position(): number {
@@ -171,10 +182,16 @@ function wavAt(wav: WavAudio, loop: boolean): SampleAt {
 export function toneSource(options: ToneOptions): FrameSource {
   const shape = checkShape(options);
   const sampleAt = toneAt(shape.sampleRate, options.frequencyHz, options.levelDbfs);
+  const start = options.startPosition ?? 0;
+  if (!Number.isInteger(start) || start < 0) {
+    throw new RangeError(`startPosition must be an integer ≥ 0, got ${start}`);
+  }
+  const length = samplesFor('durationMs', options.durationMs, shape.sampleRate);
   return new GeneratedSource(
     shape,
-    samplesFor('durationMs', options.durationMs, shape.sampleRate),
+    length === undefined ? undefined : start + length,
     sampleAt,
+    start,
   );
 }
 

@@ -1,11 +1,13 @@
-import { rmsDbfs } from './level.ts';
+import { rmsDbfs, type DbfsReference } from './level.ts';
 
 /** Options of a {@link VoiceActivityDetector}. */
 export interface VoiceActivityOptions {
   /** Media clock in Hz, to turn frame lengths into time. */
   sampleRate: number;
-  /** A frame at or above this RMS level (dBFS, AES17) is speech. @default -40 */
+  /** A frame at or above this RMS level (dBFS, see `dbfsReference`) is speech. @default -40 */
   thresholdDbfs?: number;
+  /** What 0 dBFS is for `thresholdDbfs` and the reported levels. @default 'sine' (AES17) */
+  dbfsReference?: DbfsReference;
   /**
    * How long the level must stay below the threshold before speech is declared over, in ms
    * of media time. Bridges the short pauses between words. @default 200
@@ -41,6 +43,7 @@ export const DEFAULT_VAD_HANGOVER_MS = 200;
  */
 export class VoiceActivityDetector {
   readonly #thresholdDbfs: number;
+  readonly #reference: DbfsReference;
   readonly #hangoverSamples: number;
   #speaking = false;
   #quietSamples = 0;
@@ -53,6 +56,7 @@ export class VoiceActivityDetector {
     }
     if (!(hangoverMs >= 0)) throw new RangeError(`hangoverMs must be ≥ 0, got ${hangoverMs}`);
     this.#thresholdDbfs = options.thresholdDbfs ?? DEFAULT_VAD_THRESHOLD_DBFS;
+    this.#reference = options.dbfsReference ?? 'sine';
     this.#hangoverSamples = (options.sampleRate * hangoverMs) / 1000;
   }
 
@@ -63,7 +67,7 @@ export class VoiceActivityDetector {
 
   /** Classifies the next received frame (16-bit samples of one channel). */
   onFrame(samples: Int16Array): VoiceActivity {
-    const levelDbfs = rmsDbfs(samples);
+    const levelDbfs = rmsDbfs(samples, this.#reference);
     const loud = levelDbfs >= this.#thresholdDbfs;
     const wasSpeaking = this.#speaking;
     let ended = false;

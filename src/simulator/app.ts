@@ -1,33 +1,30 @@
 import type { Server as HttpServer } from 'node:http';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
-import { adminRouter } from './admin.ts';
-import { cognigyRouter } from './cognigy.ts';
-import type { AudioFrameRecord } from './audio-frames.ts';
+import { adminRouter } from './core/admin/admin-router.ts';
+import { TokenStore } from './core/auth/token-store.ts';
 import {
   DEFAULT_COGNIGY_URL_TOKEN,
   DEFAULT_SIMULATOR_CLIENTS,
   SIMULATOR_DEFAULTS,
-  type AudioEndpointKey,
   type SimulatorClient,
-  type WsEndpointKey,
-} from './constants.ts';
-import type { SimulatorContext } from './context.ts';
-import { cxoneRouter } from './cxone.ts';
-import { DelayScheduler } from './delay-scheduler.ts';
-import { exchangeErrorHandler } from './exchange.ts';
-import { FaultStore, type FaultState, type FaultsPatch } from './faults.ts';
+} from './core/defaults.ts';
+import type { SimulatorContext } from './core/context.ts';
+import { createControl, type SimulatorControl } from './core/control.ts';
+import { DelayScheduler } from './core/delay-scheduler.ts';
+import type { FaultsPatch } from './core/faults/fault-shapes.ts';
+import { FaultStore } from './core/faults/fault-store.ts';
+import { exchangeErrorHandler } from './core/http/exchange.ts';
+import { RateLimiter } from './core/rate-limiter.ts';
+import { TruthRecorder } from './core/truth/truth-recorder.ts';
+import { cognigyRouter } from './platforms/cognigy/cognigy-rest.ts';
+import { cxoneRouter } from './platforms/cxone/cxone-exchange.ts';
 import {
   genesysBotConnectorRouter,
   resolveBotConnectorDialect,
   type BotConnectorDialect,
-} from './genesys-bot-connector.ts';
-import { genesysRouter } from './genesys.ts';
-import type { PongLayer } from './pong-delay-store.ts';
-import { RateLimiter } from './rate-limiter.ts';
-import { TokenStore } from './token-store.ts';
-import { TruthRecorder, type Truth } from './truth.ts';
-import type { WsAction, WsActionOptions } from './ws-hub.ts';
+} from './platforms/genesys/genesys-bot-connector.ts';
+import { genesysRouter } from './platforms/genesys/genesys-rest.ts';
 import { createWsPlatforms } from './ws-platforms.ts';
 import { resolveWsSettings, type WsOptions } from './ws-settings.ts';
 
@@ -50,53 +47,20 @@ export interface SimulatorAppOptions extends WsOptions {
 }
 
 /** A simulator app not yet listening, for mounting into another express app. */
-export interface SimulatorApp {
+export interface SimulatorApp extends SimulatorControl {
   app: Express;
-  /** Current full fault state (a copy). */
-  faults(): FaultState;
-  /**
-   * Changes faults with the semantics of `PUT /-/sim/faults`.
-   *
-   * @throws {FaultsValidationError} when the patch is invalid; nothing changes then.
-   */
-  setFaults(patch: FaultsPatch): FaultState;
-  /** Current ground truth (a deep copy). */
-  truth(): Truth;
-  /** Zeroes the ground truth and the pong-delay store, like `POST /-/sim/reset-truth`. */
-  resetTruth(): void;
   /**
    * Serves the WebSocket endpoints (`/ws/echo`, `/channels/:id`, the AudioHook paths,
    * `/listen`) and the Cognigy Socket.IO endpoint on `server`, through its `upgrade` event.
-   * {@link startSimulator} does this; call it when serving `app` from your own HTTP server.
+   * `startSimulator` does this; call it when serving `app` from your own HTTP server.
    * Call once.
    */
-  attach(server: HttpServer): void;
-  /**
-   * Applies an action to open sessions now, like `POST /-/sim/ws/actions`.
-   *
-   * @param sessions at most this many sessions, oldest first. @default all
-   * @returns the number of sessions affected.
-   */
-  wsAction(
-    endpoint: WsEndpointKey,
-    action: WsAction,
-    sessions?: number,
-    options?: WsActionOptions,
-  ): number;
-  /** Number of open sessions of a WebSocket endpoint. */
-  sessions(endpoint: WsEndpointKey): number;
-  /** Every applied pong delay still kept, oldest first (ms), like `GET /-/sim/ws/pong-delays`. */
-  pongDelays(endpoint: WsEndpointKey, layer: PongLayer): number[];
-  /**
-   * Audio frames sent back (or dropped) still kept, oldest first, like
-   * `GET /-/sim/audio/frames`; only those of `session` when given.
-   */
-  audioFrames(endpoint: AudioEndpointKey, session?: string): AudioFrameRecord[];
+  attach: (server: HttpServer) => void;
   /**
    * Cancels pending delayed answers, terminates every WebSocket and Socket.IO session and
    * clears every timer; the app answers nothing delayed afterwards.
    */
-  dispose(): void;
+  dispose: () => void;
 }
 
 /**
@@ -133,12 +97,13 @@ export function createSimulatorApp(options: SimulatorAppOptions = {}): Simulator
   };
 
   const ws = createWsPlatforms(ctx, wsSettings);
+  const control = createControl(ctx, ws.hub);
 
   const app = express();
   app.disable('x-powered-by');
   // No ETags: a conditional 304 would hide answers from the ground truth's point of view.
   app.set('etag', false);
-  app.use(adminRouter(ctx));
+  app.use(adminRouter(control, ctx.logger));
   app.use(genesysRouter(ctx));
   app.use(genesysBotConnectorRouter(ctx, botConnectorDialect));
   app.use(cognigyRouter(ctx));
@@ -151,20 +116,10 @@ export function createSimulatorApp(options: SimulatorAppOptions = {}): Simulator
 
   return {
     app,
-    faults: () => faults.snapshot(),
-    setFaults: (patch) => faults.apply(patch),
-    truth: () => ctx.truth.snapshot(),
-    resetTruth: () => {
-      ctx.truth.reset();
-    },
+    ...control,
     attach: (server) => {
       ws.attach(server);
     },
-    wsAction: (endpoint, action, sessions, options) =>
-      ws.hub.act(endpoint, action, sessions, options),
-    sessions: (endpoint) => ws.hub.count(endpoint),
-    pongDelays: (endpoint, layer) => ctx.truth.pongDelays(endpoint, layer),
-    audioFrames: (endpoint, session) => ctx.truth.audioFrames(endpoint, session),
     dispose: () => {
       ws.dispose();
       scheduler.close();

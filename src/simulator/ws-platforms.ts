@@ -1,16 +1,18 @@
 import type { Server as HttpServer } from 'node:http';
-import { Router } from 'express';
-import { AudiohookServer, type AudiohookOptions } from './audiohook.ts';
-import { CognigySocket, type CognigySocketOptions } from './cognigy-socket.ts';
-import type { SimulatorContext } from './context.ts';
-import type { ChannelLimits } from './genesys-channels.ts';
-import { genesysNotificationsRouter } from './genesys-notifications-rest.ts';
-import { GenesysNotifications } from './genesys-notifications-socket.ts';
-import { ListenServer, type ListenOptions } from './listen.ts';
-import { wsAdminRouter } from './ws-admin.ts';
-import { echoRoute } from './ws-echo.ts';
-import { WsHub } from './ws-hub.ts';
-import { upgradeListener } from './ws-upgrade.ts';
+import type { Router } from 'express';
+import { AudiohookServer, type AudiohookOptions } from './platforms/audiohook/audiohook.ts';
+import { CognigySocket, type CognigySocketOptions } from './platforms/cognigy/cognigy-socket.ts';
+import type { SimulatorContext } from './core/context.ts';
+import type { ChannelLimits } from './platforms/genesys/notifications/channels.ts';
+import { genesysNotificationsRouter } from './platforms/genesys/notifications/rest-subscriptions.ts';
+import { GenesysNotifications } from './platforms/genesys/notifications/socket.ts';
+import {
+  ListenServer,
+  type ListenOptions,
+} from './platforms/voicegateway-listen/voicegateway-listen.ts';
+import { echoRoute } from './platforms/websocket/websocket-echo.ts';
+import { WsHub } from './core/ws/hub.ts';
+import { upgradeListener } from './core/ws/upgrade.ts';
 
 /** Settings of the persistent-connection platforms, validated by the caller. */
 export interface WsPlatformSettings {
@@ -24,7 +26,7 @@ export interface WsPlatformSettings {
 /** The persistent-connection platforms of one simulator. */
 export interface WsPlatforms {
   hub: WsHub;
-  /** REST parts (`genesys_channels`) and the WebSocket admin API, for the express app. */
+  /** REST parts (`genesys_channels`), for the express app. */
   router: Router;
   /** Serves the WebSocket endpoints and Socket.IO on `server`. Call once. */
   attach(server: HttpServer): void;
@@ -49,9 +51,7 @@ export function createWsPlatforms(
   const cognigy = new CognigySocket(ctx, hub, settings.cognigy);
   const audiohook = new AudiohookServer(ctx, hub, settings.audiohook);
   const listen = new ListenServer(ctx, hub, settings.listen);
-  const router = Router();
-  router.use(wsAdminRouter(ctx, hub));
-  router.use(genesysNotificationsRouter(ctx, genesys.channels));
+  const router = genesysNotificationsRouter(ctx, genesys.channels);
   let attached = false;
   return {
     hub,

@@ -1,4 +1,4 @@
-import { DEFAULT_AUDIOHOOK_KEYS, MAX_DELAY_MS, SIMULATOR_DEFAULTS } from './constants.ts';
+import { DEFAULT_AUDIOHOOK_KEYS, MAX_DELAY_MS, SIMULATOR_DEFAULTS } from './core/defaults.ts';
 import type { WsPlatformSettings } from './ws-platforms.ts';
 
 /** Start-up options of the persistent-connection endpoints. */

@@ -52,6 +52,24 @@ describe('toneSource', () => {
     expect(Array.from(concat(small))).toEqual(Array.from(big));
   });
 
+  it('starts at startPosition, continuing the phase of a tone cut anywhere', () => {
+    const options = { sampleRate: RATE, frequencyHz: 437, levelDbfs: -10 };
+    const whole = mono(toneSource({ ...options, samplesPerFrame: 1000 }).nextFrame());
+    const tail = toneSource({ ...options, samplesPerFrame: 300, startPosition: 700 });
+    expect(Array.from(mono(tail.nextFrame()))).toEqual(Array.from(whole.subarray(700)));
+    expect(tail.position).toBe(1000);
+    const timed = toneSource({
+      ...options,
+      samplesPerFrame: FRAME,
+      startPosition: 5,
+      durationMs: 10,
+    });
+    expect(drain(timed).map((frame) => mono(frame).length)).toEqual([80]);
+    expect(() => toneSource({ ...options, samplesPerFrame: FRAME, startPosition: -1 })).toThrow(
+      RangeError,
+    );
+  });
+
   it('copies the tone to every channel and tracks the position', () => {
     const source = toneSource({
       sampleRate: RATE,

@@ -38,6 +38,13 @@ describe('rmsDbfs', () => {
     expect(rmsDbfs(new Int16Array(0))).toBe(-Infinity);
   });
 
+  it('reads the same square wave as 0 dB against the full-scale value reference', () => {
+    const square = Int16Array.from({ length: FRAME }, (_, i) => (i % 2 === 0 ? 32767 : -32767));
+    expect(rmsDbfs(square, 'full-scale-value')).toBeCloseTo(0, 3);
+    expect(rmsDbfs(square) - rmsDbfs(square, 'full-scale-value')).toBeCloseTo(3.01, 2);
+    expect(rmsDbfs(SILENCE, 'full-scale-value')).toBe(-Infinity);
+  });
+
   it('reads the test noise at its level', () => {
     expect(rmsDbfs(noise(-60))).toBeCloseTo(-60, 0);
   });
@@ -56,6 +63,18 @@ describe('VoiceActivityDetector', () => {
     expect(result.loud).toBe(speech);
     expect(result.started).toBe(speech);
     expect(result.speaking).toBe(speech);
+  });
+
+  it('measures against the reference it is given', () => {
+    // -38.5 dBFS (AES17) is -41.5 against the full-scale value: speech for one, not the other.
+    const frame = tone(-38.5);
+    expect(new VoiceActivityDetector({ sampleRate: RATE }).onFrame(frame).loud).toBe(true);
+    const other = new VoiceActivityDetector({
+      sampleRate: RATE,
+      dbfsReference: 'full-scale-value',
+    });
+    expect(other.onFrame(frame)).toMatchObject({ loud: false });
+    expect(other.onFrame(frame).levelDbfs).toBeCloseTo(-41.5, 1);
   });
 
   it('holds speech through a pause shorter than the hang-over', () => {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_COGNIGY_URL_TOKEN } from '../../src/simulator/constants.ts';
+import { DEFAULT_COGNIGY_URL_TOKEN } from '../../src/simulator/core/defaults.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { eventually, sampleValue } from '../helpers/metrics-text.ts';
 import { tempDir } from './leaks-files.ts';

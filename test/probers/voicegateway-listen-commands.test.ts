@@ -8,7 +8,7 @@ import {
   LISTEN_REJECTIONS,
   parseGatewayEvent,
   parseMetadata,
-} from '../../src/simulator/listen-messages.ts';
+} from '../../src/simulator/platforms/voicegateway-listen/messages.ts';
 
 /** Arbitrary text frames: any string, any JSON, and command-shaped JSON with arbitrary fields. */
 const frames = fc.oneof(

@@ -5,24 +5,27 @@ import { signAudiohookRequest } from '../../../src/auth/audiohook-signature.ts';
 import { TokenError, TokenSource } from '../../../src/auth/token-source.ts';
 import type { Credential } from '../../../src/config/load.ts';
 import { REASON_CODES } from '../../../src/events/reasons.ts';
-import { verifyAudiohookRequest } from '../../../src/simulator/audiohook-auth.ts';
+import { verifyAudiohookRequest } from '../../../src/simulator/platforms/audiohook/auth.ts';
 import {
   checkType,
   isEnvelope,
   parseEnvelope,
   REJECTIONS,
-} from '../../../src/simulator/audiohook-messages.ts';
-import { basicCredentials, bearerToken } from '../../../src/simulator/client-auth.ts';
-import { answerInput, INPUT_REJECTIONS } from '../../../src/simulator/cognigy-input.ts';
-import { idsFromHandshake, idsFromQuery } from '../../../src/simulator/cognigy-session-ids.ts';
-import { parseExchangeRequest } from '../../../src/simulator/cxone-request.ts';
-import { topicList } from '../../../src/simulator/genesys-topics.ts';
+} from '../../../src/simulator/platforms/audiohook/messages.ts';
+import { basicCredentials, bearerToken } from '../../../src/simulator/core/auth/client-auth.ts';
+import { answerInput, INPUT_REJECTIONS } from '../../../src/simulator/platforms/cognigy/inputs.ts';
+import {
+  idsFromHandshake,
+  idsFromQuery,
+} from '../../../src/simulator/platforms/cognigy/session-ids.ts';
+import { parseExchangeRequest } from '../../../src/simulator/platforms/cxone/exchange-request.ts';
+import { topicList } from '../../../src/simulator/platforms/genesys/notifications/topics.ts';
 import {
   LISTEN_REJECTIONS,
   parseGatewayEvent,
   parseMetadata,
-} from '../../../src/simulator/listen-messages.ts';
-import { SIGNATURE_FAILURES } from '../../../src/simulator/ws-truth.ts';
+} from '../../../src/simulator/platforms/voicegateway-listen/messages.ts';
+import { SIGNATURE_FAILURES } from '../../../src/simulator/core/truth/truth-shape.ts';
 import { hostileNumber, jsonValue, shapedMessage, textFrame } from '../arbitraries.ts';
 import {
   asyncOutcome,

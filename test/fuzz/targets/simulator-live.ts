@@ -8,7 +8,7 @@ import { ensure, fuzzTarget, type FuzzTarget } from '../target.ts';
 
 /**
  * The simulator's Genesys Notifications socket reads client frames inside its `ws` handler
- * (src/simulator/genesys-notifications-socket.ts): this target sends it fuzzed frames over a
+ * (src/simulator/platforms/genesys/notifications/socket.ts): this target sends it fuzzed frames over a
  * real channel socket, then `{"message":"ping"}`, and requires the pong, proof that it read them
  * all and is still serving. A socket it closed is replaced by a new channel.
  */
