@@ -12,7 +12,7 @@ import {
   startServer,
   type TestServer,
   simulatorClient,
-} from '../probers/helpers.ts';
+} from '../support/probe-setup.ts';
 
 const GENESYS = simulatorClient('genesys');
 const CXONE = simulatorClient('cxone');

@@ -13,7 +13,7 @@ import {
   startSimulator,
   type RunningSimulator,
 } from '../../src/simulator/index.ts';
-import { eventually, sampleValue } from '../helpers/metrics-text.ts';
+import { eventually, sampleValue } from '../support/exposition.ts';
 
 const GENESYS_SECRET =
   DEFAULT_SIMULATOR_CLIENTS.find((c) => c.platform === 'genesys')?.clientSecret ?? '';

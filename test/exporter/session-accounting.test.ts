@@ -14,7 +14,7 @@ import {
   type Truth,
   type WsEndpointTruth,
 } from '../../src/simulator/index.ts';
-import { eventually, parseSamples, type Sample } from '../helpers/metrics-text.ts';
+import { eventually, parseSamples, type Sample } from '../support/exposition.ts';
 
 /**
  * The close-accounting acceptance (issue 9, defect 4), for every session kind: a randomised,

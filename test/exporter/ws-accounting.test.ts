@@ -9,7 +9,7 @@ import {
   startSimulator,
   type RunningSimulator,
 } from '../../src/simulator/index.ts';
-import { eventually, parseSamples, sampleValue } from '../helpers/metrics-text.ts';
+import { eventually, parseSamples, sampleValue } from '../support/exposition.ts';
 
 const GENESYS_SECRET =
   DEFAULT_SIMULATOR_CLIENTS.find((client) => client.platform === 'genesys')?.clientSecret ?? '';

@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startExporter, type RunningExporter } from '../../src/cli/serve.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import { eventually, sampleValue } from '../helpers/metrics-text.ts';
+import { eventually, sampleValue } from '../support/exposition.ts';
 
 /**
  * Issue 9, defect 2: a Retry-After past Node's timer limit (2^31-1 ms) used to overflow

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRunner } from '../../src/probers/session/session-runner.ts';
 import type { SessionEnd } from '../../src/probers/session/types.ts';
-import { eventually } from '../helpers/metrics-text.ts';
-import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
-import { depsFor, configFrom } from '../probers/helpers.ts';
-import { frame, startRawPeer, type RawPeer } from './leaks-raw-peer.ts';
+import { eventually } from '../support/exposition.ts';
+import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
+import { depsFor, configFrom } from '../support/probe-setup.ts';
+import { frame, startRawPeer, type RawPeer } from '../support/raw-ws-peer.ts';
 
 /**
  * Issue 9, defect 5: a peer that sends one invalid frame and then ignores the close handshake

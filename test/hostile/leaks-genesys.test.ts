@@ -3,10 +3,10 @@ import { parseConfig } from '../../src/config/load.ts';
 import { createTargetProber } from '../../src/probers/index.ts';
 import { SessionRunner } from '../../src/probers/session/session-runner.ts';
 import type { SessionEnd } from '../../src/probers/session/types.ts';
-import { eventually } from '../helpers/metrics-text.ts';
-import { recordingEvents, type RecordedEvents } from '../helpers/session-events.ts';
-import { depsFor } from '../probers/helpers.ts';
-import { frame, startRawPeer, type RawPeer, type RawPeerConnection } from './leaks-raw-peer.ts';
+import { eventually } from '../support/exposition.ts';
+import { recordingEvents, type RecordedEvents } from '../support/session-events.ts';
+import { depsFor } from '../support/probe-setup.ts';
+import { frame, startRawPeer, type RawPeer, type RawPeerConnection } from '../support/raw-ws-peer.ts';
 
 const SOCKET_CLOSING = JSON.stringify({
   topicName: 'v2.system.socket_closing',

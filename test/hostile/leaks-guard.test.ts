@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, sampleValue } from '../helpers/metrics-text.ts';
-import { tempDir } from './leaks-files.ts';
+import { eventually, sampleValue } from '../support/exposition.ts';
+import { tempDir } from '../support/files.ts';
 
 const ROOT = path.join(import.meta.dirname, '../..');
 const CLI = path.join(ROOT, 'bin/cxprobe.js');

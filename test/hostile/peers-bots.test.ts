@@ -16,7 +16,7 @@ import {
   startTcpPeer,
   type HostileCase,
   type Peer,
-} from './hostile-peers.ts';
+} from '../support/hostile-peers.ts';
 
 /**
  * Issue 9, hostile-peer suite, bot kinds: the three HTTP bot turns (`cognigy-rest`,

@@ -12,7 +12,7 @@ import {
   startHttpPeer,
   type HostileCase,
   type Peer,
-} from './hostile-peers.ts';
+} from '../support/hostile-peers.ts';
 
 /**
  * Issue 9, hostile-peer suite, `genesys-notifications`: one loopback server plays the OAuth

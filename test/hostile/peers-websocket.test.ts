@@ -15,7 +15,7 @@ import {
   startTcpPeer,
   type HostileCase,
   type Peer,
-} from './hostile-peers.ts';
+} from '../support/hostile-peers.ts';
 
 /**
  * Issue 9, hostile-peer suite, `kind: websocket`: raw sockets that finish the handshake (or

@@ -21,7 +21,7 @@ import {
   type TestServer,
   type TokenEvent,
   simulatorClient,
-} from './helpers.ts';
+} from '../support/probe-setup.ts';
 
 const CXONE = simulatorClient('cxone');
 

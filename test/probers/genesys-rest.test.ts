@@ -15,7 +15,7 @@ import {
   type TestServer,
   type TokenEvent,
   simulatorClient,
-} from './helpers.ts';
+} from '../support/probe-setup.ts';
 
 const GENESYS = simulatorClient('genesys');
 

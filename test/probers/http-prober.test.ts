@@ -15,7 +15,7 @@ import {
   targetFrom,
   type Handler,
   type TestServer,
-} from './helpers.ts';
+} from '../support/probe-setup.ts';
 
 /** Builds an http prober from target YAML lines (indented under the target) and runs it once. */
 async function probeHttp(

@@ -6,7 +6,7 @@ import {
   startSimulator,
   type RunningSimulator,
 } from '../../src/simulator/index.ts';
-import { call, json, putFaults } from './helpers.ts';
+import { call, json, putFaults } from '../support/simulator-http.ts';
 
 describe('admin API', () => {
   let sim: RunningSimulator;

@@ -16,8 +16,8 @@ import {
   openAudiohook,
   type AudioSocket,
   type SigningOptions,
-} from './audio-helpers.ts';
-import { HandshakeRefused, wsUrl } from './ws-helpers.ts';
+} from '../support/simulator-audio.ts';
+import { HandshakeRefused, wsUrl } from '../support/simulator-ws.ts';
 
 const PATH = '/api/v1/audiohook/ws';
 

@@ -11,7 +11,7 @@ import {
   sleep,
   type AudiohookClient,
   type SigningOptions,
-} from './audio-helpers.ts';
+} from '../support/simulator-audio.ts';
 
 const MONITOR = '/api/v1/audiohook/ws';
 

@@ -9,8 +9,8 @@ import {
   sleep,
   type AudiohookClient,
   type SigningOptions,
-} from './audio-helpers.ts';
-import { eventually } from './ws-helpers.ts';
+} from '../support/simulator-audio.ts';
+import { eventually } from '../support/simulator-ws.ts';
 
 const MONITOR = '/api/v1/audiohook/ws';
 

@@ -12,9 +12,9 @@ import {
   pcmuSilence,
   sleep,
   type AudiohookClient,
-} from './audio-helpers.ts';
-import { call, json, putFaults } from './helpers.ts';
-import { eventually, wsAction } from './ws-helpers.ts';
+} from '../support/simulator-audio.ts';
+import { call, json, putFaults } from '../support/simulator-http.ts';
+import { eventually, wsAction } from '../support/simulator-ws.ts';
 
 /** A 200 ms PCMU frame whose first byte carries `index`, to check order and identity. */
 function numbered(index: number): Buffer {

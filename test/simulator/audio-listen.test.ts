@@ -5,9 +5,9 @@ import {
   type RunningSimulator,
 } from '../../src/simulator/index.ts';
 import { DRACHTIO_SUBPROTOCOL } from '../../src/simulator/listen.ts';
-import { connectAudio, l16Frame, sleep, type AudioSocket } from './audio-helpers.ts';
-import { basic } from './helpers.ts';
-import { HandshakeRefused, eventually, wsUrl } from './ws-helpers.ts';
+import { connectAudio, l16Frame, sleep, type AudioSocket } from '../support/simulator-audio.ts';
+import { basic } from '../support/simulator-http.ts';
+import { HandshakeRefused, eventually, wsUrl } from '../support/simulator-ws.ts';
 
 /** The first text frame as jambonz builds it: call info, then the verb metadata on top. */
 const METADATA = {

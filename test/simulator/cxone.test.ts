@@ -15,7 +15,7 @@ import {
   json,
   postForm,
   postJson,
-} from './helpers.ts';
+} from '../support/simulator-http.ts';
 
 describe('CXone OAuth', () => {
   let sim: RunningSimulator;

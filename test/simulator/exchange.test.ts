@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
-import { GENESYS, basic, call, genesysToken, json, postForm, putFaults } from './helpers.ts';
+import { GENESYS, basic, call, genesysToken, json, postForm, putFaults } from '../support/simulator-http.ts';
 
 const N = 20;
 

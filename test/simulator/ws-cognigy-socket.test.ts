@@ -7,7 +7,7 @@ import {
   type RunningSimulator,
   type SimulatorOptions,
 } from '../../src/simulator/index.ts';
-import { eventually, wsUrl } from './ws-helpers.ts';
+import { eventually, wsUrl } from '../support/simulator-ws.ts';
 
 const QUERY = { urlToken: DEFAULT_COGNIGY_URL_TOKEN, userId: 'u1', sessionId: 's1' };
 

@@ -5,7 +5,7 @@ import {
   startSimulator,
   type RunningSimulator,
 } from '../../src/simulator/index.ts';
-import { call, cxoneToken, genesysToken, json, putFaults } from './helpers.ts';
+import { call, cxoneToken, genesysToken, json, putFaults } from '../support/simulator-http.ts';
 import {
   eventually,
   openWs,
@@ -13,7 +13,7 @@ import {
   refusedStatus,
   wsAction,
   type TestSocket,
-} from './ws-helpers.ts';
+} from '../support/simulator-ws.ts';
 
 describe('WebSocket echo endpoint', () => {
   let sim: RunningSimulator;

@@ -5,8 +5,8 @@ import {
   type RunningSimulator,
   type SimulatorOptions,
 } from '../../src/simulator/index.ts';
-import { call, genesysToken, json, postJson, type Answer } from './helpers.ts';
-import { eventually, openWs, ping, refusedStatus, type TestSocket } from './ws-helpers.ts';
+import { call, genesysToken, json, postJson, type Answer } from '../support/simulator-http.ts';
+import { eventually, openWs, ping, refusedStatus, type TestSocket } from '../support/simulator-ws.ts';
 
 interface ChannelAnswer {
   connectUri: string;

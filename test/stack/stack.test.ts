@@ -15,7 +15,7 @@ import {
   stackTestConfig,
 } from '../../src/mixin/index.ts';
 import type { RunningSimulator } from '../../src/simulator/index.ts';
-import { describeWithTools } from '../helpers/external-tools.ts';
+import { describeWithTools } from '../support/external-tools.ts';
 import {
   exporterConfig,
   sacrificialExporterConfig,
@@ -24,7 +24,7 @@ import {
   HEALTHY_CERT_DAYS,
   type CertServer,
   type SimulatorName,
-} from './fixture.ts';
+} from '../support/stack-fixture.ts';
 import {
   SCRAPE_JOB,
   requireStackBinaries,
@@ -41,7 +41,7 @@ import {
   type RunningExporterProcess,
   type RunningPrometheus,
   type WebhookReceiver,
-} from './harness.ts';
+} from '../support/monitoring-stack.ts';
 
 /**
  * The monitoring stack end to end: cxprobe (a child process) probes simulators, a real

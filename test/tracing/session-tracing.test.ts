@@ -4,7 +4,7 @@ import { parseConfig, type Target } from '../../src/config/load.ts';
 import type { AudioEvents, SessionEvents } from '../../src/probers/session/types.ts';
 import { traceSession } from '../../src/tracing/session-tracing.ts';
 import { startTracing, type Tracing } from '../../src/tracing/setup.ts';
-import { startOtlpReceiver, type OtlpReceiver } from './helpers.ts';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/tracing.ts';
 
 async function target(kind: 'websocket' | 'audiohook'): Promise<Target> {
   const yaml =

@@ -3,15 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExporter, type RunningExporter } from '../../src/cli/serve.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { tracingActive } from '../../src/tracing/setup.ts';
-import { eventually, parseSamples } from '../helpers/metrics-text.ts';
-import { SECRETS, writeConfig } from './config.ts';
+import { eventually, parseSamples } from '../support/exposition.ts';
+import { SECRETS, writeConfig } from '../support/all-kinds-config.ts';
 import {
   listeningPorts,
   parseExemplars,
   startOtlpReceiver,
   withEnv,
   type OtlpReceiver,
-} from './helpers.ts';
+} from '../support/tracing.ts';
 
 /**
  * Tracing is off unless the environment configures it: no OTEL_* at all, or a configured

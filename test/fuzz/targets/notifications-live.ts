@@ -10,7 +10,7 @@ import {
   type SessionContext,
   type SessionEnd,
 } from '../../../src/probers/session/types.ts';
-import { recordingEvents } from '../../helpers/session-events.ts';
+import { recordingEvents } from '../../support/session-events.ts';
 import { shapedMessage, textFrame } from '../arbitraries.ts';
 import {
   asyncOutcome,

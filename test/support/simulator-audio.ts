@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { signAudiohookRequest } from '../../src/auth/audiohook-signature.ts';
 import { DEFAULT_AUDIOHOOK_KEYS, type RunningSimulator } from '../../src/simulator/index.ts';
-import { HandshakeRefused, wsUrl } from './ws-helpers.ts';
+import { HandshakeRefused, wsUrl } from './simulator-ws.ts';
 
 const [DEFAULT_KEY = '', DEFAULT_SECRET = ''] = Object.entries(DEFAULT_AUDIOHOOK_KEYS)[0] ?? [];
 

@@ -5,7 +5,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { installHint, missingTools } from '../helpers/external-tools.ts';
+import { installHint, missingTools } from './external-tools.ts';
 
 /**
  * The pieces of a monitoring stack for the stack tests: real Prometheus and Alertmanager child

@@ -10,7 +10,7 @@ import { createLogger } from '../../src/log/logger.ts';
 import { REASON_CODES } from '../../src/probers/reasons.ts';
 import { CLOSE_REASONS } from '../../src/probers/session/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSamples, type Sample } from '../helpers/metrics-text.ts';
+import { parseSamples, type Sample } from './exposition.ts';
 
 /**
  * Loopback peers that misbehave the way real endpoints do on a bad day, and a harness that runs
