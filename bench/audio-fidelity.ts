@@ -41,17 +41,16 @@ import {
   isMain,
   machine,
   numberFlag,
-  parseMetrics,
   request,
-  sleep,
   startSimulatorProcess,
   summarize,
   table,
   type Machine,
-  type Sample,
   type SimulatorProcess,
   type Summary,
 } from './lib.ts';
+import { sleep } from '../test/support/wait.ts';
+import { parseSamples, type Sample } from '../test/support/exposition.ts';
 
 /** The simulator's default AudioHook credentials. */
 const API_KEY = 'SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh';
@@ -523,7 +522,7 @@ export async function runAudioFidelity(
     const seconds = (performance.now() - started) / 1000;
     const jitterPairs = pairSessions('jitter', jitterTargets, await truthSessions(jitterSim));
     const lossPairs = pairSessions('loss', lossTargetsRunning, await truthSessions(lossSim));
-    const samples = parseMetrics(await metrics.registries.prometheus.metrics());
+    const samples = parseSamples(await metrics.registries.prometheus.metrics());
     const allComparisons = [...jitterPairs.comparisons, ...lossPairs.comparisons];
     const exported = all.map((target) => {
       const figures = exportedFigures(samples, target.name);

@@ -51,21 +51,19 @@ import {
   isMain,
   machine,
   numberFlag,
-  parseMetrics,
   processCpuSeconds,
   processMemory,
-  sleep,
   spawnIpcChild,
   startExporterProcess,
   startSimulatorProcess,
-  sumOf,
   summarize,
   table,
   type Bucket,
   type Machine,
-  type Sample,
   type Summary,
 } from './lib.ts';
+import { sleep } from '../test/support/wait.ts';
+import { parseSamples, sumOf, type Sample } from '../test/support/exposition.ts';
 
 const API_KEY = 'SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh';
 const CLIENT_SECRET = 'TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU=';
@@ -614,7 +612,7 @@ async function runExporterVariant(
     const started = performance.now();
     const answer = await exporter.scrape();
     const ms = performance.now() - started;
-    return { samples: parseMetrics(answer.body), ms, bytes: Buffer.byteLength(answer.body) };
+    return { samples: parseSamples(answer.body), ms, bytes: Buffer.byteLength(answer.body) };
   };
   try {
     const deadline = Date.now() + 60_000;

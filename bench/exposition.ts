@@ -28,18 +28,17 @@ import {
   isMain,
   machine,
   numberFlag,
-  parseMetrics,
   processMemory,
   request,
-  sleep,
   startExporterProcess,
   startSimulatorProcess,
-  sumOf,
   summarize,
   table,
   type Machine,
   type Summary,
 } from './lib.ts';
+import { sleep } from '../test/support/wait.ts';
+import { parseSamples, sumOf } from '../test/support/exposition.ts';
 
 const HEALTH_PATH = '/api/v2/health/check';
 
@@ -114,7 +113,7 @@ async function timeScrapes(
   const figures = (key: 'prometheus' | 'openMetrics'): FormatFigures => ({
     time: summarize(times[key]),
     bytes: Buffer.byteLength(last[key]),
-    samples: parseMetrics(last[key]).length,
+    samples: parseSamples(last[key]).length,
   });
   return {
     prometheus: figures('prometheus'),
@@ -135,7 +134,7 @@ async function liveView(targets: number, scrapes: number): Promise<ExpositionRes
     let probes = 0;
     for (;;) {
       await sleep(2_000);
-      const samples = parseMetrics((await running.scrape()).body);
+      const samples = parseSamples((await running.scrape()).body);
       targetsRun = samples.filter(
         (sample) => sample.name === 'cxprobe_probe_last_run_timestamp_seconds',
       ).length;

@@ -25,19 +25,18 @@ import {
   isMain,
   machine,
   numberFlag,
-  parseMetrics,
   processCpuSeconds,
   processMemory,
   request,
-  sleep,
   startBlackbox,
   startExporterProcess,
   startSimulatorProcess,
-  sumOf,
   summarize,
   table,
   type Machine,
 } from './lib.ts';
+import { sleep } from '../test/support/wait.ts';
+import { parseSamples, sumOf } from '../test/support/exposition.ts';
 
 const DELAY_MS = 50;
 const HEALTH_PATH = '/api/v2/health/check';
@@ -111,7 +110,7 @@ export async function runCost(
       const started = performance.now();
       const answer = await running.scrape();
       if (timed) scrapeMs.push(performance.now() - started);
-      return parseMetrics(answer.body);
+      return parseSamples(answer.body);
     };
     await sleep(warmupSeconds * 1000);
 

@@ -1,6 +1,7 @@
 /**
  * Shared helpers of the benchmarks: child processes (simulator, exporter, blackbox_exporter),
- * /proc readings, a small Prometheus text parser and the statistics every bench quotes.
+ * /proc readings and the statistics every bench quotes. Waiting, ports and the exposition parser
+ * are the tests' own (test/support/).
  *
  * Benchmarks measure and print; they never assert timings.
  */
@@ -8,11 +9,13 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FaultsPatch, Truth } from '../src/simulator/index.ts';
+import type { Sample } from '../test/support/exposition.ts';
+import { freePort } from '../test/support/net.ts';
+import { sleep } from '../test/support/wait.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(REPO_ROOT, 'bin', 'cxprobe.js');
@@ -85,10 +88,6 @@ export function fmtBytes(bytes: number): string {
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,60 +206,6 @@ export function request(
     req.setTimeout(30_000, () => req.destroy(new Error(`timeout: ${url}`)));
     req.end(options.body);
   });
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  return port;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Prometheus text
-
-export interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-
-/** Parses the Prometheus text format (and the sample lines of OpenMetrics). */
-export function parseMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = SAMPLE_LINE.exec(line);
-    if (match === null) continue;
-    const labels: Record<string, string> = {};
-    for (const label of (match[2] ?? '').matchAll(LABEL)) labels[label[1] ?? ''] = label[2] ?? '';
-    samples.push({ name: match[1] ?? '', labels, value: Number(match[3]) });
-  }
-  return samples;
-}
-
-/** Sum of every sample of `name` whose labels include `where`. */
-export function sumOf(
-  samples: readonly Sample[],
-  name: string,
-  where: Record<string, string> = {},
-): number {
-  let total = 0;
-  for (const sample of samples) {
-    if (sample.name !== name) continue;
-    if (Object.entries(where).every(([key, value]) => sample.labels[key] === value))
-      total += sample.value;
-  }
-  return total;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -45,24 +45,22 @@ import {
   isMain,
   machine,
   numberFlag,
-  parseMetrics,
   processCpuSeconds,
   request,
-  sleep,
   spawnIpcChild,
   startExporterProcess,
   startSimulatorProcess,
-  sumOf,
   summarize,
   table,
   type Bucket,
   type ExporterProcess,
   type IpcChild,
   type Machine,
-  type Sample,
   type SimulatorProcess,
   type Summary,
 } from './lib.ts';
+import { sleep } from '../test/support/wait.ts';
+import { parseSamples, sumOf, type Sample } from '../test/support/exposition.ts';
 
 const PONG_DELAY = { fixed_ms: 15, random_ms: 10 };
 const PING_INTERVAL_MS = 1_000;
@@ -393,7 +391,7 @@ async function runConnections(
       const begun = performance.now();
       const answer = await running.exporter.scrape();
       scrapeMs?.push(performance.now() - begun);
-      return parseMetrics(answer.body);
+      return parseSamples(answer.body);
     };
     const connected = sumOf(await scrape(), 'cxprobe_ws_connected');
     console.log(

@@ -34,21 +34,19 @@ import {
   isMain,
   machine,
   numberFlag,
-  parseMetrics,
   processCpuSeconds,
   processMemory,
   request,
-  sleep,
   startExporterProcess,
   startSimulatorProcess,
-  sumOf,
   summarize,
   table,
   type ExporterProcess,
   type Machine,
-  type Sample,
   type Summary,
 } from './lib.ts';
+import { sleep } from '../test/support/wait.ts';
+import { parseSamples, sumOf, type Sample } from '../test/support/exposition.ts';
 
 const PONG_DELAY = { fixed_ms: 15, random_ms: 10 };
 const SCRAPE_EVERY_MS = 15_000;
@@ -172,7 +170,7 @@ export async function runWsFootprint(
       const begun = performance.now();
       const answer = await running.scrape();
       scrapeMs.push(performance.now() - begun);
-      return { samples: parseMetrics(answer.body), bytes: Buffer.byteLength(answer.body) };
+      return { samples: parseSamples(answer.body), bytes: Buffer.byteLength(answer.body) };
     };
 
     // Every session open, as the simulator counts them (cheap to ask; a scrape is not).

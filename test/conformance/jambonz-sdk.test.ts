@@ -5,8 +5,8 @@ import { createEndpoint, type AudioStream } from '@jambonz/sdk/websocket';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRunner } from '../../src/probers/session/session-runner.ts';
 import type { SessionEnd } from '../../src/probers/session/types.ts';
-import { eventually } from '../support/exposition.ts';
 import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
+import { eventually } from '../support/wait.ts';
 
 /**
  * The vendor's own `listen` audio server — `@jambonz/sdk`'s `makeService.audio()` /

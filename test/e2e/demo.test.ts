@@ -8,8 +8,9 @@ import {
   DEFAULT_COGNIGY_URL_TOKEN,
   DEFAULT_SIMULATOR_CLIENTS,
 } from '../../src/simulator/index.ts';
-import { eventually, parseSamples, sampleValue } from '../support/exposition.ts';
+import { parseSamples, sampleValue } from '../support/exposition.ts';
 import { itWithTools } from '../support/external-tools.ts';
+import { eventually } from '../support/wait.ts';
 
 const ROOT = path.join(import.meta.dirname, '../..');
 const SECRETS = [

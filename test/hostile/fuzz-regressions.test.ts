@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import type { SessionRunner } from '../../src/probers/session/session-runner.ts';
 import { rawText } from '../../src/probers/session/steps.ts';
-import { eventually } from '../support/exposition.ts';
 import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
 import { parseIsoDuration } from '../../src/audio/duration.ts';
 import { TokenSource } from '../../src/auth/token-source.ts';
@@ -15,6 +14,7 @@ import { AudioDataError } from '../../src/audio/errors.ts';
 import { parseIsoSeconds } from '../../src/probers/audiohook/messages.ts';
 import { checkBotConnectorReply } from '../../src/probers/genesys-bot-connector-reply.ts';
 import { checkExpectations } from '../../src/probers/http/expectations.ts';
+import { eventually } from '../support/wait.ts';
 
 /**
  * Cases the property-based fuzz (test/fuzz/, bench/fuzz.ts) found, kept as plain regression

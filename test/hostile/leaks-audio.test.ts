@@ -7,10 +7,10 @@ import { parseConfig, type Config } from '../../src/config/load.ts';
 import { createTargetProber } from '../../src/probers/index.ts';
 import { SessionRunner } from '../../src/probers/session/session-runner.ts';
 import type { SessionEnd } from '../../src/probers/session/types.ts';
-import { eventually } from '../support/exposition.ts';
 import { recordingEvents, type RecordedEvents } from '../support/session-events.ts';
 import { openTcpHandles } from '../support/raw-ws-peer.ts';
 import { tempDir, writeWav } from '../support/files.ts';
+import { eventually } from '../support/wait.ts';
 
 const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
 

@@ -3,10 +3,15 @@ import { parseConfig } from '../../src/config/load.ts';
 import { createTargetProber } from '../../src/probers/index.ts';
 import { SessionRunner } from '../../src/probers/session/session-runner.ts';
 import type { SessionEnd } from '../../src/probers/session/types.ts';
-import { eventually } from '../support/exposition.ts';
 import { recordingEvents, type RecordedEvents } from '../support/session-events.ts';
 import { depsFor } from '../support/probe-setup.ts';
-import { frame, startRawPeer, type RawPeer, type RawPeerConnection } from '../support/raw-ws-peer.ts';
+import {
+  frame,
+  startRawPeer,
+  type RawPeer,
+  type RawPeerConnection,
+} from '../support/raw-ws-peer.ts';
+import { eventually, sleep } from '../support/wait.ts';
 
 const SOCKET_CLOSING = JSON.stringify({
   topicName: 'v2.system.socket_closing',
@@ -122,7 +127,7 @@ describe('Genesys socket_closing from a hostile server (issue 9, defect 5)', () 
       maxMs: 60_000,
     });
     cleanups.push(() => runner.stop());
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    await sleep(4_000);
     const connects = recorder.of('connected').length;
     // Before: a reconnect within 250 ms of every announcement, 16 or more in 4 s (62 in 15 s
     // against the real schedule). Now at least 0.5 s, 1 s, 2 s … between them.

@@ -6,8 +6,8 @@ import {
   startSimulator,
   type RunningSimulator,
 } from '../../src/simulator/index.ts';
-import { eventually } from '../support/exposition.ts';
 import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
+import { eventually } from '../support/wait.ts';
 
 const [[API_KEY, CLIENT_SECRET] = ['', '']] = Object.entries(DEFAULT_AUDIOHOOK_KEYS);
 const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { SessionRunner } from '../../src/probers/session/session-runner.ts';
 import type { SessionEnd } from '../../src/probers/session/types.ts';
-import { eventually } from '../support/exposition.ts';
 import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
+import { eventually, sleep } from '../support/wait.ts';
 
 const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
 
@@ -129,7 +129,7 @@ describe('kind: audiohook against servers that break the protocol', () => {
     // Once stopped, nothing of ours keeps running: no timer armed from the retryAfter.
     for (const runner of runners.splice(0)) await runner.stop();
     const count = server.received.length;
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(server.received.length).toBe(count);
   });
 
@@ -211,7 +211,7 @@ describe('kind: audiohook playout clock for unpaced Audio Connector audio', () =
       8_000,
       'three bursts',
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     const gaps = recorder
       .ofAudio('loss')
       .map(([counts]) => counts as { gaps: number; gapSeconds: number })

@@ -8,13 +8,13 @@ import {
   type SimulatorOptions,
   type WsEndpointTruth,
 } from '../../src/simulator/index.ts';
-import { eventually } from '../support/exposition.ts';
 import {
   recordingEvents,
   startSessionTarget,
   type RecordedEvents,
 } from '../support/session-events.ts';
 import { configFrom, depsFor } from '../support/probe-setup.ts';
+import { eventually } from '../support/wait.ts';
 
 const KEY = 'cognigy_socket';
 

@@ -7,13 +7,13 @@ import {
   type SimulatorOptions,
   type WsEndpointTruth,
 } from '../../src/simulator/index.ts';
-import { eventually } from '../support/exposition.ts';
 import {
   recordingEvents,
   startSessionTarget,
   type RecordedEvents,
 } from '../support/session-events.ts';
 import { configFrom, depsFor, simulatorClient } from '../support/probe-setup.ts';
+import { eventually } from '../support/wait.ts';
 
 const GENESYS = simulatorClient('genesys');
 const KEY = 'genesys_notifications';

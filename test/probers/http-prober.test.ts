@@ -7,7 +7,6 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createProber } from '../../src/probers/index.ts';
 import type { ProbeResult } from '../../src/probers/types.ts';
 import {
-  closedPort,
   depsFor,
   probeContext,
   sendJson,
@@ -16,6 +15,7 @@ import {
   type Handler,
   type TestServer,
 } from '../support/probe-setup.ts';
+import { freePort as closedPort } from '../support/net.ts';
 
 /** Builds an http prober from target YAML lines (indented under the target) and runs it once. */
 async function probeHttp(

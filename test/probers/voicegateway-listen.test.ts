@@ -3,9 +3,9 @@ import { parseConfig } from '../../src/config/load.ts';
 import type { SessionRunner } from '../../src/probers/session/session-runner.ts';
 import type { SessionEnd } from '../../src/probers/session/types.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
-import { eventually } from '../support/exposition.ts';
 import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
 import { startAppServer, type AppConnection } from '../support/listen-app-server.ts';
+import { eventually } from '../support/wait.ts';
 
 const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
 

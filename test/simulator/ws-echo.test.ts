@@ -6,14 +6,8 @@ import {
   type RunningSimulator,
 } from '../../src/simulator/index.ts';
 import { call, cxoneToken, genesysToken, json, putFaults } from '../support/simulator-http.ts';
-import {
-  eventually,
-  openWs,
-  ping,
-  refusedStatus,
-  wsAction,
-  type TestSocket,
-} from '../support/simulator-ws.ts';
+import { openWs, ping, refusedStatus, wsAction, type TestSocket } from '../support/simulator-ws.ts';
+import { eventually } from '../support/wait.ts';
 
 describe('WebSocket echo endpoint', () => {
   let sim: RunningSimulator;

@@ -6,7 +6,8 @@ import {
   type SimulatorOptions,
 } from '../../src/simulator/index.ts';
 import { call, genesysToken, json, postJson, type Answer } from '../support/simulator-http.ts';
-import { eventually, openWs, ping, refusedStatus, type TestSocket } from '../support/simulator-ws.ts';
+import { openWs, ping, refusedStatus, type TestSocket } from '../support/simulator-ws.ts';
+import { eventually } from '../support/wait.ts';
 
 interface ChannelAnswer {
   connectUri: string;

@@ -34,7 +34,6 @@ import {
   startExporterProcess,
   startPrometheus,
   startWebhookReceiver,
-  waitFor,
   webhookReceivers,
   type ReceivedAlert,
   type RunningAlertmanager,
@@ -42,6 +41,7 @@ import {
   type RunningPrometheus,
   type WebhookReceiver,
 } from '../support/monitoring-stack.ts';
+import { eventually, sleep } from '../support/wait.ts';
 
 /**
  * The monitoring stack end to end: cxprobe (a child process) probes simulators, a real
@@ -163,7 +163,7 @@ describeWithTools(STACK_BINARIES)('stack: cxprobe → Prometheus → Alertmanage
       alertmanagerUrl: alertmanager.url,
       scrapeTargets: [main.value.address],
     });
-    await waitFor(
+    await eventually(
       async () => (await prom().query(`up{job="${SCRAPE_JOB}"} == 1`)).length === 1,
       30_000,
       'Prometheus to scrape cxprobe',
@@ -220,7 +220,7 @@ describeWithTools(STACK_BINARIES)('stack: cxprobe → Prometheus → Alertmanage
   it(
     'healthy baseline: every target reports and no alert fires',
     async () => {
-      await waitFor(
+      await eventually(
         async () => {
           const success = await prom().query('cxprobe_probe_success');
           const down = success.filter((sample) => sample.value[1] !== '1');
@@ -229,12 +229,12 @@ describeWithTools(STACK_BINARIES)('stack: cxprobe → Prometheus → Alertmanage
         TARGETS_READY_MS,
         'every target to report probe_success 1',
       );
-      await waitFor(
+      await eventually(
         async () => (await prom().query('cxprobe_audio_mos')).length === mosTargets,
         TARGETS_READY_MS,
         'a MOS for every audio target',
       );
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      await sleep(SETTLE_MS);
       const promFiring = await prom().query('ALERTS{alertstate="firing"}');
       expect(
         promFiring.map((sample) => describeLabels(sample.metric)),
@@ -507,7 +507,7 @@ describeWithTools(STACK_BINARIES)('stack: cxprobe → Prometheus → Alertmanage
     await scenario.inject();
     try {
       for (const wanted of scenario.expect) {
-        await waitFor(
+        await eventually(
           () =>
             firing().find(
               (alert) => matches(alert.labels, wanted) && receivers.includes(alert.receiver),
@@ -523,7 +523,7 @@ describeWithTools(STACK_BINARIES)('stack: cxprobe → Prometheus → Alertmanage
       }
       for (const twin of scenario.inhibited ?? []) {
         const selector = describeLabels({ ...twin, alertstate: 'firing' });
-        await waitFor(
+        await eventually(
           async () => (await prom().query(`ALERTS${selector}`)).length > 0,
           scenario.timeoutMs,
           `ALERTS${selector} in Prometheus`,
@@ -575,7 +575,7 @@ describeWithTools(STACK_BINARIES)('stack: cxprobe → Prometheus → Alertmanage
     const instance = doomed?.address ?? '';
     const scrapeTargets = [exporter?.address ?? '', instance];
     await prom().setScrapeTargets(scrapeTargets);
-    await waitFor(
+    await eventually(
       async () => (await prom().query(`up{instance="${instance}"} == 1`)).length === 1,
       30_000,
       'Prometheus to scrape the second exporter',

@@ -11,6 +11,7 @@ import { REASON_CODES } from '../../src/probers/reasons.ts';
 import { CLOSE_REASONS } from '../../src/probers/session/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSamples, type Sample } from './exposition.ts';
+import { sleep } from './wait.ts';
 
 /**
  * Loopback peers that misbehave the way real endpoints do on a bad day, and a harness that runs
@@ -26,11 +27,6 @@ export interface Peer {
   /** TCP connections accepted so far: a reconnect or request flood shows here. */
   connections: () => number;
   close: () => Promise<void>;
-}
-
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function trackSockets(server: net.Server): { connections: () => number; sockets: Set<net.Socket> } {

@@ -2,10 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { installHint, missingTools } from './external-tools.ts';
+import { freePort } from './net.ts';
+import { eventually } from './wait.ts';
 
 /**
  * The pieces of a monitoring stack for the stack tests: real Prometheus and Alertmanager child
@@ -28,43 +30,6 @@ export function requireStackBinaries(): void {
       `The stack tests need ${missing.join(', ')} on the PATH: ${installHint(missing)}; ` +
         'CI installs them in .ci/run.',
     );
-  }
-}
-
-/** A free loopback TCP port (bound, then released: a small race, acceptable in tests). */
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it returns something other than undefined/false; throws after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs: number,
-  what: string,
-  pollMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      const detail = last instanceof Error ? `: ${last.message}` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
-    }
-    await sleep(pollMs);
   }
 }
 
@@ -106,7 +71,7 @@ export class ManagedProcess {
 
   /** Waits until `url` answers 200; fails early, with the output, if the process exits. */
   async waitReady(url: string, timeoutMs = 30_000): Promise<void> {
-    await waitFor(
+    await eventually(
       async () => {
         if (!this.running)
           throw new Error(`${this.name} exited (${this.describeExit()}):\n${this.#output}`);
@@ -124,7 +89,7 @@ export class ManagedProcess {
 
   /** Waits until the output matches `pattern`; fails early, with the output, if the process exits. */
   async waitForOutput(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
-    return waitFor(
+    return eventually(
       () => {
         const match = pattern.exec(this.#output);
         if (match === null && !this.running)

@@ -98,20 +98,6 @@ export async function startServer(
   return state;
 }
 
-/** A port that was just bound and released, so connecting to it is refused. */
-export async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  return port;
-}
-
 /** Writes a JSON answer. */
 export function sendJson(
   res: http.ServerResponse,
@@ -200,11 +186,6 @@ export function credentialOf(config: Config, name: string): Credential {
   const credential = config.credentials[name];
   if (credential === undefined) throw new Error(`no credential ${name}`);
   return credential;
-}
-
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The simulator's default OAuth client of a platform. */

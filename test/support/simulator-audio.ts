@@ -232,8 +232,3 @@ export function l16Frame(samples: number, loud: boolean): Buffer {
   if (loud) for (let i = 0; i < samples; i++) frame.writeInt16LE(i % 2 === 0 ? 8000 : -8000, i * 2);
   return frame;
 }
-
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

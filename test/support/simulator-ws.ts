@@ -129,15 +129,6 @@ export function ping(
   });
 }
 
-/** Polls `check` until it returns true; fails after `timeoutMs`. */
-export async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** Sends `POST /-/sim/ws/actions` and returns the status and body. */
 export async function wsAction(
   sim: RunningSimulator,

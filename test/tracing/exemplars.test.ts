@@ -6,7 +6,8 @@ import { Exposition } from '../../src/metrics/exposition.ts';
 import { observe } from '../../src/tracing/exemplars.ts';
 import { startTracing, type Tracing } from '../../src/tracing/setup.ts';
 import { tracer, withSpan } from '../../src/tracing/tracer.ts';
-import { parseExemplars, startOtlpReceiver, type OtlpReceiver } from '../support/tracing.ts';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/tracing.ts';
+import { parseExemplars } from '../support/exposition.ts';
 
 const BUILD = { version: '0.0.0-test', revision: 'test' };
 
