@@ -30,8 +30,7 @@ export async function eventually<T>(
       last = error;
     }
     if (Date.now() > deadline) {
-      const detail =
-        last === undefined ? '' : `: ${last instanceof Error ? last.message : String(last)}`;
+      const detail = last instanceof Error ? `: ${last.message}` : '';
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
     }
     await sleep(pollMs);
