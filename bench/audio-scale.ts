@@ -64,6 +64,7 @@ import {
 } from './lib.ts';
 import { sleep } from '../test/support/wait.ts';
 import { parseSamples, sumOf, type Sample } from '../test/support/exposition.ts';
+import { noopSessionEvents, noopAudioEvents } from '../test/support/session-events.ts';
 
 const API_KEY = 'SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh';
 const CLIENT_SECRET = 'TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU=';
@@ -160,25 +161,18 @@ function runStreamsChild(url: string, count: number, pacing: Pacing): void {
   loop.enable();
 
   const eventsFor = (state: StreamState): { events: SessionEvents; audio: AudioEvents } => ({
-    events: {
+    events: noopSessionEvents({
       connected: () => {
         open++;
       },
       connectFailed: () => {
         failed++;
       },
-      ping: () => undefined,
-      pingLost: () => undefined,
-      heartbeat: () => undefined,
-      heartbeatMissed: () => undefined,
-      turn: () => undefined,
-      healthy: () => undefined,
       closed: () => {
         closed++;
       },
-      reconnecting: () => undefined,
-    },
-    audio: {
+    }),
+    audio: noopAudioEvents({
       frameSent: (lateSeconds) => {
         if (recording) lateness.push(lateSeconds * 1000);
       },
@@ -193,11 +187,7 @@ function runStreamsChild(url: string, count: number, pacing: Pacing): void {
         lost += counts.lost;
         late += counts.late;
       },
-      turnLatency: () => undefined,
-      eventLatency: () => undefined,
-      quality: () => undefined,
-      violation: () => undefined,
-    },
+    }),
   });
 
   const newState = (): StreamState => {

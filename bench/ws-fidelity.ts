@@ -32,7 +32,6 @@
 import { fileURLToPath } from 'node:url';
 import { PING_RTT_BUCKETS } from '../src/metrics/catalogue.ts';
 import { controlPinger } from '../src/probers/session/pingers.ts';
-import type { SessionEvents } from '../src/probers/session/types.ts';
 import { connectWebSocket } from '../src/probers/session/ws-connect.ts';
 import {
   bucketDelta,
@@ -61,6 +60,7 @@ import {
 } from './lib.ts';
 import { sleep } from '../test/support/wait.ts';
 import { parseSamples, sumOf, type Sample } from '../test/support/exposition.ts';
+import { noopSessionEvents } from '../test/support/session-events.ts';
 
 const PONG_DELAY = { fixed_ms: 15, random_ms: 10 };
 const PING_INTERVAL_MS = 1_000;
@@ -142,22 +142,14 @@ function runCxprobeClient(url: string, count: number): void {
   let lost = 0;
   let recording = false;
   let rtts: number[] = [];
-  const events: SessionEvents = {
-    connected: () => undefined,
-    connectFailed: () => undefined,
+  const events = noopSessionEvents({
     ping: (layer, rttSeconds) => {
       if (recording && layer === 'control') rtts.push(rttSeconds * 1000);
     },
     pingLost: () => {
       lost++;
     },
-    heartbeat: () => undefined,
-    heartbeatMissed: () => undefined,
-    turn: () => undefined,
-    healthy: () => undefined,
-    closed: () => undefined,
-    reconnecting: () => undefined,
-  };
+  });
   const controller = new AbortController();
   for (let index = 0; index < count; index++) {
     connectWebSocket({ url, timeoutMs: 10_000, signal: controller.signal }).then(

@@ -4,10 +4,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { parseConfig, type Config } from '../../src/config/load.ts';
-import { createTargetProber } from '../../src/probers/index.ts';
 import { SessionRunner } from '../../src/probers/session/session-runner.ts';
 import type { SessionEnd } from '../../src/probers/session/types.ts';
-import { recordingEvents, type RecordedEvents } from '../support/session-events.ts';
+import {
+  recordingEvents,
+  type RecordedEvents,
+  runSessionTarget,
+} from '../support/session-events.ts';
 import { openTcpHandles } from '../support/raw-ws-peer.ts';
 import { tempDir, writeWav } from '../support/files.ts';
 import { eventually } from '../support/wait.ts';
@@ -33,19 +36,7 @@ async function startListenServer(
 }
 
 function runTarget(config: Config, recorder: RecordedEvents): SessionRunner {
-  const target = config.targets[0];
-  if (target === undefined) throw new Error('no target');
-  const built = createTargetProber(target, config, noDeps);
-  if (built.mode !== 'session') throw new Error('not a session kind');
-  const runner = new SessionRunner(
-    built.protocol,
-    recorder.events,
-    recorder.audio,
-    () => ({ info: () => undefined, error: () => undefined, flush: () => undefined }),
-    { initialMs: 50, maxMs: 100, stableAfterMs: 60_000 },
-  );
-  runner.start();
-  return runner;
+  return runSessionTarget(config, recorder, noDeps, { initialMs: 50, maxMs: 100 });
 }
 
 describe('streaming audio against hostile conditions (issue 9, defect 5)', () => {

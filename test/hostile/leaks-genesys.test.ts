@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
-import { createTargetProber } from '../../src/probers/index.ts';
 import { SessionRunner } from '../../src/probers/session/session-runner.ts';
 import type { SessionEnd } from '../../src/probers/session/types.ts';
-import { recordingEvents, type RecordedEvents } from '../support/session-events.ts';
+import {
+  recordingEvents,
+  type RecordedEvents,
+  runSessionTarget,
+} from '../support/session-events.ts';
 import { depsFor } from '../support/probe-setup.ts';
 import {
   frame,
@@ -76,19 +79,7 @@ targets:
     subscribe_via: websocket
 `;
   const config = await parseConfig(yaml, 'genesys.yml', {});
-  const target = config.targets[0];
-  if (target === undefined) throw new Error('no target');
-  const built = createTargetProber(target, config, depsFor(config).deps);
-  if (built.mode !== 'session') throw new Error('not a session kind');
-  const runner = new SessionRunner(
-    built.protocol,
-    recorder.events,
-    recorder.audio,
-    () => ({ info: () => undefined, error: () => undefined, flush: () => undefined }),
-    { ...backoff, stableAfterMs: 60_000 },
-  );
-  runner.start();
-  return runner;
+  return runSessionTarget(config, recorder, depsFor(config).deps, backoff);
 }
 
 describe('Genesys socket_closing from a hostile server (issue 9, defect 5)', () => {

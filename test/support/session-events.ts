@@ -1,44 +1,88 @@
-import { parseConfig } from '../../src/config/load.ts';
+import { parseConfig, type Config } from '../../src/config/load.ts';
 import type { ProberDeps } from '../../src/probers/deps.ts';
 import { createTargetProber } from '../../src/probers/index.ts';
 import { SessionRunner } from '../../src/probers/session/session-runner.ts';
 import type { AudioEvents, SessionEvents } from '../../src/probers/session/types.ts';
 
-/** A SessionEvents that records every call, in order, for assertions. */
+/**
+ * Every SessionEvents and AudioEvents member, named once (the `satisfies` fails to compile when
+ * src/probers/session/types.ts gains or loses one). Tests and benches build their event objects
+ * here, so a change to those interfaces is a change to this file only.
+ */
+const SESSION_EVENT_NAMES = Object.keys({
+  connected: true,
+  connectFailed: true,
+  ping: true,
+  pingLost: true,
+  heartbeat: true,
+  heartbeatMissed: true,
+  turn: true,
+  healthy: true,
+  closed: true,
+  reconnecting: true,
+} satisfies Record<keyof SessionEvents, true>) as (keyof SessionEvents)[];
+
+const AUDIO_EVENT_NAMES = Object.keys({
+  frameSent: true,
+  frameReceived: true,
+  loss: true,
+  turnLatency: true,
+  eventLatency: true,
+  quality: true,
+  violation: true,
+} satisfies Record<keyof AudioEvents, true>) as (keyof AudioEvents)[];
+
+/** Event name → the arguments of one call. */
+type Listener<Name extends string> = (type: Name, args: unknown[]) => void;
+
+/** SessionEvents whose every member calls `listener`, except those given in `overrides`. */
+export function sessionEvents(
+  listener: Listener<keyof SessionEvents> = () => undefined,
+  overrides: Partial<SessionEvents> = {},
+): SessionEvents {
+  const events = Object.fromEntries(
+    SESSION_EVENT_NAMES.map((type) => [
+      type,
+      (...args: unknown[]) => {
+        listener(type, args);
+      },
+    ]),
+  ) as unknown as SessionEvents;
+  return { ...events, ...overrides };
+}
+
+/** AudioEvents whose every member calls `listener`, except those given in `overrides`. */
+export function audioEvents(
+  listener: Listener<keyof AudioEvents> = () => undefined,
+  overrides: Partial<AudioEvents> = {},
+): AudioEvents {
+  const events = Object.fromEntries(
+    AUDIO_EVENT_NAMES.map((type) => [
+      type,
+      (...args: unknown[]) => {
+        listener(type, args);
+      },
+    ]),
+  ) as unknown as AudioEvents;
+  return { ...events, ...overrides };
+}
+
+/** SessionEvents that ignore everything but `overrides`. */
+export function noopSessionEvents(overrides: Partial<SessionEvents> = {}): SessionEvents {
+  return sessionEvents(undefined, overrides);
+}
+
+/** AudioEvents that ignore everything but `overrides`. */
+export function noopAudioEvents(overrides: Partial<AudioEvents> = {}): AudioEvents {
+  return audioEvents(undefined, overrides);
+}
+
+/** SessionEvents and AudioEvents that record every call, in order, for assertions. */
 export function recordingEvents() {
   const log: { type: keyof SessionEvents; detail: unknown[] }[] = [];
-  const push =
-    (type: keyof SessionEvents) =>
-    (...args: unknown[]) => {
-      log.push({ type, detail: args });
-    };
-  const events: SessionEvents = {
-    connected: push('connected'),
-    connectFailed: push('connectFailed'),
-    ping: push('ping'),
-    pingLost: push('pingLost'),
-    heartbeat: push('heartbeat'),
-    heartbeatMissed: push('heartbeatMissed'),
-    turn: push('turn'),
-    healthy: push('healthy'),
-    closed: push('closed'),
-    reconnecting: push('reconnecting'),
-  };
   const audioLog: { type: keyof AudioEvents; detail: unknown[] }[] = [];
-  const pushAudio =
-    (type: keyof AudioEvents) =>
-    (...args: unknown[]) => {
-      audioLog.push({ type, detail: args });
-    };
-  const audio: AudioEvents = {
-    frameSent: pushAudio('frameSent'),
-    frameReceived: pushAudio('frameReceived'),
-    loss: pushAudio('loss'),
-    turnLatency: pushAudio('turnLatency'),
-    eventLatency: pushAudio('eventLatency'),
-    quality: pushAudio('quality'),
-    violation: pushAudio('violation'),
-  };
+  const events = sessionEvents((type, detail) => log.push({ type, detail }));
+  const audio = audioEvents((type, detail) => audioLog.push({ type, detail }));
   const of = (type: keyof SessionEvents) =>
     log.filter((entry) => entry.type === type).map((entry) => entry.detail);
   const ofAudio = (type: keyof AudioEvents) =>
@@ -58,9 +102,18 @@ export async function startSessionTarget(
   deps: ProberDeps,
   env: Record<string, string> = {},
 ): Promise<SessionRunner> {
-  const config = await parseConfig(yaml, 'session.yml', env);
+  return runSessionTarget(await parseConfig(yaml, 'session.yml', env), recorder, deps);
+}
+
+/** Runs the first target of `config` in a SessionRunner (quiet log, short back-off by default). */
+export function runSessionTarget(
+  config: Config,
+  recorder: RecordedEvents,
+  deps: ProberDeps,
+  backoff: { initialMs: number; maxMs: number } = { initialMs: 50, maxMs: 200 },
+): SessionRunner {
   const target = config.targets[0];
-  if (target === undefined) throw new Error('no target in the YAML');
+  if (target === undefined) throw new Error('no target in the config');
   const built = createTargetProber(target, config, deps);
   if (built.mode !== 'session') throw new Error(`${target.kind} is not a session kind`);
   const runner = new SessionRunner(
@@ -68,7 +121,7 @@ export async function startSessionTarget(
     recorder.events,
     recorder.audio,
     () => ({ info: () => undefined, error: () => undefined, flush: () => undefined }),
-    { initialMs: 50, maxMs: 200, stableAfterMs: 60_000 },
+    { ...backoff, stableAfterMs: 60_000 },
   );
   runner.start();
   return runner;

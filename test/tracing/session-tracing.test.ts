@@ -5,6 +5,7 @@ import type { AudioEvents, SessionEvents } from '../../src/probers/session/types
 import { traceSession } from '../../src/tracing/session-tracing.ts';
 import { startTracing, type Tracing } from '../../src/tracing/setup.ts';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/tracing.ts';
+import { sessionEvents, audioEvents } from '../support/session-events.ts';
 
 async function target(kind: 'websocket' | 'audiohook'): Promise<Target> {
   const yaml =
@@ -24,33 +25,10 @@ function recording(): {
   activeIn: Record<string, string | undefined>;
 } {
   const activeIn: Record<string, string | undefined> = {};
-  const note = (name: string) => () => {
+  const note = (name: string) => {
     activeIn[name] = trace.getActiveSpan()?.spanContext().spanId;
   };
-  return {
-    activeIn,
-    events: {
-      connected: note('connected'),
-      connectFailed: note('connectFailed'),
-      ping: note('ping'),
-      pingLost: note('pingLost'),
-      heartbeat: note('heartbeat'),
-      heartbeatMissed: note('heartbeatMissed'),
-      turn: note('turn'),
-      healthy: note('healthy'),
-      closed: note('closed'),
-      reconnecting: note('reconnecting'),
-    },
-    audio: {
-      frameSent: note('frameSent'),
-      frameReceived: note('frameReceived'),
-      loss: note('loss'),
-      turnLatency: note('turnLatency'),
-      eventLatency: note('eventLatency'),
-      quality: note('quality'),
-      violation: note('violation'),
-    },
-  };
+  return { activeIn, events: sessionEvents(note), audio: audioEvents(note) };
 }
 
 describe('session tracing', () => {
