@@ -3,8 +3,9 @@ import type { SessionRunner } from '../../src/probers/session/session-runner.ts'
 import type { SessionEnd } from '../../src/probers/session/types.ts';
 import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
 import { depsFor, configFrom } from '../support/probe-setup.ts';
-import { frame, startRawPeer, type RawPeer } from '../support/raw-ws-peer.ts';
+import { startRawPeer, type RawPeer } from '../support/raw-ws-peer.ts';
 import { eventually, sleep } from '../support/wait.ts';
+import { frame } from '../support/ws-frames.ts';
 
 /**
  * Issue 9, defect 5: a peer that sends one invalid frame and then ignores the close handshake

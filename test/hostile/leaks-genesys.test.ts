@@ -8,13 +8,9 @@ import {
   runSessionTarget,
 } from '../support/session-events.ts';
 import { depsFor } from '../support/probe-setup.ts';
-import {
-  frame,
-  startRawPeer,
-  type RawPeer,
-  type RawPeerConnection,
-} from '../support/raw-ws-peer.ts';
+import { startRawPeer, type RawPeer, type RawPeerConnection } from '../support/raw-ws-peer.ts';
 import { eventually, sleep } from '../support/wait.ts';
+import { frame } from '../support/ws-frames.ts';
 
 const SOCKET_CLOSING = JSON.stringify({
   topicName: 'v2.system.socket_closing',

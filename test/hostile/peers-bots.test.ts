@@ -4,12 +4,10 @@ import { Server, type Socket as ServerSocket } from 'socket.io';
 import { expect } from 'vitest';
 import {
   INVALID_UTF8,
-  OPCODE,
   behave,
   closeCount,
   describeHostilePeers,
   drip,
-  frame,
   probeCount,
   startHttpPeer,
   startRawWebSocketPeer,
@@ -17,6 +15,7 @@ import {
   type HostileCase,
   type Peer,
 } from '../support/hostile-peers.ts';
+import { OPCODE, frame } from '../support/ws-frames.ts';
 
 /**
  * Issue 9, hostile-peer suite, bot kinds: the three HTTP bot turns (`cognigy-rest`,

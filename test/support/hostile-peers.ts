@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -12,6 +11,7 @@ import { CLOSE_REASONS } from '../../src/probers/session/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSamples, type Sample } from './exposition.ts';
 import { sleep } from './wait.ts';
+import { completeUpgrade, frame, OPCODE, readClientFrames } from './ws-frames.ts';
 
 /**
  * Loopback peers that misbehave the way real endpoints do on a bad day, and a harness that runs
@@ -114,35 +114,6 @@ export function drip(socket: net.Socket, bytes: Buffer, everyMs = 100): void {
   });
 }
 
-const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-
-/** The Sec-WebSocket-Accept a real server answers to a key (RFC 6455 §4.2.2). */
-export function acceptKey(key: string): string {
-  return createHash('sha1')
-    .update(key + WEBSOCKET_GUID)
-    .digest('base64');
-}
-
-/**
- * Answers the upgrade correctly (accept key, first subprotocol offered) and then hands the raw
- * socket over: what follows is whatever bytes the case writes, frames valid or not.
- */
-export function completeUpgrade(request: http.IncomingMessage, socket: net.Socket): void {
-  const key = request.headers['sec-websocket-key'] ?? '';
-  const offered = request.headers['sec-websocket-protocol']?.split(',')[0]?.trim();
-  socket.write(
-    [
-      'HTTP/1.1 101 Switching Protocols',
-      'Upgrade: websocket',
-      'Connection: Upgrade',
-      `Sec-WebSocket-Accept: ${acceptKey(key)}`,
-      ...(offered === undefined ? [] : [`Sec-WebSocket-Protocol: ${offered}`]),
-      '',
-      '',
-    ].join('\r\n'),
-  );
-}
-
 /** A raw WebSocket peer: a correct handshake, then `onOpen` owns the socket byte by byte. */
 export async function startRawWebSocketPeer(
   onOpen: (socket: net.Socket, request: http.IncomingMessage) => void,
@@ -156,84 +127,6 @@ export async function startRawWebSocketPeer(
       onOpen(socket, request);
     },
   );
-}
-
-/** WebSocket opcodes (RFC 6455 §5.2). */
-export const OPCODE = { text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa } as const;
-
-/**
- * One unmasked server frame. `length` lies about the payload length when given (truncated
- * frames); `rsv` sets reserved bits (garbage).
- */
-export function frame(
-  opcode: number,
-  payload: Buffer | string,
-  options: { fin?: boolean; length?: number; rsv?: number } = {},
-): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  const length = options.length ?? body.length;
-  const first = ((options.fin ?? true) ? 0x80 : 0) | ((options.rsv ?? 0) << 4) | opcode;
-  let header: Buffer;
-  if (length < 126) {
-    header = Buffer.from([first, length]);
-  } else if (length < 65_536) {
-    header = Buffer.alloc(4);
-    header[0] = first;
-    header[1] = 126;
-    header.writeUInt16BE(length, 2);
-  } else {
-    header = Buffer.alloc(10);
-    header[0] = first;
-    header[1] = 127;
-    header.writeBigUInt64BE(BigInt(length), 2);
-  }
-  return Buffer.concat([header, body]);
-}
-
-/** A close frame with any code at all (even ones RFC 6455 forbids on the wire) and reason. */
-export function closeFrame(code: number, reason = ''): Buffer {
-  const payload = Buffer.alloc(2 + Buffer.byteLength(reason));
-  payload.writeUInt16BE(code, 0);
-  payload.write(reason, 2);
-  return frame(OPCODE.close, payload);
-}
-
-/** Unmasks the client frames of a raw socket as they come (for peers that answer messages). */
-export function readClientFrames(
-  socket: net.Socket,
-  onFrame: (opcode: number, payload: Buffer) => void,
-): void {
-  let pending = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
-    pending = Buffer.concat([pending, chunk]);
-    for (;;) {
-      if (pending.length < 2) return;
-      const opcode = (pending[0] ?? 0) & 0x0f;
-      let length = (pending[1] ?? 0) & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        if (pending.length < 4) return;
-        length = pending.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (pending.length < 10) return;
-        length = Number(pending.readBigUInt64BE(2));
-        offset = 10;
-      }
-      const masked = ((pending[1] ?? 0) & 0x80) !== 0;
-      const maskOffset = offset;
-      if (masked) offset += 4;
-      if (pending.length < offset + length) return;
-      const payload = Buffer.from(pending.subarray(offset, offset + length));
-      if (masked) {
-        for (let index = 0; index < payload.length; index++) {
-          payload[index] = (payload[index] ?? 0) ^ (pending[maskOffset + (index % 4)] ?? 0);
-        }
-      }
-      pending = pending.subarray(offset + length);
-      onFrame(opcode, payload);
-    }
-  });
 }
 
 /** Bytes that are not UTF-8: a lone continuation byte and an overlong encoding. */
