@@ -9,13 +9,10 @@ import {
   sendJson,
   startServer,
   type TestServer,
-  simulatorClient,
 } from '../support/probe-setup.ts';
 import { sleep } from '../support/wait.ts';
 import { freePort as closedPort } from '../support/net.ts';
-
-const GENESYS = simulatorClient('genesys');
-const CXONE = simulatorClient('cxone');
+import { GENESYS, CXONE } from '../support/simulator-credentials.ts';
 
 /** A manual clock for the `now` seam. */
 function manualClock(start = Date.now()): { now: () => number; advance(ms: number): void } {

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExporter, type RunningExporter } from '../../src/cli/serve.ts';
 import { closeCodeLabel } from '../../src/probers/session/close-codes.ts';
 import {
-  DEFAULT_AUDIOHOOK_KEYS,
   DEFAULT_COGNIGY_URL_TOKEN,
   DEFAULT_SIMULATOR_CLIENTS,
   startSimulator,
@@ -16,6 +15,7 @@ import {
 } from '../../src/simulator/index.ts';
 import { parseSamples, type Sample, sumOf } from '../support/exposition.ts';
 import { eventually } from '../support/wait.ts';
+import { AUDIOHOOK_API_KEY, AUDIOHOOK_CLIENT_SECRET } from '../support/simulator-credentials.ts';
 
 /**
  * The close-accounting acceptance (issue 9, defect 4), for every session kind: a randomised,
@@ -40,7 +40,6 @@ const STEPS = stepsFromEnv();
 
 const GENESYS_SECRET =
   DEFAULT_SIMULATOR_CLIENTS.find((client) => client.platform === 'genesys')?.clientSecret ?? '';
-const [[AUDIOHOOK_KEY, AUDIOHOOK_SECRET] = ['', '']] = Object.entries(DEFAULT_AUDIOHOOK_KEYS);
 
 type Kind =
   'websocket' | 'genesys-notifications' | 'cognigy-socket' | 'audiohook' | 'voicegateway-listen';
@@ -203,8 +202,8 @@ function everyKindTargets(simulator: RunningSimulator): string {
   - name: audiohook
     kind: audiohook
     url: ${ws}/api/v1/audiohook/ws
-    api_key: ${AUDIOHOOK_KEY}
-    client_secret: ${AUDIOHOOK_SECRET}
+    api_key: ${AUDIOHOOK_API_KEY}
+    client_secret: ${AUDIOHOOK_CLIENT_SECRET}
     timeout: 2s
     # Sessions outlive the test; a session that ends normally starts the next one at once.
     interval: 2s

@@ -1,15 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRunner } from '../../src/probers/session/session-runner.ts';
 import type { SessionEnd } from '../../src/probers/session/types.ts';
-import {
-  DEFAULT_AUDIOHOOK_KEYS,
-  startSimulator,
-  type RunningSimulator,
-} from '../../src/simulator/index.ts';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
 import { eventually } from '../support/wait.ts';
+import { AUDIOHOOK_API_KEY, AUDIOHOOK_CLIENT_SECRET } from '../support/simulator-credentials.ts';
 
-const [[API_KEY, CLIENT_SECRET] = ['', '']] = Object.entries(DEFAULT_AUDIOHOOK_KEYS);
 const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
 
 /**
@@ -46,8 +42,8 @@ targets:
 ${extra}`;
     runners.push(
       await startSessionTarget(yaml, recorder, noDeps, {
-        AH_KEY: API_KEY,
-        AH_SECRET: CLIENT_SECRET,
+        AH_KEY: AUDIOHOOK_API_KEY,
+        AH_SECRET: AUDIOHOOK_CLIENT_SECRET,
       }),
     );
     await eventually(

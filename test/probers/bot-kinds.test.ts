@@ -20,10 +20,8 @@ import {
   type ReceivedRequest,
   type TestServer,
   type TokenEvent,
-  simulatorClient,
 } from '../support/probe-setup.ts';
-
-const CXONE = simulatorClient('cxone');
+import { CXONE } from '../support/simulator-credentials.ts';
 
 type BotKind = 'cognigy-rest' | 'genesys-bot-connector' | 'cxone-exchange';
 

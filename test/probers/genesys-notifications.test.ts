@@ -12,10 +12,10 @@ import {
   startSessionTarget,
   type RecordedEvents,
 } from '../support/session-events.ts';
-import { configFrom, depsFor, simulatorClient } from '../support/probe-setup.ts';
+import { configFrom, depsFor } from '../support/probe-setup.ts';
 import { eventually } from '../support/wait.ts';
+import { GENESYS } from '../support/simulator-credentials.ts';
 
-const GENESYS = simulatorClient('genesys');
 const KEY = 'genesys_notifications';
 
 /** A genesys-notifications target whose login, API and channels are all on the simulator. */

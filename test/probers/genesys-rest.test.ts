@@ -14,10 +14,8 @@ import {
   targetFrom,
   type TestServer,
   type TokenEvent,
-  simulatorClient,
 } from '../support/probe-setup.ts';
-
-const GENESYS = simulatorClient('genesys');
+import { GENESYS } from '../support/simulator-credentials.ts';
 
 /** A genesys-rest prober whose login and API are both at `origin`. */
 async function genesysProber(

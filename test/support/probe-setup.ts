@@ -8,7 +8,6 @@ import { parseConfig, type Config, type Credential, type Target } from '../../sr
 import type { ProberDeps } from '../../src/probers/deps.ts';
 import type { ProbeContext } from '../../src/probers/types.ts';
 import type { FailureReason } from '../../src/probers/reasons.ts';
-import { DEFAULT_SIMULATOR_CLIENTS, type SimulatorClient } from '../../src/simulator/index.ts';
 
 /** A request the test server received, with its body read as text. */
 export interface ReceivedRequest {
@@ -186,11 +185,4 @@ export function credentialOf(config: Config, name: string): Credential {
   const credential = config.credentials[name];
   if (credential === undefined) throw new Error(`no credential ${name}`);
   return credential;
-}
-
-/** The simulator's default OAuth client of a platform. */
-export function simulatorClient(platform: 'genesys' | 'cxone'): SimulatorClient {
-  const client = DEFAULT_SIMULATOR_CLIENTS.find((c) => c.platform === platform);
-  if (client === undefined) throw new Error(`no default ${platform} simulator client`);
-  return client;
 }
