@@ -41,7 +41,6 @@ import {
   isMain,
   machine,
   numberFlag,
-  request,
   startSimulatorProcess,
   summarize,
   table,
@@ -51,10 +50,9 @@ import {
 } from './lib.ts';
 import { sleep } from '../test/support/wait.ts';
 import { parseSamples, type Sample } from '../test/support/exposition.ts';
+import { request } from '../test/support/http-client.ts';
+import { AUDIOHOOK_API_KEY, AUDIOHOOK_CLIENT_SECRET } from '../test/support/simulator-credentials.ts';
 
-/** The simulator's default AudioHook credentials. */
-const API_KEY = 'SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh';
-const CLIENT_SECRET = 'TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU=';
 const RATE = 8000;
 const FRAME_MS = 20;
 const FRAME_SAMPLES = (RATE * FRAME_MS) / 1000;
@@ -135,8 +133,8 @@ async function startTargets(
   const url = `${simulatorUrl.replace('http', 'ws')}/api/v1/audioconnector/ws`;
   const yaml = `targets:${names.map((name) => targetYaml(name, url, sessionSeconds)).join('')}\n`;
   const config = await parseConfig(yaml, 'audio-fidelity.yml', {
-    AH_KEY: API_KEY,
-    AH_SECRET: CLIENT_SECRET,
+    AH_KEY: AUDIOHOOK_API_KEY,
+    AH_SECRET: AUDIOHOOK_CLIENT_SECRET,
   });
   const running: RunningTarget[] = [];
   for (const [index, target] of config.targets.entries()) {

@@ -54,7 +54,7 @@ import {
   processCpuSeconds,
   processMemory,
   spawnIpcChild,
-  startExporterProcess,
+  startBenchExporter,
   startSimulatorProcess,
   summarize,
   table,
@@ -65,9 +65,8 @@ import {
 import { sleep } from '../test/support/wait.ts';
 import { parseSamples, sumOf, type Sample } from '../test/support/exposition.ts';
 import { noopSessionEvents, noopAudioEvents } from '../test/support/session-events.ts';
+import { AUDIOHOOK_API_KEY, AUDIOHOOK_CLIENT_SECRET } from '../test/support/simulator-credentials.ts';
 
-const API_KEY = 'SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh';
-const CLIENT_SECRET = 'TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU=';
 const RATE = 8000;
 const FRAME_MS = 20;
 /** Long enough that no session ends during warm-up + window: no reconnect churn is measured. */
@@ -85,8 +84,8 @@ function targetsYaml(url: string, count: number): string {
       `  - name: stream-${String(index)}`,
       '    kind: audiohook',
       `    url: ${url}`,
-      `    api_key: ${API_KEY}`,
-      `    client_secret: ${CLIENT_SECRET}`,
+      `    api_key: ${AUDIOHOOK_API_KEY}`,
+      `    client_secret: ${AUDIOHOOK_CLIENT_SECRET}`,
       '    timeout: 10s',
       `    interval: ${String(SESSION_SECONDS)}s`,
       `    session_length: ${String(SESSION_SECONDS)}s`,
@@ -325,7 +324,7 @@ async function openIntervalSession(
     'Audiohook-Organization-Id': organizationId,
     'Audiohook-Session-Id': sessionId,
     'Audiohook-Correlation-Id': randomUUID(),
-    'X-API-KEY': API_KEY,
+    'X-API-KEY': AUDIOHOOK_API_KEY,
   };
   const signed = signAudiohookRequest(
     {
@@ -334,9 +333,9 @@ async function openIntervalSession(
       organizationId,
       sessionId,
       correlationId: headers['Audiohook-Correlation-Id'],
-      apiKey: API_KEY,
+      apiKey: AUDIOHOOK_API_KEY,
     },
-    CLIENT_SECRET,
+    AUDIOHOOK_CLIENT_SECRET,
   );
   const { socket } = await connectWebSocket({
     url,
@@ -595,7 +594,7 @@ async function runExporterVariant(
   warmupSeconds: number,
 ): Promise<VariantResult> {
   const simulator = await startSimulatorProcess();
-  const exporter = await startExporterProcess(
+  const exporter = await startBenchExporter(
     targetsYaml(`${simulator.url.replace('http', 'ws')}/api/v1/audioconnector/ws`, streams),
   );
   const scrape = async (): Promise<{ samples: Sample[]; ms: number; bytes: number }> => {

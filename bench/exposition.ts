@@ -29,8 +29,7 @@ import {
   machine,
   numberFlag,
   processMemory,
-  request,
-  startExporterProcess,
+  startBenchExporter,
   startSimulatorProcess,
   summarize,
   table,
@@ -39,6 +38,7 @@ import {
 } from './lib.ts';
 import { sleep } from '../test/support/wait.ts';
 import { parseSamples, sumOf } from '../test/support/exposition.ts';
+import { request } from '../test/support/http-client.ts';
 
 const HEALTH_PATH = '/api/v2/health/check';
 
@@ -124,9 +124,9 @@ async function timeScrapes(
 
 async function liveView(targets: number, scrapes: number): Promise<ExpositionResult['live']> {
   const simulator = await startSimulatorProcess();
-  let exporter: Awaited<ReturnType<typeof startExporterProcess>> | undefined;
+  let exporter: Awaited<ReturnType<typeof startBenchExporter>> | undefined;
   try {
-    exporter = await startExporterProcess(configFor(targets, `${simulator.url}${HEALTH_PATH}`));
+    exporter = await startBenchExporter(configFor(targets, `${simulator.url}${HEALTH_PATH}`));
     const running = exporter;
     // First runs are spread over the 30 s interval; wait until every target has run once.
     const deadline = Date.now() + 45_000;

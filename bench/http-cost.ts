@@ -27,9 +27,8 @@ import {
   numberFlag,
   processCpuSeconds,
   processMemory,
-  request,
   startBlackbox,
-  startExporterProcess,
+  startBenchExporter,
   startSimulatorProcess,
   summarize,
   table,
@@ -37,6 +36,7 @@ import {
 } from './lib.ts';
 import { sleep } from '../test/support/wait.ts';
 import { parseSamples, sumOf } from '../test/support/exposition.ts';
+import { request } from '../test/support/http-client.ts';
 
 const DELAY_MS = 50;
 const HEALTH_PATH = '/api/v2/health/check';
@@ -100,9 +100,9 @@ export async function runCost(
     endpoints: { genesys_health_check: { latency: { fixed_ms: DELAY_MS, random_ms: 0 } } },
   });
   const url = `${simulator.url}${HEALTH_PATH}`;
-  let exporter: Awaited<ReturnType<typeof startExporterProcess>> | undefined;
+  let exporter: Awaited<ReturnType<typeof startBenchExporter>> | undefined;
   try {
-    exporter = await startExporterProcess(configFor(targets, url));
+    exporter = await startBenchExporter(configFor(targets, url));
     const running = exporter;
     const scrapeMs: number[] = [];
     /** One scrape; only the HTTP exchange is timed, not the parsing in this process. */

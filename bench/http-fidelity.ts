@@ -30,10 +30,9 @@ import {
   machine,
   numberFlag,
   processMemory,
-  request,
   shuffle,
   startBlackbox,
-  startExporterProcess,
+  startBenchExporter,
   startRawIntervalClient,
   startSimulatorProcess,
   summarize,
@@ -44,6 +43,7 @@ import {
 } from './lib.ts';
 import { sleep } from '../test/support/wait.ts';
 import { parseSamples, sumOf } from '../test/support/exposition.ts';
+import { request } from '../test/support/http-client.ts';
 
 const DELAY_MS = 50;
 const HEALTH_PATH = '/api/v2/health/check';
@@ -145,7 +145,7 @@ export async function runFidelity(n = numberFlag('n', 360)): Promise<FidelityRes
   const blackbox = bbVersion === undefined ? undefined : await startBlackbox();
   const stop = new AbortController();
   const agent = new http.Agent({ keepAlive: false });
-  let exporter: Awaited<ReturnType<typeof startExporterProcess>> | undefined;
+  let exporter: Awaited<ReturnType<typeof startBenchExporter>> | undefined;
 
   let idleRaw: RawIntervalClient | undefined;
   let bbSamples: BlackboxSample[] = [];
@@ -171,7 +171,7 @@ export async function runFidelity(n = numberFlag('n', 360)): Promise<FidelityRes
     bbSamples = [];
 
     // The full exporter probes the same endpoint during the measured loop.
-    exporter = await startExporterProcess(
+    exporter = await startBenchExporter(
       [
         'global:',
         '  interval: 1s',

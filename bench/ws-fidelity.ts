@@ -45,14 +45,12 @@ import {
   machine,
   numberFlag,
   processCpuSeconds,
-  request,
   spawnIpcChild,
-  startExporterProcess,
+  startBenchExporter,
   startSimulatorProcess,
   summarize,
   table,
   type Bucket,
-  type ExporterProcess,
   type IpcChild,
   type Machine,
   type SimulatorProcess,
@@ -61,6 +59,8 @@ import {
 import { sleep } from '../test/support/wait.ts';
 import { parseSamples, sumOf, type Sample } from '../test/support/exposition.ts';
 import { noopSessionEvents } from '../test/support/session-events.ts';
+import { request } from '../test/support/http-client.ts';
+import { type ExporterProcess } from '../test/support/exporter-process.ts';
 
 const PONG_DELAY = { fixed_ms: 15, random_ms: 10 };
 const PING_INTERVAL_MS = 1_000;
@@ -364,7 +364,7 @@ async function runConnections(
     const started = performance.now();
     raw = startRawClient(wsUrl(simRaw), connections);
     exact = startCxprobeClient(wsUrl(simExact), connections);
-    exporter = await startExporterProcess(exporterConfig(connections, wsUrl(simExporter)));
+    exporter = await startBenchExporter(exporterConfig(connections, wsUrl(simExporter)));
     const running = { raw, exact, exporter };
 
     // Every connection of every client open, as the simulators count them.

@@ -36,17 +36,17 @@ import {
   numberFlag,
   processCpuSeconds,
   processMemory,
-  request,
-  startExporterProcess,
+  startBenchExporter,
   startSimulatorProcess,
   summarize,
   table,
-  type ExporterProcess,
   type Machine,
   type Summary,
 } from './lib.ts';
 import { sleep } from '../test/support/wait.ts';
 import { parseSamples, sumOf, type Sample } from '../test/support/exposition.ts';
+import { request } from '../test/support/http-client.ts';
+import { type ExporterProcess } from '../test/support/exporter-process.ts';
 
 const PONG_DELAY = { fixed_ms: 15, random_ms: 10 };
 const SCRAPE_EVERY_MS = 15_000;
@@ -156,14 +156,14 @@ export async function runWsFootprint(
   try {
     // The same exporter with one session target, for what a session adds.
     const wsUrl = `${simulator.url.replace(/^http:/, 'ws:')}/ws/echo`;
-    exporter = await startExporterProcess(configFor(1, wsUrl));
+    exporter = await startBenchExporter(configFor(1, wsUrl));
     await sleep(BASELINE_SECONDS * 1000);
     const baselineRssBytes = processMemory(exporter.pid).rss;
     await exporter.stop();
     console.log(`  one session target: RSS ${fmtBytes(baselineRssBytes)}`);
 
     const started = performance.now();
-    exporter = await startExporterProcess(configFor(targets, wsUrl));
+    exporter = await startBenchExporter(configFor(targets, wsUrl));
     const running = exporter;
     const scrapeMs: number[] = [];
     const scrape = async (): Promise<{ samples: Sample[]; bytes: number }> => {

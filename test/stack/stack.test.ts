@@ -31,17 +31,16 @@ import {
   STACK_BINARIES,
   rewriteAlertmanagerConfig,
   startAlertmanager,
-  startExporterProcess,
   startPrometheus,
   startWebhookReceiver,
   webhookReceivers,
   type ReceivedAlert,
   type RunningAlertmanager,
-  type RunningExporterProcess,
   type RunningPrometheus,
   type WebhookReceiver,
 } from '../support/monitoring-stack.ts';
 import { eventually, sleep } from '../support/wait.ts';
+import { startExporterProcess, type ExporterProcess } from '../support/exporter-process.ts';
 
 /**
  * The monitoring stack end to end: cxprobe (a child process) probes simulators, a real
@@ -86,8 +85,8 @@ describeWithTools(STACK_BINARIES)('stack: cxprobe → Prometheus → Alertmanage
   let dir: string | undefined;
   let sims: Record<SimulatorName, RunningSimulator> | undefined;
   let certServer: CertServer | undefined;
-  let exporter: RunningExporterProcess | undefined;
-  let doomed: RunningExporterProcess | undefined;
+  let exporter: ExporterProcess | undefined;
+  let doomed: ExporterProcess | undefined;
   let doomedConfigFile: string;
   let webhook: WebhookReceiver | undefined;
   let alertmanager: RunningAlertmanager | undefined;
