@@ -65,7 +65,10 @@ import {
 import { sleep } from '../test/support/wait.ts';
 import { parseSamples, sumOf, type Sample } from '../test/support/exposition.ts';
 import { noopSessionEvents, noopAudioEvents } from '../test/support/session-events.ts';
-import { AUDIOHOOK_API_KEY, AUDIOHOOK_CLIENT_SECRET } from '../test/support/simulator-credentials.ts';
+import {
+  AUDIOHOOK_API_KEY,
+  AUDIOHOOK_CLIENT_SECRET,
+} from '../test/support/simulator-credentials.ts';
 
 const RATE = 8000;
 const FRAME_MS = 20;

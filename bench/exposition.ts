@@ -28,6 +28,7 @@ import {
   isMain,
   machine,
   numberFlag,
+  numberedTargetsConfig,
   processMemory,
   startBenchExporter,
   startSimulatorProcess,
@@ -71,14 +72,10 @@ export interface ExpositionResult {
 }
 
 function configFor(targets: number, url: string): string {
-  const lines = ['global:', '  interval: 30s', '  timeout: 10s', 'targets:'];
-  for (let index = 0; index < targets; index++)
-    lines.push(
-      `  - name: http-${String(index).padStart(4, '0')}`,
-      '    kind: http',
-      `    url: ${url}`,
-    );
-  return `${lines.join('\n')}\n`;
+  return numberedTargetsConfig(['interval: 30s', 'timeout: 10s'], targets, 'http', [
+    'kind: http',
+    `url: ${url}`,
+  ]);
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   isMain,
   machine,
   numberFlag,
+  numberedTargetsConfig,
   processCpuSeconds,
   processMemory,
   startBlackbox,
@@ -76,14 +77,10 @@ export interface CostResult {
 }
 
 function configFor(targets: number, url: string): string {
-  const lines = ['global:', '  interval: 1s', '  timeout: 900ms', 'targets:'];
-  for (let index = 0; index < targets; index++)
-    lines.push(
-      `  - name: http-${String(index).padStart(4, '0')}`,
-      '    kind: http',
-      `    url: ${url}`,
-    );
-  return `${lines.join('\n')}\n`;
+  return numberedTargetsConfig(['interval: 1s', 'timeout: 900ms'], targets, 'http', [
+    'kind: http',
+    `url: ${url}`,
+  ]);
 }
 
 export async function runCost(

@@ -172,16 +172,6 @@ export interface SimulatorProcess {
   stop(): Promise<void>;
 }
 
-/** Started, or stopped with its output in the error when it never got there. */
-async function started<T>(child: ManagedProcess, waiting: Promise<T>): Promise<T> {
-  try {
-    return await waiting;
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
-}
-
 /** The PID of a started child. */
 function pidOf(child: ManagedProcess): number {
   if (child.pid === undefined) throw new Error(`could not start ${child.name}`);
@@ -196,8 +186,7 @@ export async function startSimulatorProcess(faults?: FaultsPatch): Promise<Simul
     [CLI, 'simulate', '--web.listen-address=127.0.0.1:0', '--log.level=warn'],
     REPO_ROOT,
   );
-  const match = await started(
-    child,
+  const match = await child.stopOnFailure(
     child.waitForOutput(/simulator on (http:\/\/127\.0\.0\.1:\d+)/),
   );
   const url = match[1] ?? '';
@@ -323,7 +312,7 @@ export async function startBlackbox(): Promise<BlackboxProcess> {
     REPO_ROOT,
   );
   const url = `http://127.0.0.1:${String(port)}`;
-  await started(child, child.waitReady(`${url}/-/healthy`, 15_000));
+  await child.stopOnFailure(child.waitReady(`${url}/-/healthy`, 15_000));
   return {
     url,
     pid: pidOf(child),
@@ -332,6 +321,25 @@ export async function startBlackbox(): Promise<BlackboxProcess> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A cxprobe config of `count` targets named `<prefix>-0000`, `<prefix>-0001`, …, each with
+ * `fields`, after the `global` settings (YAML lines without indentation).
+ */
+export function numberedTargetsConfig(
+  global: readonly string[],
+  count: number,
+  prefix: string,
+  fields: readonly string[],
+): string {
+  const lines = ['global:', ...global.map((line) => `  ${line}`), 'targets:'];
+  for (let index = 0; index < count; index++)
+    lines.push(
+      `  - name: ${prefix}-${String(index).padStart(4, '0')}`,
+      ...fields.map((line) => `    ${line}`),
+    );
+  return `${lines.join('\n')}\n`;
 }
 
 /** True when the module is the script node was started with (not imported by run-all). */

@@ -34,6 +34,7 @@ import {
   isMain,
   machine,
   numberFlag,
+  numberedTargetsConfig,
   processCpuSeconds,
   processMemory,
   startBenchExporter,
@@ -109,15 +110,11 @@ export interface WsFootprintResult {
 }
 
 function configFor(targets: number, url: string): string {
-  const lines = ['global:', '  timeout: 10s', 'targets:'];
-  for (let index = 0; index < targets; index++)
-    lines.push(
-      `  - name: ws-${String(index).padStart(4, '0')}`,
-      '    kind: websocket',
-      `    url: ${url}`,
-      '    ping: { interval: 1s, timeout: 5s }',
-    );
-  return `${lines.join('\n')}\n`;
+  return numberedTargetsConfig(['timeout: 10s'], targets, 'ws', [
+    'kind: websocket',
+    `url: ${url}`,
+    'ping: { interval: 1s, timeout: 5s }',
+  ]);
 }
 
 function seriesPerFamily(samples: readonly Sample[]): [string, number][] {

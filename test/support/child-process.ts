@@ -100,6 +100,16 @@ export class ManagedProcess {
     );
   }
 
+  /** Resolves as `waiting` does; stops the process first when it fails (it never got ready). */
+  async stopOnFailure<T>(waiting: Promise<T>): Promise<T> {
+    try {
+      return await waiting;
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
   /** SIGTERM by PID, then SIGKILL if it has not exited within `graceMs`. Harmless if gone. */
   async stop(graceMs = 5_000): Promise<void> {
     const pid = this.child.pid;

@@ -208,12 +208,7 @@ export async function startAlertmanager(options: {
     options.dir,
   );
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await child.waitReady(`${url}/-/ready`);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
+  await child.stopOnFailure(child.waitReady(`${url}/-/ready`));
   return { url, process: child, stop: () => child.stop() };
 }
 
@@ -286,12 +281,7 @@ export async function startPrometheus(options: {
     options.dir,
   );
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await child.waitReady(`${url}/-/ready`);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
+  await child.stopOnFailure(child.waitReady(`${url}/-/ready`));
   return {
     url,
     process: child,

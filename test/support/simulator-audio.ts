@@ -4,7 +4,7 @@ import { WebSocket } from 'ws';
 import { signAudiohookRequest } from '../../src/auth/audiohook-signature.ts';
 import type { RunningSimulator } from '../../src/simulator/index.ts';
 import { AUDIOHOOK_API_KEY, AUDIOHOOK_CLIENT_SECRET } from './simulator-credentials.ts';
-import { HandshakeRefused, wsUrl } from './simulator-ws.ts';
+import { handshake, wsUrl } from './simulator-ws.ts';
 
 export const ORG_ID = 'd7934305-0972-4844-938e-9060eef73d05';
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -46,22 +46,8 @@ export async function connectAudio(
     else json.push(JSON.parse(data.toString('utf8')) as Record<string, unknown>);
     for (const listener of [...listeners]) listener();
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    ws.on('close', (code, reason) => {
-      resolve({ code, reason: reason.toString('utf8') });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => {
-      resolve();
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      reject(new HandshakeRefused(res.statusCode ?? 0));
-      res.resume();
-      ws.terminate();
-    });
-    ws.once('error', reject);
-  });
+  const { open, closed } = handshake(ws);
+  await open;
   const waitFor = <T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const found = check();
