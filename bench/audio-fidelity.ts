@@ -55,6 +55,7 @@ import {
   AUDIOHOOK_API_KEY,
   AUDIOHOOK_CLIENT_SECRET,
 } from '../test/support/simulator-credentials.ts';
+import { NO_DEPS } from '../test/support/probe-setup.ts';
 
 const RATE = 8000;
 const FRAME_MS = 20;
@@ -104,8 +105,6 @@ interface RunningTarget {
   done: Promise<void>;
 }
 
-const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
-
 function targetYaml(name: string, url: string, sessionSeconds: number): string {
   return `
   - name: ${name}
@@ -142,7 +141,7 @@ async function startTargets(
   const running: RunningTarget[] = [];
   for (const [index, target] of config.targets.entries()) {
     if (index > 0) await sleep(staggerMs);
-    const built = createTargetProber(target, config, noDeps);
+    const built = createTargetProber(target, config, NO_DEPS);
     if (built.mode !== 'session') throw new Error(`${target.kind} is not a session kind`);
     const exporter = createSessionRecorder(target, metrics);
     const kept: OurSession[] = [];

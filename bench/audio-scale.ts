@@ -69,6 +69,7 @@ import {
   AUDIOHOOK_API_KEY,
   AUDIOHOOK_CLIENT_SECRET,
 } from '../test/support/simulator-credentials.ts';
+import { NO_DEPS } from '../test/support/probe-setup.ts';
 
 const RATE = 8000;
 const FRAME_MS = 20;
@@ -208,10 +209,7 @@ function runStreamsChild(url: string, count: number, pacing: Pacing): void {
     void (async () => {
       const config = await parseConfig(targetsYaml(url, count), 'audio-scale.yml', {});
       for (const target of config.targets) {
-        const built = createTargetProber(target, config, {
-          tokenSource: () => undefined,
-          readCa: () => Promise.resolve(undefined),
-        });
+        const built = createTargetProber(target, config, NO_DEPS);
         if (built.mode !== 'session') throw new Error('audiohook is a session kind');
         const { events, audio } = eventsFor(newState());
         const runner = new SessionRunner(

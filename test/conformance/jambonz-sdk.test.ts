@@ -7,6 +7,7 @@ import type { SessionRunner } from '../../src/probers/session/session-runner.ts'
 import type { SessionEnd } from '../../src/probers/session/types.ts';
 import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
 import { eventually } from '../support/wait.ts';
+import { NO_DEPS } from '../support/probe-setup.ts';
 
 /**
  * The vendor's own `listen` audio server — `@jambonz/sdk`'s `makeService.audio()` /
@@ -20,7 +21,6 @@ import { eventually } from '../support/wait.ts';
  * simulator in test/probers/voicegateway-listen.test.ts).
  */
 
-const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
 const quiet = { info: () => undefined, error: () => undefined, debug: () => undefined };
 
 function target(url: string, extra = ''): string {
@@ -76,7 +76,7 @@ describe('@jambonz/sdk audio server as the peer of voicegateway-listen', () => {
 
   async function probe(yaml: string) {
     const recorder = recordingEvents();
-    runners.push(await startSessionTarget(yaml, recorder, noDeps));
+    runners.push(await startSessionTarget(yaml, recorder, NO_DEPS));
     return recorder;
   }
 

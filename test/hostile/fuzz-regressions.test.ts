@@ -15,6 +15,7 @@ import { parseIsoSeconds } from '../../src/probers/audiohook/messages.ts';
 import { checkBotConnectorReply } from '../../src/probers/genesys-bot-connector-reply.ts';
 import { checkExpectations } from '../../src/probers/http/expectations.ts';
 import { eventually } from '../support/wait.ts';
+import { NO_DEPS } from '../support/probe-setup.ts';
 
 /**
  * Cases the property-based fuzz (test/fuzz/, bench/fuzz.ts) found, kept as plain regression
@@ -102,7 +103,7 @@ targets:
     session_length: 5s
 `,
         recorder,
-        { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) },
+        NO_DEPS,
       ),
     );
     await eventually(

@@ -14,8 +14,7 @@ import {
 import { openTcpHandles } from '../support/raw-ws-peer.ts';
 import { tempDir, writeWav } from '../support/files.ts';
 import { eventually } from '../support/wait.ts';
-
-const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
+import { NO_DEPS } from '../support/probe-setup.ts';
 
 /** A listen application server (a real `ws` peer) that optionally echoes our audio back. */
 async function startListenServer(
@@ -36,7 +35,7 @@ async function startListenServer(
 }
 
 function runTarget(config: Config, recorder: RecordedEvents): SessionRunner {
-  return runSessionTarget(config, recorder, noDeps, { initialMs: 50, maxMs: 100 });
+  return runSessionTarget(config, recorder, NO_DEPS, { initialMs: 50, maxMs: 100 });
 }
 
 describe('streaming audio against hostile conditions (issue 9, defect 5)', () => {

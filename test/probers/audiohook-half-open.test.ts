@@ -5,8 +5,7 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/index
 import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
 import { eventually } from '../support/wait.ts';
 import { AUDIOHOOK_API_KEY, AUDIOHOOK_CLIENT_SECRET } from '../support/simulator-credentials.ts';
-
-const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
+import { NO_DEPS } from '../support/probe-setup.ts';
 
 /**
  * A half-open AudioHook server answers neither the ping nor the close transaction that follows
@@ -41,7 +40,7 @@ targets:
     close_timeout: 300ms
 ${extra}`;
     runners.push(
-      await startSessionTarget(yaml, recorder, noDeps, {
+      await startSessionTarget(yaml, recorder, NO_DEPS, {
         AH_KEY: AUDIOHOOK_API_KEY,
         AH_SECRET: AUDIOHOOK_CLIENT_SECRET,
       }),

@@ -5,8 +5,7 @@ import type { SessionRunner } from '../../src/probers/session/session-runner.ts'
 import type { SessionEnd } from '../../src/probers/session/types.ts';
 import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
 import { eventually, sleep } from '../support/wait.ts';
-
-const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
+import { NO_DEPS } from '../support/probe-setup.ts';
 
 type ClientMessage = { type: string; seq: number; parameters: Record<string, unknown> };
 
@@ -97,7 +96,7 @@ describe('kind: audiohook against servers that break the protocol', () => {
 
   async function run(yaml: string) {
     const recorder = recordingEvents();
-    runners.push(await startSessionTarget(yaml, recorder, noDeps));
+    runners.push(await startSessionTarget(yaml, recorder, NO_DEPS));
     return recorder;
   }
 
@@ -187,7 +186,7 @@ describe('kind: audiohook playout clock for unpaced Audio Connector audio', () =
 
   async function run(yaml: string) {
     const recorder = recordingEvents();
-    runners.push(await startSessionTarget(yaml, recorder, noDeps));
+    runners.push(await startSessionTarget(yaml, recorder, NO_DEPS));
     return recorder;
   }
 

@@ -6,8 +6,7 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/index
 import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
 import { startAppServer, type AppConnection } from '../support/listen-app-server.ts';
 import { eventually } from '../support/wait.ts';
-
-const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
+import { NO_DEPS } from '../support/probe-setup.ts';
 
 function target(
   url: string,
@@ -61,7 +60,7 @@ describe('kind: voicegateway-listen', () => {
 
   async function run(yaml: string) {
     const recorder = recordingEvents();
-    runners.push(await startSessionTarget(yaml, recorder, noDeps));
+    runners.push(await startSessionTarget(yaml, recorder, NO_DEPS));
     return recorder;
   }
   const simUrl = (query: string): string =>

@@ -29,50 +29,43 @@ export interface Peer {
   close: () => Promise<void>;
 }
 
-function trackSockets(server: net.Server): { connections: () => number; sockets: Set<net.Socket> } {
+/**
+ * Serves `server` on 127.0.0.1, port 0, as a {@link Peer}: counts its connections, and its
+ * close drops the open ones (hanging ones too). A peer never crashes the test because cxprobe
+ * hung up on it mid-write.
+ */
+async function servePeer(server: net.Server): Promise<Peer> {
   let count = 0;
   const sockets = new Set<net.Socket>();
   server.on('connection', (socket: net.Socket) => {
     count += 1;
     sockets.add(socket);
-    // A peer never crashes the test because cxprobe hung up on it mid-write.
     socket.on('error', () => undefined);
     socket.on('close', () => sockets.delete(socket));
   });
-  return { connections: () => count, sockets };
-}
-
-async function listen(server: net.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as net.AddressInfo).port;
-}
-
-function closer(server: net.Server, sockets: Set<net.Socket>, extra?: () => void) {
+  const port = (server.address() as net.AddressInfo).port;
   let closing: Promise<void> | undefined;
-  return () =>
-    (closing ??= new Promise<void>((resolve) => {
-      extra?.();
-      server.close(() => {
-        resolve();
-      });
-      for (const socket of sockets) socket.destroy();
-    }));
+  return {
+    origin: `http://127.0.0.1:${String(port)}`,
+    port,
+    connections: () => count,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+        for (const socket of sockets) socket.destroy();
+      })),
+  };
 }
 
 /**
  * A bare TCP server: `onSocket` decides every byte. The peer for answers that are not HTTP,
  * truncated or dripped, and for handshakes that never finish.
  */
-export async function startTcpPeer(onSocket: (socket: net.Socket) => void): Promise<Peer> {
-  const server = net.createServer(onSocket);
-  const { connections, sockets } = trackSockets(server);
-  const port = await listen(server);
-  return {
-    origin: `http://127.0.0.1:${String(port)}`,
-    port,
-    connections,
-    close: closer(server, sockets),
-  };
+export function startTcpPeer(onSocket: (socket: net.Socket) => void): Promise<Peer> {
+  return servePeer(net.createServer(onSocket));
 }
 
 /** A node:http server with a handler per request (the body is drained first). */
@@ -88,14 +81,7 @@ export async function startHttpPeer(
     });
   });
   if (onUpgrade !== undefined) server.on('upgrade', onUpgrade);
-  const { connections, sockets } = trackSockets(server);
-  const port = await listen(server);
-  return {
-    origin: `http://127.0.0.1:${String(port)}`,
-    port,
-    connections,
-    close: closer(server, sockets),
-  };
+  return servePeer(server);
 }
 
 /** Sends `bytes` one byte every `everyMs` until the socket goes away; returns a stopper. */

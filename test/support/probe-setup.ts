@@ -159,6 +159,12 @@ export function recordingEvents(): TokenEvents & { events: TokenEvent[] } {
   };
 }
 
+/** Prober deps for targets without a credential or a CA file. */
+export const NO_DEPS: ProberDeps = {
+  tokenSource: () => undefined,
+  readCa: () => Promise.resolve(undefined),
+};
+
 /** Token sources for every credential of a config, and prober deps that hand them out. */
 export function depsFor(config: Config): {
   deps: ProberDeps;

@@ -20,6 +20,7 @@ import {
   fuzzTarget,
   type FuzzTarget,
 } from '../target.ts';
+import { NO_DEPS } from '../../support/probe-setup.ts';
 
 /**
  * The Genesys Notifications prober parses the channel-creation answer and every frame inside its
@@ -156,11 +157,7 @@ async function checkCase(input: NotificationsCase): Promise<void> {
   const live = await peer;
   target ??= loadTarget(live.apiUrl);
   live.current = input;
-  const protocol = createGenesysNotificationsProtocol(
-    await target,
-    { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) },
-    live.apiUrl,
-  );
+  const protocol = createGenesysNotificationsProtocol(await target, NO_DEPS, live.apiUrl);
   const recorder = recordingEvents();
   let heard: () => void = () => undefined;
   const heartbeat = new Promise<void>((resolve) => {
