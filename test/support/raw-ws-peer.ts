@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { completeUpgrade, frame, parseClientFrame } from './ws-frames.ts';
+import { completeUpgrade, frame, OPCODE, readClientFrames } from './ws-frames.ts';
 
 /**
  * A hand-written WebSocket server for the hostile leak tests: it speaks just enough RFC 6455 to
@@ -74,16 +74,9 @@ export async function startRawPeer(
         if (!socket.destroyed) socket.write(bytes);
       },
     };
-    let pending = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      for (;;) {
-        const parsed = parseClientFrame(pending);
-        if (parsed === undefined) break;
-        pending = pending.subarray(parsed.length);
-        connection.opcodes.push(parsed.opcode);
-        if (parsed.opcode === 1) connection.texts.push(parsed.payload.toString('utf8'));
-      }
+    readClientFrames(socket, (opcode, payload) => {
+      connection.opcodes.push(opcode);
+      if (opcode === OPCODE.text) connection.texts.push(payload.toString('utf8'));
     });
     socket.on('error', () => undefined);
     // The client's FIN (`end`) is where it let go; the peer ignores it and keeps its half open

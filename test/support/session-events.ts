@@ -35,20 +35,29 @@ const AUDIO_EVENT_NAMES = Object.keys({
 /** Event name → the arguments of one call. */
 type Listener<Name extends string> = (type: Name, args: unknown[]) => void;
 
-/** SessionEvents whose every member calls `listener`, except those given in `overrides`. */
-export function sessionEvents(
-  listener: Listener<keyof SessionEvents> = () => undefined,
-  overrides: Partial<SessionEvents> = {},
-): SessionEvents {
+/** An events object whose every member calls `listener`, except those given in `overrides`. */
+function calling<Events extends object>(
+  names: readonly (keyof Events & string)[],
+  listener: Listener<keyof Events & string>,
+  overrides: Partial<Events>,
+): Events {
   const events = Object.fromEntries(
-    SESSION_EVENT_NAMES.map((type) => [
+    names.map((type) => [
       type,
       (...args: unknown[]) => {
         listener(type, args);
       },
     ]),
-  ) as unknown as SessionEvents;
+  ) as unknown as Events;
   return { ...events, ...overrides };
+}
+
+/** SessionEvents whose every member calls `listener`, except those given in `overrides`. */
+export function sessionEvents(
+  listener: Listener<keyof SessionEvents> = () => undefined,
+  overrides: Partial<SessionEvents> = {},
+): SessionEvents {
+  return calling(SESSION_EVENT_NAMES, listener, overrides);
 }
 
 /** AudioEvents whose every member calls `listener`, except those given in `overrides`. */
@@ -56,15 +65,7 @@ export function audioEvents(
   listener: Listener<keyof AudioEvents> = () => undefined,
   overrides: Partial<AudioEvents> = {},
 ): AudioEvents {
-  const events = Object.fromEntries(
-    AUDIO_EVENT_NAMES.map((type) => [
-      type,
-      (...args: unknown[]) => {
-        listener(type, args);
-      },
-    ]),
-  ) as unknown as AudioEvents;
-  return { ...events, ...overrides };
+  return calling(AUDIO_EVENT_NAMES, listener, overrides);
 }
 
 /** SessionEvents that ignore everything but `overrides`. */

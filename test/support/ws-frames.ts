@@ -81,7 +81,7 @@ export function closeFrame(code: number, reason = ''): Buffer {
 }
 
 /** One (masked) client frame from the front of `data`, or undefined while it is incomplete. */
-export function parseClientFrame(
+function parseClientFrame(
   data: Buffer,
 ): { opcode: number; payload: Buffer; length: number } | undefined {
   if (data.length < 2) return undefined;
