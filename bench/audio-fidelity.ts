@@ -31,7 +31,7 @@ import { parseConfig } from '../src/config/load.ts';
 import { createMetrics } from '../src/metrics/catalogue.ts';
 import { MetricsSink } from '../src/sinks/metrics.ts';
 import { kindOf } from '../src/kinds/registry.ts';
-import { createTargetProber } from '../test/helpers/probers.ts';
+import { createTargetProber } from '../test/support/probers.ts';
 import { SessionRunner } from '../src/runtime/session-runner.ts';
 import type { ProbeEvent, SessionEnd } from '../src/events/probe-event.ts';
 import type { AudioFrameRecord } from '../src/simulator/core/truth/audio-frame-log.ts';
@@ -42,21 +42,22 @@ import {
   isMain,
   machine,
   numberFlag,
-  parseMetrics,
-  request,
-  sleep,
   startSimulatorProcess,
   summarize,
   table,
   type Machine,
-  type Sample,
   type SimulatorProcess,
   type Summary,
 } from './lib.ts';
+import { sleep } from '../test/support/wait.ts';
+import { parseSamples, type Sample } from '../test/support/exposition.ts';
+import { request } from '../test/support/http-client.ts';
+import {
+  AUDIOHOOK_API_KEY,
+  AUDIOHOOK_CLIENT_SECRET,
+} from '../test/support/simulator-credentials.ts';
+import { NO_DEPS } from '../test/support/probe-setup.ts';
 
-/** The simulator's default AudioHook credentials. */
-const API_KEY = 'SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh';
-const CLIENT_SECRET = 'TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU=';
 const RATE = 8000;
 const FRAME_MS = 20;
 const FRAME_SAMPLES = (RATE * FRAME_MS) / 1000;
@@ -105,8 +106,6 @@ interface RunningTarget {
   done: Promise<void>;
 }
 
-const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
-
 function targetYaml(name: string, url: string, sessionSeconds: number): string {
   return `
   - name: ${name}
@@ -137,13 +136,13 @@ async function startTargets(
   const url = `${simulatorUrl.replace('http', 'ws')}/api/v1/audioconnector/ws`;
   const yaml = `targets:${names.map((name) => targetYaml(name, url, sessionSeconds)).join('')}\n`;
   const config = await parseConfig(yaml, 'audio-fidelity.yml', {
-    AH_KEY: API_KEY,
-    AH_SECRET: CLIENT_SECRET,
+    AH_KEY: AUDIOHOOK_API_KEY,
+    AH_SECRET: AUDIOHOOK_CLIENT_SECRET,
   });
   const running: RunningTarget[] = [];
   for (const [index, target] of config.targets.entries()) {
     if (index > 0) await sleep(staggerMs);
-    const built = createTargetProber(target, config, noDeps);
+    const built = createTargetProber(target, config, NO_DEPS);
     if (built.mode !== 'session') throw new Error(`${target.kind} is not a session kind`);
     const record = new MetricsSink(metrics).addTarget(target, kindOf(target).traits);
     const kept: OurSession[] = [];
@@ -518,7 +517,7 @@ export async function runAudioFidelity(
     const seconds = (performance.now() - started) / 1000;
     const jitterPairs = pairSessions('jitter', jitterTargets, await truthSessions(jitterSim));
     const lossPairs = pairSessions('loss', lossTargetsRunning, await truthSessions(lossSim));
-    const samples = parseMetrics(await metrics.registries.prometheus.metrics());
+    const samples = parseSamples(await metrics.registries.prometheus.metrics());
     const allComparisons = [...jitterPairs.comparisons, ...lossPairs.comparisons];
     const exported = all.map((target) => {
       const figures = exportedFigures(samples, target.name);

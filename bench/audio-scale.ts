@@ -35,7 +35,7 @@ import { createInbound, type PausableOutboundAudio } from '../src/probers/audio/
 import { AudiohookChannel } from '../src/probers/audiohook/channel.ts';
 import { AudiohookClientSession } from '../src/probers/audiohook/client-session.ts';
 import { awaitOpened } from '../src/probers/audiohook/open-transaction.ts';
-import { createTargetProber } from '../test/helpers/probers.ts';
+import { createTargetProber } from '../test/support/probers.ts';
 import { SessionRunner } from '../src/runtime/session-runner.ts';
 import type { SessionContext } from '../src/probers/session/types.ts';
 import type { Emit } from '../src/events/probe-event.ts';
@@ -52,24 +52,25 @@ import {
   isMain,
   machine,
   numberFlag,
-  parseMetrics,
   processCpuSeconds,
   processMemory,
-  sleep,
   spawnIpcChild,
-  startExporterProcess,
+  startBenchExporter,
   startSimulatorProcess,
-  sumOf,
   summarize,
   table,
   type Bucket,
   type Machine,
-  type Sample,
   type Summary,
 } from './lib.ts';
+import { sleep } from '../test/support/wait.ts';
+import { parseSamples, sumOf, type Sample } from '../test/support/exposition.ts';
+import {
+  AUDIOHOOK_API_KEY,
+  AUDIOHOOK_CLIENT_SECRET,
+} from '../test/support/simulator-credentials.ts';
+import { NO_DEPS } from '../test/support/probe-setup.ts';
 
-const API_KEY = 'SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh';
-const CLIENT_SECRET = 'TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU=';
 const RATE = 8000;
 const FRAME_MS = 20;
 /** Long enough that no session ends during warm-up + window: no reconnect churn is measured. */
@@ -87,8 +88,8 @@ function targetsYaml(url: string, count: number): string {
       `  - name: stream-${String(index)}`,
       '    kind: audiohook',
       `    url: ${url}`,
-      `    api_key: ${API_KEY}`,
-      `    client_secret: ${CLIENT_SECRET}`,
+      `    api_key: ${AUDIOHOOK_API_KEY}`,
+      `    client_secret: ${AUDIOHOOK_CLIENT_SECRET}`,
       '    timeout: 10s',
       `    interval: ${String(SESSION_SECONDS)}s`,
       `    session_length: ${String(SESSION_SECONDS)}s`,
@@ -210,10 +211,7 @@ function runStreamsChild(url: string, count: number, pacing: Pacing): void {
     void (async () => {
       const config = await parseConfig(targetsYaml(url, count), 'audio-scale.yml', {});
       for (const target of config.targets) {
-        const built = createTargetProber(target, config, {
-          tokenSource: () => undefined,
-          readCa: () => Promise.resolve(undefined),
-        });
+        const built = createTargetProber(target, config, NO_DEPS);
         if (built.mode !== 'session') throw new Error('audiohook is a session kind');
         const runner = new SessionRunner(built.protocol, emitFor(newState()), built.backoff);
         runner.start();
@@ -326,7 +324,7 @@ async function openIntervalSession(
     'Audiohook-Organization-Id': organizationId,
     'Audiohook-Session-Id': sessionId,
     'Audiohook-Correlation-Id': randomUUID(),
-    'X-API-KEY': API_KEY,
+    'X-API-KEY': AUDIOHOOK_API_KEY,
   };
   const signed = signAudiohookRequest(
     {
@@ -335,9 +333,9 @@ async function openIntervalSession(
       organizationId,
       sessionId,
       correlationId: headers['Audiohook-Correlation-Id'],
-      apiKey: API_KEY,
+      apiKey: AUDIOHOOK_API_KEY,
     },
-    CLIENT_SECRET,
+    AUDIOHOOK_CLIENT_SECRET,
   );
   const { socket } = await connectWebSocket({
     url,
@@ -596,14 +594,14 @@ async function runExporterVariant(
   warmupSeconds: number,
 ): Promise<VariantResult> {
   const simulator = await startSimulatorProcess();
-  const exporter = await startExporterProcess(
+  const exporter = await startBenchExporter(
     targetsYaml(`${simulator.url.replace('http', 'ws')}/api/v1/audioconnector/ws`, streams),
   );
   const scrape = async (): Promise<{ samples: Sample[]; ms: number; bytes: number }> => {
     const started = performance.now();
     const answer = await exporter.scrape();
     const ms = performance.now() - started;
-    return { samples: parseMetrics(answer.body), ms, bytes: Buffer.byteLength(answer.body) };
+    return { samples: parseSamples(answer.body), ms, bytes: Buffer.byteLength(answer.body) };
   };
   try {
     const deadline = Date.now() + 60_000;

@@ -28,18 +28,18 @@ import {
   isMain,
   machine,
   numberFlag,
-  parseMetrics,
+  numberedTargetsConfig,
   processMemory,
-  request,
-  sleep,
-  startExporterProcess,
+  startBenchExporter,
   startSimulatorProcess,
-  sumOf,
   summarize,
   table,
   type Machine,
   type Summary,
 } from './lib.ts';
+import { sleep } from '../test/support/wait.ts';
+import { parseSamples, sumOf } from '../test/support/exposition.ts';
+import { request } from '../test/support/http-client.ts';
 
 const HEALTH_PATH = '/api/v2/health/check';
 
@@ -72,14 +72,10 @@ export interface ExpositionResult {
 }
 
 function configFor(targets: number, url: string): string {
-  const lines = ['global:', '  interval: 30s', '  timeout: 10s', 'targets:'];
-  for (let index = 0; index < targets; index++)
-    lines.push(
-      `  - name: http-${String(index).padStart(4, '0')}`,
-      '    kind: http',
-      `    url: ${url}`,
-    );
-  return `${lines.join('\n')}\n`;
+  return numberedTargetsConfig(['interval: 30s', 'timeout: 10s'], targets, 'http', [
+    'kind: http',
+    `url: ${url}`,
+  ]);
 }
 
 /**
@@ -114,7 +110,7 @@ async function timeScrapes(
   const figures = (key: 'prometheus' | 'openMetrics'): FormatFigures => ({
     time: summarize(times[key]),
     bytes: Buffer.byteLength(last[key]),
-    samples: parseMetrics(last[key]).length,
+    samples: parseSamples(last[key]).length,
   });
   return {
     prometheus: figures('prometheus'),
@@ -125,9 +121,9 @@ async function timeScrapes(
 
 async function liveView(targets: number, scrapes: number): Promise<ExpositionResult['live']> {
   const simulator = await startSimulatorProcess();
-  let exporter: Awaited<ReturnType<typeof startExporterProcess>> | undefined;
+  let exporter: Awaited<ReturnType<typeof startBenchExporter>> | undefined;
   try {
-    exporter = await startExporterProcess(configFor(targets, `${simulator.url}${HEALTH_PATH}`));
+    exporter = await startBenchExporter(configFor(targets, `${simulator.url}${HEALTH_PATH}`));
     const running = exporter;
     // First runs are spread over the 30 s interval; wait until every target has run once.
     const deadline = Date.now() + 45_000;
@@ -135,7 +131,7 @@ async function liveView(targets: number, scrapes: number): Promise<ExpositionRes
     let probes = 0;
     for (;;) {
       await sleep(2_000);
-      const samples = parseMetrics((await running.scrape()).body);
+      const samples = parseSamples((await running.scrape()).body);
       targetsRun = samples.filter(
         (sample) => sample.name === 'cxprobe_probe_last_run_timestamp_seconds',
       ).length;

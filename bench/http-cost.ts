@@ -25,19 +25,19 @@ import {
   isMain,
   machine,
   numberFlag,
-  parseMetrics,
+  numberedTargetsConfig,
   processCpuSeconds,
   processMemory,
-  request,
-  sleep,
   startBlackbox,
-  startExporterProcess,
+  startBenchExporter,
   startSimulatorProcess,
-  sumOf,
   summarize,
   table,
   type Machine,
 } from './lib.ts';
+import { sleep } from '../test/support/wait.ts';
+import { parseSamples, sumOf } from '../test/support/exposition.ts';
+import { request } from '../test/support/http-client.ts';
 
 const DELAY_MS = 50;
 const HEALTH_PATH = '/api/v2/health/check';
@@ -77,14 +77,10 @@ export interface CostResult {
 }
 
 function configFor(targets: number, url: string): string {
-  const lines = ['global:', '  interval: 1s', '  timeout: 900ms', 'targets:'];
-  for (let index = 0; index < targets; index++)
-    lines.push(
-      `  - name: http-${String(index).padStart(4, '0')}`,
-      '    kind: http',
-      `    url: ${url}`,
-    );
-  return `${lines.join('\n')}\n`;
+  return numberedTargetsConfig(['interval: 1s', 'timeout: 900ms'], targets, 'http', [
+    'kind: http',
+    `url: ${url}`,
+  ]);
 }
 
 export async function runCost(
@@ -101,9 +97,9 @@ export async function runCost(
     endpoints: { genesys_health_check: { latency: { fixed_ms: DELAY_MS, random_ms: 0 } } },
   });
   const url = `${simulator.url}${HEALTH_PATH}`;
-  let exporter: Awaited<ReturnType<typeof startExporterProcess>> | undefined;
+  let exporter: Awaited<ReturnType<typeof startBenchExporter>> | undefined;
   try {
-    exporter = await startExporterProcess(configFor(targets, url));
+    exporter = await startBenchExporter(configFor(targets, url));
     const running = exporter;
     const scrapeMs: number[] = [];
     /** One scrape; only the HTTP exchange is timed, not the parsing in this process. */
@@ -111,7 +107,7 @@ export async function runCost(
       const started = performance.now();
       const answer = await running.scrape();
       if (timed) scrapeMs.push(performance.now() - started);
-      return parseMetrics(answer.body);
+      return parseSamples(answer.body);
     };
     await sleep(warmupSeconds * 1000);
 

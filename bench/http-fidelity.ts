@@ -29,22 +29,21 @@ import {
   isMain,
   machine,
   numberFlag,
-  parseMetrics,
   processMemory,
-  request,
   shuffle,
-  sleep,
   startBlackbox,
-  startExporterProcess,
+  startBenchExporter,
   startRawIntervalClient,
   startSimulatorProcess,
-  sumOf,
   summarize,
   table,
   type Machine,
   type RawIntervalClient,
   type Summary,
 } from './lib.ts';
+import { sleep } from '../test/support/wait.ts';
+import { parseSamples, sumOf } from '../test/support/exposition.ts';
+import { request } from '../test/support/http-client.ts';
 
 const DELAY_MS = 50;
 const HEALTH_PATH = '/api/v2/health/check';
@@ -118,7 +117,7 @@ async function blackboxProbe(blackboxUrl: string, target: string): Promise<Black
   const answer = await request(
     `${blackboxUrl}/probe?module=http_2xx&target=${encodeURIComponent(target)}`,
   );
-  const samples = parseMetrics(answer.body);
+  const samples = parseSamples(answer.body);
   if (sumOf(samples, 'probe_success') !== 1)
     throw new Error(`blackbox probe failed:\n${answer.body}`);
   const phasesMs: Record<string, number> = {};
@@ -146,7 +145,7 @@ export async function runFidelity(n = numberFlag('n', 360)): Promise<FidelityRes
   const blackbox = bbVersion === undefined ? undefined : await startBlackbox();
   const stop = new AbortController();
   const agent = new http.Agent({ keepAlive: false });
-  let exporter: Awaited<ReturnType<typeof startExporterProcess>> | undefined;
+  let exporter: Awaited<ReturnType<typeof startBenchExporter>> | undefined;
 
   let idleRaw: RawIntervalClient | undefined;
   let bbSamples: BlackboxSample[] = [];
@@ -172,7 +171,7 @@ export async function runFidelity(n = numberFlag('n', 360)): Promise<FidelityRes
     bbSamples = [];
 
     // The full exporter probes the same endpoint during the measured loop.
-    exporter = await startExporterProcess(
+    exporter = await startBenchExporter(
       [
         'global:',
         '  interval: 1s',
@@ -241,7 +240,7 @@ export async function runFidelity(n = numberFlag('n', 360)): Promise<FidelityRes
     const exporterMemory = processMemory(exporter.pid);
 
     // The exporter's histogram (phase total), for its mean.
-    const samples = parseMetrics((await exporter.scrape()).body);
+    const samples = parseSamples((await exporter.scrape()).body);
     const probes = sumOf(samples, 'cxprobe_probes_total');
     const histogramSum = sumOf(samples, 'cxprobe_http_request_duration_seconds_sum', {
       phase: 'total',

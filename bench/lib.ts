@@ -1,18 +1,21 @@
 /**
  * Shared helpers of the benchmarks: child processes (simulator, exporter, blackbox_exporter),
- * /proc readings, a small Prometheus text parser and the statistics every bench quotes.
+ * /proc readings and the statistics every bench quotes. Waiting, ports and the exposition parser
+ * are the tests' own (test/support/).
  *
  * Benchmarks measure and print; they never assert timings.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FaultsPatch, Truth } from '../src/simulator/index.ts';
+import type { Sample } from '../test/support/exposition.ts';
+import { ManagedProcess } from '../test/support/child-process.ts';
+import { startExporterProcess, type ExporterProcess } from '../test/support/exporter-process.ts';
+import { request } from '../test/support/http-client.ts';
+import { freePort } from '../test/support/net.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(REPO_ROOT, 'bin', 'cxprobe.js');
@@ -87,10 +90,6 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Machine
 
@@ -162,175 +161,7 @@ export function processMemory(pid: number): { rss: number; peakRss: number } {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP
-
-const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
-
-export interface HttpAnswer {
-  status: number;
-  body: string;
-  headers: http.IncomingHttpHeaders;
-}
-
-/** A plain GET/PUT over a keep-alive agent, for control traffic (never for measured probes). */
-export function request(
-  url: string,
-  options: {
-    method?: string;
-    body?: string;
-    headers?: Record<string, string>;
-    agent?: http.Agent;
-  } = {},
-): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method: options.method ?? 'GET',
-        agent: options.agent ?? keepAlive,
-        headers: options.headers ?? {},
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          resolve({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString('utf8'),
-            headers: res.headers,
-          });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.setTimeout(30_000, () => req.destroy(new Error(`timeout: ${url}`)));
-    req.end(options.body);
-  });
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  return port;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Prometheus text
-
-export interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-
-/** Parses the Prometheus text format (and the sample lines of OpenMetrics). */
-export function parseMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = SAMPLE_LINE.exec(line);
-    if (match === null) continue;
-    const labels: Record<string, string> = {};
-    for (const label of (match[2] ?? '').matchAll(LABEL)) labels[label[1] ?? ''] = label[2] ?? '';
-    samples.push({ name: match[1] ?? '', labels, value: Number(match[3]) });
-  }
-  return samples;
-}
-
-/** Sum of every sample of `name` whose labels include `where`. */
-export function sumOf(
-  samples: readonly Sample[],
-  name: string,
-  where: Record<string, string> = {},
-): number {
-  let total = 0;
-  for (const sample of samples) {
-    if (sample.name !== name) continue;
-    if (Object.entries(where).every(([key, value]) => sample.labels[key] === value))
-      total += sample.value;
-  }
-  return total;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Child processes
-
-const children = new Set<ChildProcess>();
-
-// A bench that throws must not leave its children behind.
-process.once('exit', () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-interface Spawned {
-  child: ChildProcess;
-  pid: number;
-  /** Everything written so far, for error messages. */
-  output(): string;
-  stop(): Promise<void>;
-}
-
-function spawnTracked(command: string, args: readonly string[]): Spawned {
-  const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let head = '';
-  let tail = '';
-  // Always drained, so a chatty child never blocks on a full pipe; the start (where the
-  // listening line is) and the end (where an error is) are kept.
-  const keep = (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    if (head.length < 20_000) head += text;
-    else tail = (tail + text).slice(-20_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  if (child.pid === undefined) throw new Error(`could not start ${command}`);
-  const exited = once(child, 'exit');
-  return {
-    child,
-    pid: child.pid,
-    output: () => (tail === '' ? head : `${head}\n…\n${tail}`),
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      children.delete(child);
-    },
-  };
-}
-
-/** Resolves with the first match of `pattern` in the child's output. */
-async function waitForOutput(
-  spawned: Spawned,
-  pattern: RegExp,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<RegExpExecArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = pattern.exec(spawned.output());
-    if (match !== null) return match;
-    if (spawned.child.exitCode !== null || Date.now() > deadline) {
-      await spawned.stop();
-      throw new Error(`${what} did not start:\n${spawned.output()}`);
-    }
-    await sleep(50);
-  }
-}
+// Child processes (test/support/child-process.ts kills them all on exit)
 
 export interface SimulatorProcess {
   url: string;
@@ -341,23 +172,27 @@ export interface SimulatorProcess {
   stop(): Promise<void>;
 }
 
+/** The PID of a started child. */
+function pidOf(child: ManagedProcess): number {
+  if (child.pid === undefined) throw new Error(`could not start ${child.name}`);
+  return child.pid;
+}
+
 /** `cxprobe simulate` in its own process, so its CPU is not the measured process's. */
 export async function startSimulatorProcess(faults?: FaultsPatch): Promise<SimulatorProcess> {
-  const spawned = spawnTracked(process.execPath, [
-    CLI,
-    'simulate',
-    '--web.listen-address=127.0.0.1:0',
-    '--log.level=warn',
-  ]);
-  const match = await waitForOutput(
-    spawned,
-    /simulator on (http:\/\/127\.0\.0\.1:\d+)/,
+  const child = new ManagedProcess(
     'simulator',
+    process.execPath,
+    [CLI, 'simulate', '--web.listen-address=127.0.0.1:0', '--log.level=warn'],
+    REPO_ROOT,
+  );
+  const match = await child.stopOnFailure(
+    child.waitForOutput(/simulator on (http:\/\/127\.0\.0\.1:\d+)/),
   );
   const url = match[1] ?? '';
   const simulator: SimulatorProcess = {
     url,
-    pid: spawned.pid,
+    pid: pidOf(child),
     setFaults: async (patch) => {
       const answer = await request(`${url}/-/sim/faults`, {
         method: 'PUT',
@@ -369,56 +204,15 @@ export async function startSimulatorProcess(faults?: FaultsPatch): Promise<Simul
     resetTruth: async () => {
       await request(`${url}/-/sim/reset-truth`, { method: 'POST' });
     },
-    stop: () => spawned.stop(),
+    stop: () => child.stop(),
   };
   if (faults !== undefined) await simulator.setFaults(faults);
   return simulator;
 }
 
-export interface ExporterProcess {
-  url: string;
-  pid: number;
-  scrape(openMetrics?: boolean): Promise<HttpAnswer>;
-  stop(): Promise<void>;
-}
-
-/** `cxprobe run` in its own process with a generated config file. */
-export async function startExporterProcess(
-  configYaml: string,
-  logLevel: 'info' | 'warn' = 'info',
-): Promise<ExporterProcess> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cxprobe-bench-'));
-  const configFile = path.join(dir, 'cxprobe.yml');
-  writeFileSync(configFile, configYaml);
-  const spawned = spawnTracked(process.execPath, [
-    CLI,
-    'run',
-    `--config.file=${configFile}`,
-    '--web.listen-address=127.0.0.1:0',
-    '--log.format=json',
-    `--log.level=${logLevel}`,
-  ]);
-  const match = await waitForOutput(
-    spawned,
-    /"address":"127\.0\.0\.1:(\d+)"[^\n]*"msg":"cxprobe listening"/,
-    'exporter',
-    60_000,
-  );
-  const url = `http://127.0.0.1:${match[1] ?? ''}`;
-  return {
-    url,
-    pid: spawned.pid,
-    scrape: (openMetrics = false) =>
-      request(`${url}/metrics`, {
-        headers: openMetrics
-          ? { accept: 'application/openmetrics-text; version=1.0.0; charset=utf-8' }
-          : {},
-      }),
-    stop: async () => {
-      await spawned.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+/** `cxprobe run` in its own process with a generated config file, logging JSON as in production. */
+export function startBenchExporter(configYaml: string): Promise<ExporterProcess> {
+  return startExporterProcess({ name: 'cxprobe', configYaml, logFormat: 'json' });
 }
 
 /** Plain CommonJS run with `node -e`: one fresh-connection GET per interval, ms per line. */
@@ -447,17 +241,21 @@ export interface RawIntervalClient {
  * baseline for an exporter that also probes once a second and sleeps in between.
  */
 export function startRawIntervalClient(url: string, intervalMs: number): RawIntervalClient {
-  const spawned = spawnTracked(process.execPath, [
-    '-e',
-    RAW_INTERVAL_CLIENT,
-    url,
-    String(intervalMs),
-  ]);
+  const child = new ManagedProcess(
+    'raw interval client',
+    process.execPath,
+    ['-e', RAW_INTERVAL_CLIENT, url, String(intervalMs)],
+    REPO_ROOT,
+  );
+  // Every timing, not just the start and end of the output the child keeps for messages.
+  let timings = '';
+  child.child.stdout?.on('data', (chunk: Buffer) => {
+    timings += chunk.toString('utf8');
+  });
   return {
     stop: async () => {
-      await spawned.stop();
-      return spawned
-        .output()
+      await child.stop();
+      return timings
         .split('\n')
         .filter((line) => /^\d+\.\d+$/.test(line))
         .map(Number);
@@ -503,33 +301,45 @@ export async function startBlackbox(): Promise<BlackboxProcess> {
     ].join('\n'),
   );
   const port = await freePort();
-  const spawned = spawnTracked(BLACKBOX_BINARY, [
-    `--config.file=${configFile}`,
-    `--web.listen-address=127.0.0.1:${String(port)}`,
-    '--log.level=warn',
-  ]);
+  const child = new ManagedProcess(
+    'blackbox_exporter',
+    BLACKBOX_BINARY,
+    [
+      `--config.file=${configFile}`,
+      `--web.listen-address=127.0.0.1:${String(port)}`,
+      '--log.level=warn',
+    ],
+    REPO_ROOT,
+  );
   const url = `http://127.0.0.1:${String(port)}`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      if ((await request(`${url}/-/healthy`)).status === 200) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (spawned.child.exitCode !== null || Date.now() > deadline) {
-      await spawned.stop();
-      throw new Error(`blackbox_exporter did not start:\n${spawned.output()}`);
-    }
-    await sleep(100);
-  }
+  await child.stopOnFailure(child.waitReady(`${url}/-/healthy`, 15_000));
   return {
     url,
-    pid: spawned.pid,
+    pid: pidOf(child),
     stop: async () => {
-      await spawned.stop();
+      await child.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A cxprobe config of `count` targets named `<prefix>-0000`, `<prefix>-0001`, …, each with
+ * `fields`, after the `global` settings (YAML lines without indentation).
+ */
+export function numberedTargetsConfig(
+  global: readonly string[],
+  count: number,
+  prefix: string,
+  fields: readonly string[],
+): string {
+  const lines = ['global:', ...global.map((line) => `  ${line}`), 'targets:'];
+  for (let index = 0; index < count; index++)
+    lines.push(
+      `  - name: ${prefix}-${String(index).padStart(4, '0')}`,
+      ...fields.map((line) => `    ${line}`),
+    );
+  return `${lines.join('\n')}\n`;
 }
 
 /** True when the module is the script node was started with (not imported by run-all). */
@@ -662,40 +472,27 @@ export interface IpcChild {
  * like the other children.
  */
 export function spawnIpcChild(args: readonly string[]): IpcChild {
-  const child = spawn(process.execPath, args, {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    serialization: 'advanced',
+  const managed = new ManagedProcess(`node ${args.join(' ')}`, process.execPath, args, REPO_ROOT, {
+    ipc: true,
   });
-  children.add(child);
-  if (child.pid === undefined) throw new Error(`could not start node ${args.join(' ')}`);
-  let head = '';
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    if (head.length < 20_000) head += text;
-    else tail = (tail + text).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const output = () => (tail === '' ? head : `${head}\n…\n${tail}`);
+  const child = managed.child;
+  const pid = pidOf(managed);
   const waiting = new Map<number, (reply: unknown) => void>();
   child.on('message', (reply: { id?: number }) => {
     if (reply.id === undefined) return;
     waiting.get(reply.id)?.(reply);
     waiting.delete(reply.id);
   });
-  const exited = once(child, 'exit');
   let nextId = 1;
   return {
-    pid: child.pid,
-    output,
+    pid,
+    output: () => managed.output,
     ask: <T>(message: Record<string, unknown>, timeoutMs = 60_000) =>
       new Promise<T>((resolve, reject) => {
         const id = nextId++;
         const timer = setTimeout(() => {
           waiting.delete(id);
-          reject(new Error(`child ${String(child.pid)} did not answer:\n${output()}`));
+          reject(new Error(`child ${String(pid)} did not answer:\n${managed.output}`));
         }, timeoutMs);
         waiting.set(id, (reply) => {
           clearTimeout(timer);
@@ -703,14 +500,6 @@ export function spawnIpcChild(args: readonly string[]): IpcChild {
         });
         child.send({ ...message, id });
       }),
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      children.delete(child);
-    },
+    stop: () => managed.stop(),
   };
 }

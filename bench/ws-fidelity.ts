@@ -45,24 +45,22 @@ import {
   isMain,
   machine,
   numberFlag,
-  parseMetrics,
   processCpuSeconds,
-  request,
-  sleep,
   spawnIpcChild,
-  startExporterProcess,
+  startBenchExporter,
   startSimulatorProcess,
-  sumOf,
   summarize,
   table,
   type Bucket,
-  type ExporterProcess,
   type IpcChild,
   type Machine,
-  type Sample,
   type SimulatorProcess,
   type Summary,
 } from './lib.ts';
+import { sleep } from '../test/support/wait.ts';
+import { parseSamples, sumOf, type Sample } from '../test/support/exposition.ts';
+import { request } from '../test/support/http-client.ts';
+import { type ExporterProcess } from '../test/support/exporter-process.ts';
 
 const PONG_DELAY = { fixed_ms: 15, random_ms: 10 };
 const PING_INTERVAL_MS = 1_000;
@@ -363,7 +361,7 @@ async function runConnections(
     const started = performance.now();
     raw = startRawClient(wsUrl(simRaw), connections);
     exact = startCxprobeClient(wsUrl(simExact), connections);
-    exporter = await startExporterProcess(exporterConfig(connections, wsUrl(simExporter)));
+    exporter = await startBenchExporter(exporterConfig(connections, wsUrl(simExporter)));
     const running = { raw, exact, exporter };
 
     // Every connection of every client open, as the simulators count them.
@@ -382,7 +380,7 @@ async function runConnections(
       const begun = performance.now();
       const answer = await running.exporter.scrape();
       scrapeMs?.push(performance.now() - begun);
-      return parseMetrics(answer.body);
+      return parseSamples(answer.body);
     };
     const connected = sumOf(await scrape(), 'cxprobe_ws_connected');
     console.log(

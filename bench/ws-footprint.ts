@@ -34,21 +34,20 @@ import {
   isMain,
   machine,
   numberFlag,
-  parseMetrics,
+  numberedTargetsConfig,
   processCpuSeconds,
   processMemory,
-  request,
-  sleep,
-  startExporterProcess,
+  startBenchExporter,
   startSimulatorProcess,
-  sumOf,
   summarize,
   table,
-  type ExporterProcess,
   type Machine,
-  type Sample,
   type Summary,
 } from './lib.ts';
+import { sleep } from '../test/support/wait.ts';
+import { parseSamples, sumOf, type Sample } from '../test/support/exposition.ts';
+import { request } from '../test/support/http-client.ts';
+import { type ExporterProcess } from '../test/support/exporter-process.ts';
 
 const PONG_DELAY = { fixed_ms: 15, random_ms: 10 };
 const SCRAPE_EVERY_MS = 15_000;
@@ -111,15 +110,11 @@ export interface WsFootprintResult {
 }
 
 function configFor(targets: number, url: string): string {
-  const lines = ['global:', '  timeout: 10s', 'targets:'];
-  for (let index = 0; index < targets; index++)
-    lines.push(
-      `  - name: ws-${String(index).padStart(4, '0')}`,
-      '    kind: websocket',
-      `    url: ${url}`,
-      '    ping: { interval: 1s, timeout: 5s }',
-    );
-  return `${lines.join('\n')}\n`;
+  return numberedTargetsConfig(['timeout: 10s'], targets, 'ws', [
+    'kind: websocket',
+    `url: ${url}`,
+    'ping: { interval: 1s, timeout: 5s }',
+  ]);
 }
 
 function seriesPerFamily(samples: readonly Sample[]): [string, number][] {
@@ -158,21 +153,21 @@ export async function runWsFootprint(
   try {
     // The same exporter with one session target, for what a session adds.
     const wsUrl = `${simulator.url.replace(/^http:/, 'ws:')}/ws/echo`;
-    exporter = await startExporterProcess(configFor(1, wsUrl));
+    exporter = await startBenchExporter(configFor(1, wsUrl));
     await sleep(BASELINE_SECONDS * 1000);
     const baselineRssBytes = processMemory(exporter.pid).rss;
     await exporter.stop();
     console.log(`  one session target: RSS ${fmtBytes(baselineRssBytes)}`);
 
     const started = performance.now();
-    exporter = await startExporterProcess(configFor(targets, wsUrl));
+    exporter = await startBenchExporter(configFor(targets, wsUrl));
     const running = exporter;
     const scrapeMs: number[] = [];
     const scrape = async (): Promise<{ samples: Sample[]; bytes: number }> => {
       const begun = performance.now();
       const answer = await running.scrape();
       scrapeMs.push(performance.now() - begun);
-      return { samples: parseMetrics(answer.body), bytes: Buffer.byteLength(answer.body) };
+      return { samples: parseSamples(answer.body), bytes: Buffer.byteLength(answer.body) };
     };
 
     // Every session open, as the simulator counts them (cheap to ask; a scrape is not).

@@ -3,19 +3,16 @@ import got from 'got';
 import { TokenError, TokenSource } from '../../src/auth/token-source.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import {
-  closedPort,
   configFrom,
   credentialOf,
   recordingEvents,
   sendJson,
-  sleep,
   startServer,
   type TestServer,
-  simulatorClient,
-} from '../probers/helpers.ts';
-
-const GENESYS = simulatorClient('genesys');
-const CXONE = simulatorClient('cxone');
+} from '../support/probe-setup.ts';
+import { sleep } from '../support/wait.ts';
+import { freePort as closedPort } from '../support/net.ts';
+import { GENESYS, CXONE } from '../support/simulator-credentials.ts';
 
 /** A manual clock for the `now` seam. */
 function manualClock(start = Date.now()): { now: () => number; advance(ms: number): void } {

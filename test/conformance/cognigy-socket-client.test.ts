@@ -24,6 +24,7 @@ import {
   type RunningSimulator,
   type WsEndpointTruth,
 } from '../../src/simulator/index.ts';
+import { eventually } from '../support/wait.ts';
 
 type AnyClient = SocketClientV4 | SocketClientV5;
 type ClientOptions = ConstructorParameters<typeof SocketClientV5>[2];
@@ -54,14 +55,6 @@ function next<T>(client: AnyClient, event: string, timeoutMs = 5_000): Promise<T
       resolve(value);
     });
   });
-}
-
-async function eventually(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe.each(LINES)('@cognigy/socket-client $name against the simulator', ({ line, create }) => {
@@ -101,7 +94,7 @@ describe.each(LINES)('@cognigy/socket-client $name against the simulator', ({ li
     cognigy.sendMessage('hello', { color: 'green' });
     expect(await output).toEqual({ text: 'You said: hello', data: {} });
     await finalPing;
-    await eventually(() => truth().acks_received === 2, 'the output and finalPing acks');
+    await eventually(() => truth().acks_received === 2, 5_000, 'the output and finalPing acks');
     expect(truth()).toMatchObject({
       handshakes: { accepted: 1, refused: {} },
       inputs: 1,

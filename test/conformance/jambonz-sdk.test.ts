@@ -5,8 +5,9 @@ import { createEndpoint, type AudioStream } from '@jambonz/sdk/websocket';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
 import type { SessionEnd } from '../../src/events/probe-event.ts';
-import { eventually } from '../helpers/metrics-text.ts';
-import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
+import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
+import { NO_DEPS } from '../support/probe-setup.ts';
+import { eventually } from '../support/wait.ts';
 
 /**
  * The vendor's own `listen` audio server — `@jambonz/sdk`'s `makeService.audio()` /
@@ -20,7 +21,6 @@ import { recordingEvents, startSessionTarget } from '../helpers/session-events.t
  * simulator in test/probers/voicegateway-listen.test.ts).
  */
 
-const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
 const quiet = { info: () => undefined, error: () => undefined, debug: () => undefined };
 
 function target(url: string, extra = ''): string {
@@ -76,7 +76,7 @@ describe('@jambonz/sdk audio server as the peer of voicegateway-listen', () => {
 
   async function probe(yaml: string) {
     const recorder = recordingEvents();
-    runners.push(await startSessionTarget(yaml, recorder, noDeps));
+    runners.push(await startSessionTarget(yaml, recorder, NO_DEPS));
     return recorder;
   }
 

@@ -19,14 +19,12 @@ import { GENESYS_REGIONS } from '../../src/config/genesys-regions.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
-  DEFAULT_SIMULATOR_CLIENTS,
   startSimulator,
   type RunningSimulator,
   type SimulatorOptions,
 } from '../../src/simulator/index.ts';
+import { GENESYS } from '../support/simulator-credentials.ts';
 
-const GENESYS = DEFAULT_SIMULATOR_CLIENTS.find((client) => client.platform === 'genesys');
-if (GENESYS === undefined) throw new Error('no default Genesys simulator client');
 const { clientId, clientSecret } = GENESYS;
 
 /** What the SDK resolves and rejects with once `setReturnExtendedResponses(true)` is set. */

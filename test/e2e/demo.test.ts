@@ -8,9 +8,10 @@ import {
   DEFAULT_COGNIGY_URL_TOKEN,
   DEFAULT_SIMULATOR_CLIENTS,
 } from '../../src/simulator/index.ts';
-import { eventually, parseSamples, sampleValue } from '../helpers/metrics-text.ts';
-import { itWithTools } from '../helpers/external-tools.ts';
+import { parseSamples, sampleValue } from '../support/exposition.ts';
+import { itWithTools } from '../support/external-tools.ts';
 import { exposedSurface, readSurface } from '../metrics/metric-surface.ts';
+import { eventually } from '../support/wait.ts';
 
 const ROOT = path.join(import.meta.dirname, '../..');
 const SECRETS = [

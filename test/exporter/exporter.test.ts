@@ -13,7 +13,8 @@ import {
   startSimulator,
   type RunningSimulator,
 } from '../../src/simulator/index.ts';
-import { eventually, sampleValue } from '../helpers/metrics-text.ts';
+import { sampleValue } from '../support/exposition.ts';
+import { eventually } from '../support/wait.ts';
 
 const GENESYS_SECRET =
   DEFAULT_SIMULATOR_CLIENTS.find((c) => c.platform === 'genesys')?.clientSecret ?? '';

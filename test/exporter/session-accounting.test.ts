@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExporter, type RunningExporter } from '../../src/cli/serve.ts';
 import { closeCodeLabel } from '../../src/metrics/close-codes.ts';
 import {
-  DEFAULT_AUDIOHOOK_KEYS,
   DEFAULT_COGNIGY_URL_TOKEN,
   DEFAULT_SIMULATOR_CLIENTS,
   startSimulator,
@@ -14,7 +13,9 @@ import {
   type Truth,
   type WsEndpointTruth,
 } from '../../src/simulator/index.ts';
-import { eventually, parseSamples, type Sample } from '../helpers/metrics-text.ts';
+import { parseSamples, type Sample, sumOf } from '../support/exposition.ts';
+import { eventually } from '../support/wait.ts';
+import { AUDIOHOOK_API_KEY, AUDIOHOOK_CLIENT_SECRET } from '../support/simulator-credentials.ts';
 
 /**
  * The close-accounting acceptance (issue 9, defect 4), for every session kind: a randomised,
@@ -39,7 +40,6 @@ const STEPS = stepsFromEnv();
 
 const GENESYS_SECRET =
   DEFAULT_SIMULATOR_CLIENTS.find((client) => client.platform === 'genesys')?.clientSecret ?? '';
-const [[AUDIOHOOK_KEY, AUDIOHOOK_SECRET] = ['', '']] = Object.entries(DEFAULT_AUDIOHOOK_KEYS);
 
 type Kind =
   'websocket' | 'genesys-notifications' | 'cognigy-socket' | 'audiohook' | 'voicegateway-listen';
@@ -202,8 +202,8 @@ function everyKindTargets(simulator: RunningSimulator): string {
   - name: audiohook
     kind: audiohook
     url: ${ws}/api/v1/audiohook/ws
-    api_key: ${AUDIOHOOK_KEY}
-    client_secret: ${AUDIOHOOK_SECRET}
+    api_key: ${AUDIOHOOK_API_KEY}
+    client_secret: ${AUDIOHOOK_CLIENT_SECRET}
     timeout: 2s
     # Sessions outlive the test; a session that ends normally starts the next one at once.
     interval: 2s
@@ -255,14 +255,6 @@ function accountingSuite(
     const cleanups: (() => Promise<void>)[] = [];
     const metrics = async (): Promise<Sample[]> =>
       parseSamples(await (await fetch(`${base}/metrics`)).text());
-    const total = (samples: Sample[], name: string, labels: Record<string, string>): number =>
-      samples
-        .filter(
-          (sample) =>
-            sample.name === name &&
-            Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted),
-        )
-        .reduce((acc, sample) => acc + sample.value, 0);
 
     beforeAll(async () => {
       // eslint-disable-next-line no-console -- the seed must be seen to replay a failure
@@ -306,7 +298,7 @@ ${targets(simulator)}`,
         async () => {
           const samples = await metrics();
           return entries.every(
-            ({ target }) => total(samples, 'cxprobe_ws_connected', { target }) === 1,
+            ({ target }) => sumOf(samples, 'cxprobe_ws_connected', { target }) === 1,
           );
         },
         15_000,
@@ -335,9 +327,9 @@ ${targets(simulator)}`,
       const counts = async () => {
         const samples = await metrics();
         return {
-          closes: total(samples, 'cxprobe_ws_closes_total', { target }),
-          failures: total(samples, 'cxprobe_ws_connect_failures_total', { target }),
-          connected: total(samples, 'cxprobe_ws_connected', { target }),
+          closes: sumOf(samples, 'cxprobe_ws_closes_total', { target }),
+          failures: sumOf(samples, 'cxprobe_ws_connect_failures_total', { target }),
+          connected: sumOf(samples, 'cxprobe_ws_connected', { target }),
         };
       };
       const before = await counts();
@@ -440,7 +432,7 @@ ${targets(simulator)}`,
               const closes = snapshot.truth[endpoint].closes;
               return (
                 sum(closes.server_closed) + sum(closes.client_closed) ===
-                total(snapshot.samples, 'cxprobe_ws_closes_total', { target })
+                sumOf(snapshot.samples, 'cxprobe_ws_closes_total', { target })
               );
             });
             return settled ? snapshot : undefined;
@@ -496,12 +488,12 @@ ${targets(simulator)}`,
             const reason =
               status === '401' || status === '403' ? 'unauthorized' : 'unexpected_status';
             expect(
-              total(samples, 'cxprobe_ws_connect_failures_total', { target, status, reason }),
+              sumOf(samples, 'cxprobe_ws_connect_failures_total', { target, status, reason }),
               `${where}: refused ${status}`,
             ).toBe(count);
           }
           expect(
-            total(samples, 'cxprobe_ws_connect_failures_total', { target }),
+            sumOf(samples, 'cxprobe_ws_connect_failures_total', { target }),
             `${where}: connect failures`,
           ).toBe(sum(t.handshakes.refused));
 
@@ -513,18 +505,18 @@ ${targets(simulator)}`,
           }
           for (const [reason, count] of reconnects) {
             expect(
-              total(samples, 'cxprobe_ws_reconnects_total', { target, reason }),
+              sumOf(samples, 'cxprobe_ws_reconnects_total', { target, reason }),
               `${where}: reconnects after ${reason}`,
             ).toBe(count);
           }
           expect(
-            total(samples, 'cxprobe_ws_reconnects_total', { target, reason: 'handshake_failed' }),
+            sumOf(samples, 'cxprobe_ws_reconnects_total', { target, reason: 'handshake_failed' }),
             `${where}: reconnects after refusals`,
           ).toBe(sum(t.handshakes.refused));
 
           // Every session the server accepted was counted as a connect, and only those.
           expect(
-            total(samples, 'cxprobe_ws_connect_duration_seconds_count', {
+            sumOf(samples, 'cxprobe_ws_connect_duration_seconds_count', {
               target,
               phase: 'protocol_open',
             }),

@@ -9,7 +9,8 @@ import {
   startSimulator,
   type RunningSimulator,
 } from '../../src/simulator/index.ts';
-import { eventually, parseSamples, sampleValue } from '../helpers/metrics-text.ts';
+import { parseSamples, sampleValue, sumOf } from '../support/exposition.ts';
+import { eventually } from '../support/wait.ts';
 
 const GENESYS_SECRET =
   DEFAULT_SIMULATOR_CLIENTS.find((client) => client.platform === 'genesys')?.clientSecret ?? '';
@@ -27,13 +28,7 @@ describe('WebSocket close accounting against the simulator ground truth', () => 
     sampleValue(await metrics(), name, labels) ?? 0;
   /** Sum over every series matching the labels (a class spans several close codes). */
   const total = async (name: string, labels: Record<string, string>) =>
-    parseSamples(await metrics())
-      .filter(
-        (sample) =>
-          sample.name === name &&
-          Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted),
-      )
-      .reduce((sum, sample) => sum + sample.value, 0);
+    sumOf(parseSamples(await metrics()), name, labels);
 
   beforeAll(async () => {
     simulator = await startSimulator({ heartbeatIntervalMs: 300 });
@@ -126,13 +121,7 @@ targets:
     const truth = simulator.truth().ws_endpoints;
     const text = await metrics();
     const closes = (labels: Record<string, string>) =>
-      parseSamples(text)
-        .filter(
-          (sample) =>
-            sample.name === 'cxprobe_ws_closes_total' &&
-            Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted),
-        )
-        .reduce((sum, sample) => sum + sample.value, 0);
+      sumOf(parseSamples(text), 'cxprobe_ws_closes_total', labels);
 
     expect(truth.ws_echo.injected.drop).toBe(drops);
     expect(

@@ -7,7 +7,8 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startExporter, type RunningExporter } from '../../src/cli/serve.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import { eventually, sampleValue } from '../helpers/metrics-text.ts';
+import { sampleValue } from '../support/exposition.ts';
+import { eventually, sleep } from '../support/wait.ts';
 
 /**
  * Issue 9, defect 2: a Retry-After past Node's timer limit (2^31-1 ms) used to overflow
@@ -84,7 +85,7 @@ describe('peer-supplied delays are bounded', () => {
       5_000,
       'every target rate-limited once',
     );
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await sleep(3_000);
     // Deferred by the (capped) Retry-After: exactly the first request.
     expect(peers.slice(0, 3).map((peer) => peer.hits())).toEqual([1, 1, 1]);
     // An unreadable Retry-After is ignored: the target keeps its 1 s cadence, no faster.

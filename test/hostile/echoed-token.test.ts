@@ -12,7 +12,7 @@ import {
   startSimulator,
   type RunningSimulator,
 } from '../../src/simulator/index.ts';
-import { eventually } from '../helpers/metrics-text.ts';
+import { eventually } from '../support/wait.ts';
 
 /**
  * Issue 9, defect 6: an OAuth access token issued to cxprobe is a secret too. A target that

@@ -5,8 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
 import { rawText } from '../../src/probers/session/steps.ts';
-import { eventually } from '../helpers/metrics-text.ts';
-import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
+import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
 import { parseIsoDuration } from '../../src/audio/duration.ts';
 import { TokenSource } from '../../src/auth/token-source.ts';
 import { MAX_TIMER_MS } from '../../src/config/duration.ts';
@@ -15,6 +14,8 @@ import { AudioDataError } from '../../src/audio/errors.ts';
 import { parseIsoSeconds } from '../../src/probers/audiohook/messages.ts';
 import { checkBotConnectorReply } from '../../src/probers/genesys-bot-connector-reply.ts';
 import { checkExpectations } from '../../src/probers/http/expectations.ts';
+import { eventually } from '../support/wait.ts';
+import { NO_DEPS } from '../support/probe-setup.ts';
 
 /**
  * Cases the property-based fuzz (test/fuzz/, bench/fuzz.ts) found, kept as plain regression
@@ -102,7 +103,7 @@ targets:
     session_length: 5s
 `,
         recorder,
-        { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) },
+        NO_DEPS,
       ),
     );
     await eventually(

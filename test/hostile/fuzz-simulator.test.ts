@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
-import { call, genesysToken, json, postJson } from '../simulator/helpers.ts';
-import { openWs, type TestSocket } from '../simulator/ws-helpers.ts';
+import { call, genesysToken, json, postJson } from '../support/simulator-http.ts';
+import { openWs, type TestSocket } from '../support/simulator-ws.ts';
 
 /**
  * Simulator cases the fuzz found (test/fuzz/, bench/fuzz.ts): the simulator is cxprobe's peer in

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { parseConfig, type Config } from '../../src/config/load.ts';
-import { createTargetProber } from '../helpers/probers.ts';
+import { createTargetProber } from '../support/probers.ts';
 import { SessionRunner } from '../../src/runtime/session-runner.ts';
 import type { SessionEnd } from '../../src/events/probe-event.ts';
-import { eventually } from '../helpers/metrics-text.ts';
-import { recordingEvents, type RecordedEvents } from '../helpers/session-events.ts';
-import { openTcpHandles } from './leaks-raw-peer.ts';
-import { tempDir, writeWav } from './leaks-files.ts';
+import { recordingEvents, type RecordedEvents } from '../support/session-events.ts';
+import { openTcpHandles } from '../support/raw-ws-peer.ts';
+import { tempDir, writeWav } from '../support/files.ts';
+import { eventually } from '../support/wait.ts';
 
 const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
 

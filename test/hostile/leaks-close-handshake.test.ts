@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
 import type { SessionEnd } from '../../src/events/probe-event.ts';
-import { eventually } from '../helpers/metrics-text.ts';
-import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
-import { depsFor, configFrom } from '../probers/helpers.ts';
-import { frame, startRawPeer, type RawPeer } from './leaks-raw-peer.ts';
+import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
+import { depsFor, configFrom } from '../support/probe-setup.ts';
+import { startRawPeer, type RawPeer } from '../support/raw-ws-peer.ts';
+import { eventually, sleep } from '../support/wait.ts';
+import { frame } from '../support/ws-frames.ts';
 
 /**
  * Issue 9, defect 5: a peer that sends one invalid frame and then ignores the close handshake
@@ -73,7 +74,7 @@ describe('peers that ignore the close handshake', () => {
     );
     // The peer now breaks a frame and then stays silent; we stop while ws waits for its close.
     peer.connections[0]?.write(frame(0x3, 'bogus'));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     const started = performance.now();
     await runner.stop();
     expect((performance.now() - started) / 1000).toBeLessThan(4);

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
-import { makeFifo, tempDir, writeWav } from './leaks-files.ts';
+import { makeFifo, tempDir, writeWav } from '../support/files.ts';
 
 const run = promisify(execFile);
 const CLI = path.join(import.meta.dirname, '../../bin/cxprobe.js');

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
-import { createTargetProber } from '../helpers/probers.ts';
+import { createTargetProber } from '../support/probers.ts';
 import { SessionRunner } from '../../src/runtime/session-runner.ts';
 import type { SessionEnd } from '../../src/events/probe-event.ts';
-import { eventually } from '../helpers/metrics-text.ts';
-import { recordingEvents, type RecordedEvents } from '../helpers/session-events.ts';
-import { depsFor } from '../probers/helpers.ts';
-import { frame, startRawPeer, type RawPeer, type RawPeerConnection } from './leaks-raw-peer.ts';
+import { recordingEvents, type RecordedEvents } from '../support/session-events.ts';
+import { depsFor } from '../support/probe-setup.ts';
+import { startRawPeer, type RawPeer, type RawPeerConnection } from '../support/raw-ws-peer.ts';
+import { eventually, sleep } from '../support/wait.ts';
+import { frame } from '../support/ws-frames.ts';
 
 const SOCKET_CLOSING = JSON.stringify({
   topicName: 'v2.system.socket_closing',
@@ -119,7 +120,7 @@ describe('Genesys socket_closing from a hostile server (issue 9, defect 5)', () 
       maxMs: 60_000,
     });
     cleanups.push(() => runner.stop());
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    await sleep(4_000);
     const connects = recorder.of('connected').length;
     // Before: a reconnect within 250 ms of every announcement, 16 or more in 4 s (62 in 15 s
     // against the real schedule). Now at least 0.5 s, 1 s, 2 s … between them.

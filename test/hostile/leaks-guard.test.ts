@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, sampleValue } from '../helpers/metrics-text.ts';
-import { tempDir } from './leaks-files.ts';
+import { sampleValue } from '../support/exposition.ts';
+import { tempDir } from '../support/files.ts';
+import { eventually, sleep } from '../support/wait.ts';
 
 const ROOT = path.join(import.meta.dirname, '../..');
 const CLI = path.join(ROOT, 'bin/cxprobe.js');
@@ -111,7 +112,7 @@ targets:
     );
     // Still up, and still probing its target at its cadence after the throw.
     const hitsAfterThrow = hits;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await sleep(1_000);
     expect(exitCode).toBeUndefined();
     expect(hits).toBeGreaterThan(hitsAfterThrow);
     const text = await scrape();

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SocketSession } from '../../src/probers/session/socket-session.ts';
 import { connectWebSocket } from '../../src/probers/session/ws-connect.ts';
-import { frame, startRawPeer, type RawPeer } from './leaks-raw-peer.ts';
+import { startRawPeer, type RawPeer } from '../support/raw-ws-peer.ts';
+import { frame } from '../support/ws-frames.ts';
 
 /**
  * Issue 9, defect 1: a listener that throws on a peer's message (the `sampleRate: -8000`

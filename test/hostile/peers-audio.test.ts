@@ -9,7 +9,7 @@ import {
   startTcpPeer,
   type HostileCase,
   type Peer,
-} from './hostile-peers.ts';
+} from '../support/hostile-peers.ts';
 
 /**
  * Issue 9, hostile-peer suite, streaming audio kinds: `audiohook` (AudioHook / Audio Connector)

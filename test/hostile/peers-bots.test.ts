@@ -4,19 +4,18 @@ import { Server, type Socket as ServerSocket } from 'socket.io';
 import { expect } from 'vitest';
 import {
   INVALID_UTF8,
-  OPCODE,
   behave,
   closeCount,
   describeHostilePeers,
   drip,
-  frame,
   probeCount,
   startHttpPeer,
   startRawWebSocketPeer,
   startTcpPeer,
   type HostileCase,
   type Peer,
-} from './hostile-peers.ts';
+} from '../support/hostile-peers.ts';
+import { OPCODE, frame } from '../support/ws-frames.ts';
 
 /**
  * Issue 9, hostile-peer suite, bot kinds: the three HTTP bot turns (`cognigy-rest`,

@@ -12,7 +12,7 @@ import {
   startTcpPeer,
   type HostileCase,
   type Peer,
-} from './hostile-peers.ts';
+} from '../support/hostile-peers.ts';
 
 /**
  * Issue 9, hostile-peer suite, request/response kinds: `http` and `genesys-rest` (with its OAuth

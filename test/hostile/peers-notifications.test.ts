@@ -3,16 +3,14 @@ import type net from 'node:net';
 import { expect } from 'vitest';
 import {
   INVALID_UTF8,
-  OPCODE,
   behave,
   closeCount,
-  completeUpgrade,
   describeHostilePeers,
-  frame,
   startHttpPeer,
   type HostileCase,
   type Peer,
-} from './hostile-peers.ts';
+} from '../support/hostile-peers.ts';
+import { OPCODE, completeUpgrade, frame } from '../support/ws-frames.ts';
 
 /**
  * Issue 9, hostile-peer suite, `genesys-notifications`: one loopback server plays the OAuth

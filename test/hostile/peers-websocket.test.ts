@@ -2,20 +2,17 @@ import type net from 'node:net';
 import { expect } from 'vitest';
 import {
   INVALID_UTF8,
-  OPCODE,
-  acceptKey,
   behave,
   closeCount,
-  closeFrame,
   describeHostilePeers,
   drip,
-  frame,
   startHttpPeer,
   startRawWebSocketPeer,
   startTcpPeer,
   type HostileCase,
   type Peer,
-} from './hostile-peers.ts';
+} from '../support/hostile-peers.ts';
+import { OPCODE, acceptKey, closeFrame, frame } from '../support/ws-frames.ts';
 
 /**
  * Issue 9, hostile-peer suite, `kind: websocket`: raw sockets that finish the handshake (or

@@ -4,9 +4,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_COGNIGY_URL_TOKEN } from '../../src/simulator/core/defaults.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
-import { eventually, sampleValue } from '../helpers/metrics-text.ts';
-import { tempDir } from './leaks-files.ts';
-import { frame, startRawPeer, type RawPeer } from './leaks-raw-peer.ts';
+import { sampleValue } from '../support/exposition.ts';
+import { tempDir } from '../support/files.ts';
+import { startRawPeer, type RawPeer } from '../support/raw-ws-peer.ts';
+import { eventually } from '../support/wait.ts';
+import { frame } from '../support/ws-frames.ts';
 
 const CLI = path.join(import.meta.dirname, '../../bin/cxprobe.js');
 const AUDIOHOOK_API_KEY = 'SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh';

@@ -12,8 +12,8 @@ import {
   stackTestConfig,
   substituteVariables,
 } from '../../src/mixin/index.ts';
-import { bareMetrics, catalogueEntry, run, selectors } from './helpers.ts';
-import { itWithTools } from '../helpers/external-tools.ts';
+import { bareMetrics, catalogueEntry, run, selectors } from '../support/mixin.ts';
+import { itWithTools } from '../support/external-tools.ts';
 
 /** The dashboard-linter rules of dashboards-alerts.md §8.3, re-created on the generated JSON. */
 

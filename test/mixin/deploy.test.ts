@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_FAULTS } from '../../src/cli/demo.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { DASHBOARD_UIDS } from '../../src/mixin/index.ts';
-import { ROOT, readYaml } from './helpers.ts';
+import { ROOT, readYaml } from '../support/mixin.ts';
 
 /**
  * docker-compose.yml and what it mounts. No Docker engine runs here (nor in CI), so the

@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { renderAll, stackTestConfig } from '../../src/mixin/index.ts';
-import { ROOT } from './helpers.ts';
+import { ROOT } from '../support/mixin.ts';
 
 describe('generated files', () => {
   const files = renderAll();

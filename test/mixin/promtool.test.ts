@@ -10,8 +10,8 @@ import {
   renderRules,
   stackTestConfig,
 } from '../../src/mixin/index.ts';
-import { describeWithTools, itWithTools } from '../helpers/external-tools.ts';
-import { ROOT, run } from './helpers.ts';
+import { describeWithTools, itWithTools } from '../support/external-tools.ts';
+import { ROOT, run } from '../support/mixin.ts';
 
 /**
  * The real promtool (2.42) and amtool (0.25) on the committed files: no mocks. Both come with

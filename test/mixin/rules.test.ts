@@ -11,7 +11,7 @@ import {
   type MonitoringConfig,
 } from '../../src/mixin/index.ts';
 import { durationSeconds } from '../../src/mixin/promql.ts';
-import { catalogueEntry, selectors, stripComments } from './helpers.ts';
+import { catalogueEntry, selectors, stripComments } from '../support/mixin.ts';
 
 /** The pint checks of dashboards-alerts.md §8.4, re-created on the generated rules. */
 

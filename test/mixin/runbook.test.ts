@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALERT_NAMES, alertRuleGroups, monitoringConfig } from '../../src/mixin/index.ts';
-import { ROOT, githubSlug } from './helpers.ts';
+import { ROOT, githubSlug } from '../support/mixin.ts';
 
 describe('docs/runbook.md', async () => {
   const text = await readFile(path.join(ROOT, 'docs/runbook.md'), 'utf8');

@@ -2,12 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
 import type { SessionEnd } from '../../src/events/probe-event.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
-import { eventually } from '../helpers/metrics-text.ts';
-import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
+import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
+import { eventually } from '../support/wait.ts';
+import { NO_DEPS } from '../support/probe-setup.ts';
 
 const API_KEY = 'SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh';
 const CLIENT_SECRET = 'TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU=';
-const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
 const CONNECTOR = '/api/v1/audioconnector/ws';
 const MONITOR = '/api/v1/audiohook/ws';
 
@@ -41,7 +41,7 @@ targets:
     frame_duration: 20ms
     ping: { interval: 500ms, timeout: 2s }
 ${extra}`;
-    const runner = await startSessionTarget(yaml, recorder, noDeps, {
+    const runner = await startSessionTarget(yaml, recorder, NO_DEPS, {
       AH_KEY: API_KEY,
       AH_SECRET: CLIENT_SECRET,
     });
@@ -216,7 +216,7 @@ targets:
     custom_config: { botMode: bursts, silenceMs: 300, burstMs: 800 }
 `,
       recorder,
-      noDeps,
+      NO_DEPS,
       { AH_KEY: API_KEY, AH_SECRET: CLIENT_SECRET },
     );
     runners.push(runner);

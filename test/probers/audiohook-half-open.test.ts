@@ -1,16 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
 import type { SessionEnd } from '../../src/events/probe-event.ts';
-import {
-  DEFAULT_AUDIOHOOK_KEYS,
-  startSimulator,
-  type RunningSimulator,
-} from '../../src/simulator/index.ts';
-import { eventually } from '../helpers/metrics-text.ts';
-import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
-
-const [[API_KEY, CLIENT_SECRET] = ['', '']] = Object.entries(DEFAULT_AUDIOHOOK_KEYS);
-const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
+import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
+import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
+import { AUDIOHOOK_API_KEY, AUDIOHOOK_CLIENT_SECRET } from '../support/simulator-credentials.ts';
+import { NO_DEPS } from '../support/probe-setup.ts';
+import { eventually } from '../support/wait.ts';
 
 /**
  * A half-open AudioHook server answers neither the ping nor the close transaction that follows
@@ -45,9 +40,9 @@ targets:
     close_timeout: 300ms
 ${extra}`;
     runners.push(
-      await startSessionTarget(yaml, recorder, noDeps, {
-        AH_KEY: API_KEY,
-        AH_SECRET: CLIENT_SECRET,
+      await startSessionTarget(yaml, recorder, NO_DEPS, {
+        AH_KEY: AUDIOHOOK_API_KEY,
+        AH_SECRET: AUDIOHOOK_CLIENT_SECRET,
       }),
     );
     await eventually(

@@ -3,10 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
 import type { SessionEnd } from '../../src/events/probe-event.ts';
-import { eventually } from '../helpers/metrics-text.ts';
-import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
-
-const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
+import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
+import { NO_DEPS } from '../support/probe-setup.ts';
+import { eventually, sleep } from '../support/wait.ts';
 
 type ClientMessage = { type: string; seq: number; parameters: Record<string, unknown> };
 
@@ -97,7 +96,7 @@ describe('kind: audiohook against servers that break the protocol', () => {
 
   async function run(yaml: string) {
     const recorder = recordingEvents();
-    runners.push(await startSessionTarget(yaml, recorder, noDeps));
+    runners.push(await startSessionTarget(yaml, recorder, NO_DEPS));
     return recorder;
   }
 
@@ -129,7 +128,7 @@ describe('kind: audiohook against servers that break the protocol', () => {
     // Once stopped, nothing of ours keeps running: no timer armed from the retryAfter.
     for (const runner of runners.splice(0)) await runner.stop();
     const count = server.received.length;
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(server.received.length).toBe(count);
   });
 
@@ -187,7 +186,7 @@ describe('kind: audiohook playout clock for unpaced Audio Connector audio', () =
 
   async function run(yaml: string) {
     const recorder = recordingEvents();
-    runners.push(await startSessionTarget(yaml, recorder, noDeps));
+    runners.push(await startSessionTarget(yaml, recorder, NO_DEPS));
     return recorder;
   }
 
@@ -211,7 +210,7 @@ describe('kind: audiohook playout clock for unpaced Audio Connector audio', () =
       8_000,
       'three bursts',
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     const gaps = recorder
       .of('loss')
       .map(([counts]) => counts as { gaps: number; gapSeconds: number })

@@ -2,10 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
-import { eventually } from '../helpers/metrics-text.ts';
-import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
-
-const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
+import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
+import { NO_DEPS } from '../support/probe-setup.ts';
+import { eventually } from '../support/wait.ts';
 
 /**
  * `l16_byte_order` (docs/protocols.md §3.8): the AudioHook reference client sends L16 in host
@@ -96,7 +95,7 @@ targets:
     frame_duration: 20ms
 ${setting}
 `;
-    runners.push(await startSessionTarget(yaml, recordingEvents(), noDeps));
+    runners.push(await startSessionTarget(yaml, recordingEvents(), NO_DEPS));
     await eventually(() => Promise.resolve(frames.length >= 5), 8_000, 'L16 frames');
     const frame = frames[4] ?? Buffer.alloc(0);
     const other = order === 'le' ? 'be' : 'le';

@@ -2,12 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
 import type { SessionEnd } from '../../src/events/probe-event.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
-import { eventually } from '../helpers/metrics-text.ts';
-import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
+import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
+import { eventually } from '../support/wait.ts';
+import { NO_DEPS } from '../support/probe-setup.ts';
 
 const API_KEY = 'SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh';
 const CLIENT_SECRET = 'TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU=';
-const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
 
 function target(url: string, extra = '', sessionLength = '1500ms'): string {
   return `
@@ -36,7 +36,7 @@ describe('kind: audiohook against the simulator', () => {
 
   async function run(yaml: string, secret = CLIENT_SECRET) {
     const recorder = recordingEvents();
-    const runner = await startSessionTarget(yaml, recorder, noDeps, {
+    const runner = await startSessionTarget(yaml, recorder, NO_DEPS, {
       AH_KEY: API_KEY,
       AH_SECRET: secret,
     });

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkCxoneReply } from '../../src/probers/cxone-exchange-reply.ts';
 import { checkBotConnectorReply } from '../../src/probers/genesys-bot-connector-reply.ts';
 import { DEFAULTS } from '../../src/config/schema.ts';
-import { createProber } from '../helpers/probers.ts';
+import { createProber } from '../support/probers.ts';
 import type { ProbeResult } from '../../src/events/probe-event.ts';
 import {
   DEFAULT_COGNIGY_URL_TOKEN,
@@ -20,10 +20,8 @@ import {
   type ReceivedRequest,
   type TestServer,
   type TokenEvent,
-  simulatorClient,
-} from './helpers.ts';
-
-const CXONE = simulatorClient('cxone');
+} from '../support/probe-setup.ts';
+import { CXONE } from '../support/simulator-credentials.ts';
 
 type BotKind = 'cognigy-rest' | 'genesys-bot-connector' | 'cxone-exchange';
 

@@ -8,13 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { Server, type Socket as ServerSocket } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { eventually } from '../helpers/metrics-text.ts';
 import {
   recordingEvents,
   startSessionTarget,
   type RecordedEvents,
-} from '../helpers/session-events.ts';
-import { configFrom, depsFor } from './helpers.ts';
+} from '../support/session-events.ts';
+import { configFrom, depsFor } from '../support/probe-setup.ts';
+import { eventually } from '../support/wait.ts';
 
 const TOKEN = 'a'.repeat(64);
 

@@ -8,13 +8,13 @@ import {
   type SimulatorOptions,
   type WsEndpointTruth,
 } from '../../src/simulator/index.ts';
-import { eventually } from '../helpers/metrics-text.ts';
 import {
   recordingEvents,
   startSessionTarget,
   type RecordedEvents,
-} from '../helpers/session-events.ts';
-import { configFrom, depsFor } from './helpers.ts';
+} from '../support/session-events.ts';
+import { configFrom, depsFor } from '../support/probe-setup.ts';
+import { eventually } from '../support/wait.ts';
 
 const KEY = 'cognigy_socket';
 

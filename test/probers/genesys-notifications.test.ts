@@ -7,15 +7,15 @@ import {
   type SimulatorOptions,
   type WsEndpointTruth,
 } from '../../src/simulator/index.ts';
-import { eventually } from '../helpers/metrics-text.ts';
 import {
   recordingEvents,
   startSessionTarget,
   type RecordedEvents,
-} from '../helpers/session-events.ts';
-import { configFrom, depsFor, simulatorClient } from './helpers.ts';
+} from '../support/session-events.ts';
+import { configFrom, depsFor } from '../support/probe-setup.ts';
+import { eventually } from '../support/wait.ts';
+import { GENESYS } from '../support/simulator-credentials.ts';
 
-const GENESYS = simulatorClient('genesys');
 const KEY = 'genesys_notifications';
 
 /** A genesys-notifications target whose login, API and channels are all on the simulator. */

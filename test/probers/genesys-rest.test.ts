@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProber } from '../helpers/probers.ts';
+import { createProber } from '../support/probers.ts';
 import type { Prober } from '../../src/probers/types.ts';
 import {
   startSimulator,
@@ -14,10 +14,8 @@ import {
   targetFrom,
   type TestServer,
   type TokenEvent,
-  simulatorClient,
-} from './helpers.ts';
-
-const GENESYS = simulatorClient('genesys');
+} from '../support/probe-setup.ts';
+import { GENESYS } from '../support/simulator-credentials.ts';
 
 /** A genesys-rest prober whose login and API are both at `origin`. */
 async function genesysProber(

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generate } from 'selfsigned';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createProber } from '../helpers/probers.ts';
+import { createProber } from '../support/probers.ts';
 import type { ProbeResult } from '../../src/events/probe-event.ts';
 import {
-  closedPort,
   depsFor,
   probeContext,
   sendJson,
@@ -15,7 +14,8 @@ import {
   targetFrom,
   type Handler,
   type TestServer,
-} from './helpers.ts';
+} from '../support/probe-setup.ts';
+import { freePort as closedPort } from '../support/net.ts';
 
 /** Builds an http prober from target YAML lines (indented under the target) and runs it once. */
 async function probeHttp(

@@ -3,11 +3,10 @@ import { parseConfig } from '../../src/config/load.ts';
 import type { SessionRunner } from '../../src/runtime/session-runner.ts';
 import type { SessionEnd } from '../../src/events/probe-event.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
-import { eventually } from '../helpers/metrics-text.ts';
-import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
-import { startAppServer, type AppConnection } from './listen-app-server.ts';
-
-const noDeps = { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) };
+import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
+import { startAppServer, type AppConnection } from '../support/listen-app-server.ts';
+import { eventually } from '../support/wait.ts';
+import { NO_DEPS } from '../support/probe-setup.ts';
 
 function target(
   url: string,
@@ -61,7 +60,7 @@ describe('kind: voicegateway-listen', () => {
 
   async function run(yaml: string) {
     const recorder = recordingEvents();
-    runners.push(await startSessionTarget(yaml, recorder, noDeps));
+    runners.push(await startSessionTarget(yaml, recorder, NO_DEPS));
     return recorder;
   }
   const simUrl = (query: string): string =>

@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ProberDeps } from '../../src/probers/deps.ts';
 import type { SessionEnd } from '../../src/events/probe-event.ts';
-import { eventually } from '../helpers/metrics-text.ts';
-import { recordingEvents, startSessionTarget } from '../helpers/session-events.ts';
+import { recordingEvents, startSessionTarget } from '../support/session-events.ts';
+import { eventually } from '../support/wait.ts';
 
 interface TestServer {
   url: string;

@@ -5,7 +5,7 @@ import type { BackoffSettings } from '../../src/kinds/kind.ts';
 import { ConnectError } from '../../src/probers/session/types.ts';
 import { STOP_GRACE_MS, SessionRunner } from '../../src/runtime/session-runner.ts';
 import { HistorySink, type ProbeRecord } from '../../src/sinks/history.ts';
-import { firstTarget, recordingEvents } from '../helpers/session-events.ts';
+import { firstTarget, recordingEvents } from '../support/session-events.ts';
 import {
   ScriptedProtocol,
   type ScriptedSession,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ProbeEvent } from '../../src/events/probe-event.ts';
 import { HistorySink } from '../../src/sinks/history.ts';
-import { firstTarget } from '../helpers/session-events.ts';
+import { firstTarget } from '../support/session-events.ts';
 import { ABNORMAL } from '../runtime/scripted-protocol.ts';
 
 const { target: TARGET } = await firstTarget(`

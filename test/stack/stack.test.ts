@@ -15,7 +15,7 @@ import {
   stackTestConfig,
 } from '../../src/mixin/index.ts';
 import type { RunningSimulator } from '../../src/simulator/index.ts';
-import { describeWithTools } from '../helpers/external-tools.ts';
+import { describeWithTools } from '../support/external-tools.ts';
 import {
   exporterConfig,
   sacrificialExporterConfig,
@@ -24,24 +24,23 @@ import {
   HEALTHY_CERT_DAYS,
   type CertServer,
   type SimulatorName,
-} from './fixture.ts';
+} from '../support/stack-fixture.ts';
 import {
   SCRAPE_JOB,
   requireStackBinaries,
   STACK_BINARIES,
   rewriteAlertmanagerConfig,
   startAlertmanager,
-  startExporterProcess,
   startPrometheus,
   startWebhookReceiver,
-  waitFor,
   webhookReceivers,
   type ReceivedAlert,
   type RunningAlertmanager,
-  type RunningExporterProcess,
   type RunningPrometheus,
   type WebhookReceiver,
-} from './harness.ts';
+} from '../support/monitoring-stack.ts';
+import { eventually, sleep } from '../support/wait.ts';
+import { startExporterProcess, type ExporterProcess } from '../support/exporter-process.ts';
 
 /**
  * The monitoring stack end to end: cxprobe (a child process) probes simulators, a real
@@ -86,8 +85,8 @@ describeWithTools(STACK_BINARIES)('stack: cxprobe → Prometheus → Alertmanage
   let dir: string | undefined;
   let sims: Record<SimulatorName, RunningSimulator> | undefined;
   let certServer: CertServer | undefined;
-  let exporter: RunningExporterProcess | undefined;
-  let doomed: RunningExporterProcess | undefined;
+  let exporter: ExporterProcess | undefined;
+  let doomed: ExporterProcess | undefined;
   let doomedConfigFile: string;
   let webhook: WebhookReceiver | undefined;
   let alertmanager: RunningAlertmanager | undefined;
@@ -163,7 +162,7 @@ describeWithTools(STACK_BINARIES)('stack: cxprobe → Prometheus → Alertmanage
       alertmanagerUrl: alertmanager.url,
       scrapeTargets: [main.value.address],
     });
-    await waitFor(
+    await eventually(
       async () => (await prom().query(`up{job="${SCRAPE_JOB}"} == 1`)).length === 1,
       30_000,
       'Prometheus to scrape cxprobe',
@@ -220,7 +219,7 @@ describeWithTools(STACK_BINARIES)('stack: cxprobe → Prometheus → Alertmanage
   it(
     'healthy baseline: every target reports and no alert fires',
     async () => {
-      await waitFor(
+      await eventually(
         async () => {
           const success = await prom().query('cxprobe_probe_success');
           const down = success.filter((sample) => sample.value[1] !== '1');
@@ -229,12 +228,12 @@ describeWithTools(STACK_BINARIES)('stack: cxprobe → Prometheus → Alertmanage
         TARGETS_READY_MS,
         'every target to report probe_success 1',
       );
-      await waitFor(
+      await eventually(
         async () => (await prom().query('cxprobe_audio_mos')).length === mosTargets,
         TARGETS_READY_MS,
         'a MOS for every audio target',
       );
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      await sleep(SETTLE_MS);
       const promFiring = await prom().query('ALERTS{alertstate="firing"}');
       expect(
         promFiring.map((sample) => describeLabels(sample.metric)),
@@ -507,7 +506,7 @@ describeWithTools(STACK_BINARIES)('stack: cxprobe → Prometheus → Alertmanage
     await scenario.inject();
     try {
       for (const wanted of scenario.expect) {
-        await waitFor(
+        await eventually(
           () =>
             firing().find(
               (alert) => matches(alert.labels, wanted) && receivers.includes(alert.receiver),
@@ -523,7 +522,7 @@ describeWithTools(STACK_BINARIES)('stack: cxprobe → Prometheus → Alertmanage
       }
       for (const twin of scenario.inhibited ?? []) {
         const selector = describeLabels({ ...twin, alertstate: 'firing' });
-        await waitFor(
+        await eventually(
           async () => (await prom().query(`ALERTS${selector}`)).length > 0,
           scenario.timeoutMs,
           `ALERTS${selector} in Prometheus`,
@@ -575,7 +574,7 @@ describeWithTools(STACK_BINARIES)('stack: cxprobe → Prometheus → Alertmanage
     const instance = doomed?.address ?? '';
     const scrapeTargets = [exporter?.address ?? '', instance];
     await prom().setScrapeTargets(scrapeTargets);
-    await waitFor(
+    await eventually(
       async () => (await prom().query(`up{instance="${instance}"} == 1`)).length === 1,
       30_000,
       'Prometheus to scrape the second exporter',

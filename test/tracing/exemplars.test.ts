@@ -7,7 +7,8 @@ import { observe } from '../../src/metrics/observe.ts';
 import { exemplarOf } from '../../src/sinks/fan-out.ts';
 import { startTracing, type Tracing } from '../../src/tracing/setup.ts';
 import { tracer } from '../../src/tracing/tracer.ts';
-import { parseExemplars, startOtlpReceiver, type OtlpReceiver } from './helpers.ts';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/tracing.ts';
+import { parseExemplars } from '../support/exposition.ts';
 
 const BUILD = { version: '0.0.0-test', revision: 'test' };
 

@@ -2,16 +2,16 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExporter, type RunningExporter } from '../../src/cli/serve.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
-import { eventually, sampleValue } from '../helpers/metrics-text.ts';
+import { sampleValue, parseExemplars } from '../support/exposition.ts';
 import {
   listeningPorts,
-  parseExemplars,
   startOtlpReceiver,
   withEnv,
   type OtlpReceiver,
   type ReceivedSpan,
-} from './helpers.ts';
-import { ALL_KINDS, SECRETS, writeConfig } from './config.ts';
+} from '../support/tracing.ts';
+import { ALL_KINDS, SECRETS, writeConfig } from '../support/all-kinds-config.ts';
+import { eventually } from '../support/wait.ts';
 
 const OPENMETRICS = { accept: 'application/openmetrics-text; version=1.0.0' };
 

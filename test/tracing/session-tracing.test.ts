@@ -3,7 +3,7 @@ import { parseConfig, type Target } from '../../src/config/load.ts';
 import type { ProbeEvent } from '../../src/events/probe-event.ts';
 import { createTargetTracing, type TargetTracing } from '../../src/sinks/tracing.ts';
 import { startTracing, type Tracing } from '../../src/tracing/setup.ts';
-import { startOtlpReceiver, type OtlpReceiver } from './helpers.ts';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/tracing.ts';
 
 async function target(kind: 'websocket' | 'audiohook'): Promise<Target> {
   const yaml =

@@ -8,8 +8,8 @@ import {
   type Tracing,
 } from '../../src/tracing/setup.ts';
 import { tracer } from '../../src/tracing/tracer.ts';
-import { eventually } from '../helpers/metrics-text.ts';
-import { startOtlpReceiver, type OtlpReceiver } from './helpers.ts';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/tracing.ts';
+import { eventually } from '../support/wait.ts';
 
 describe('tracingEnabled', () => {
   const endpoint = 'http://127.0.0.1:4318';

@@ -3,15 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExporter, type RunningExporter } from '../../src/cli/serve.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { tracingActive } from '../../src/tracing/setup.ts';
-import { eventually, parseSamples } from '../helpers/metrics-text.ts';
-import { SECRETS, writeConfig } from './config.ts';
+import { parseSamples, parseExemplars, sumOf } from '../support/exposition.ts';
+import { SECRETS, writeConfig } from '../support/all-kinds-config.ts';
 import {
   listeningPorts,
-  parseExemplars,
   startOtlpReceiver,
   withEnv,
   type OtlpReceiver,
-} from './helpers.ts';
+} from '../support/tracing.ts';
+import { eventually } from '../support/wait.ts';
 
 /**
  * Tracing is off unless the environment configures it: no OTEL_* at all, or a configured
@@ -58,10 +58,7 @@ describe.each([
         const text = await (
           await fetch(`${base}/metrics`, { headers: { accept: 'application/openmetrics-text' } })
         ).text();
-        const count = (name: string) =>
-          parseSamples(text)
-            .filter((sample) => sample.name === name)
-            .reduce((sum, sample) => sum + sample.value, 0);
+        const count = (name: string) => sumOf(parseSamples(text), name);
         return count('cxprobe_http_request_duration_seconds_count') > 0 &&
           count('cxprobe_ws_ping_rtt_seconds_count') > 0 &&
           count('cxprobe_audio_interarrival_deviation_seconds_count') > 0

@@ -8,7 +8,7 @@ import { createGenesysNotificationsProtocol } from '../../../src/probers/genesys
 import { ConnectError, type SessionContext } from '../../../src/probers/session/types.ts';
 import type { SessionEnd } from '../../../src/events/probe-event.ts';
 import { CLOSE_REASON_CODES } from '../../../src/events/reasons.ts';
-import { recordingEvents } from '../../helpers/session-events.ts';
+import { recordingEvents } from '../../support/session-events.ts';
 import { shapedMessage, textFrame } from '../arbitraries.ts';
 import {
   asyncOutcome,
@@ -18,6 +18,7 @@ import {
   fuzzTarget,
   type FuzzTarget,
 } from '../target.ts';
+import { NO_DEPS } from '../../support/probe-setup.ts';
 
 /**
  * The Genesys Notifications prober parses the channel-creation answer and every frame inside its
@@ -154,11 +155,7 @@ async function checkCase(input: NotificationsCase): Promise<void> {
   const live = await peer;
   target ??= loadTarget(live.apiUrl);
   live.current = input;
-  const protocol = createGenesysNotificationsProtocol(
-    await target,
-    { tokenSource: () => undefined, readCa: () => Promise.resolve(undefined) },
-    live.apiUrl,
-  );
+  const protocol = createGenesysNotificationsProtocol(await target, NO_DEPS, live.apiUrl);
   const recorder = recordingEvents();
   let heard: () => void = () => undefined;
   const heartbeat = new Promise<void>((resolve) => {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { startSimulator, type RunningSimulator } from '../../../src/simulator/index.ts';
-import { call, genesysToken, json, postJson } from '../../simulator/helpers.ts';
-import { wsUrl } from '../../simulator/ws-helpers.ts';
+import { call, genesysToken, json, postJson } from '../../support/simulator-http.ts';
+import { wsUrl } from '../../support/simulator-ws.ts';
 import { shapedMessage, textFrame } from '../arbitraries.ts';
 import { ensure, fuzzTarget, type FuzzTarget } from '../target.ts';
 

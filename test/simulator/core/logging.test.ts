@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../../src/simulator/index.ts';
-import { call } from '../helpers.ts';
+import { call } from '../../support/simulator-http.ts';
 
 describe('fault logging', () => {
   it('logs each injected fault at debug level', async () => {

@@ -8,8 +8,8 @@ import {
   startSimulator,
   type RunningSimulator,
 } from '../../../../src/simulator/index.ts';
-import { call, json, putFaults } from '../../helpers.ts';
-import { wsAction } from '../../ws-helpers.ts';
+import { call, json, putFaults } from '../../../support/simulator-http.ts';
+import { wsAction } from '../../../support/simulator-ws.ts';
 
 describe('admin API', () => {
   let sim: RunningSimulator;

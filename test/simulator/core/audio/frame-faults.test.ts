@@ -10,11 +10,11 @@ import {
   openAudiohook,
   pcmuLoud,
   pcmuSilence,
-  sleep,
   type AudiohookClient,
-} from '../../audio-helpers.ts';
-import { call, json, putFaults } from '../../helpers.ts';
-import { eventually, wsAction } from '../../ws-helpers.ts';
+} from '../../../support/simulator-audio.ts';
+import { call, json, putFaults } from '../../../support/simulator-http.ts';
+import { wsAction } from '../../../support/simulator-ws.ts';
+import { eventually, sleep } from '../../../support/wait.ts';
 
 /** A 200 ms PCMU frame whose first byte carries `index`, to check order and identity. */
 function numbered(index: number): Buffer {

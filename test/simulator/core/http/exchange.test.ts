@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../../src/simulator/index.ts';
-import { GENESYS, basic, call, genesysToken, json, postForm, putFaults } from '../../helpers.ts';
+import {
+  basic,
+  call,
+  genesysToken,
+  json,
+  postForm,
+  putFaults,
+} from '../../../support/simulator-http.ts';
+import { GENESYS } from '../../../support/simulator-credentials.ts';
 
 const N = 20;
 

@@ -5,8 +5,9 @@ import {
   startSimulator,
   type RunningSimulator,
 } from '../../../../src/simulator/index.ts';
-import { openAudiohook } from '../../audio-helpers.ts';
-import { eventually, openWs, wsAction } from '../../ws-helpers.ts';
+import { openAudiohook } from '../../../support/simulator-audio.ts';
+import { openWs, wsAction } from '../../../support/simulator-ws.ts';
+import { eventually } from '../../../support/wait.ts';
 
 /**
  * Actions that give a fault schedule every close class: `close` with the code the caller picks

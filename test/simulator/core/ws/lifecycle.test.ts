@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startSimulator } from '../../../../src/simulator/index.ts';
-import { openWs, ping } from '../../ws-helpers.ts';
+import { openWs, ping } from '../../../support/simulator-ws.ts';
 
 const run = promisify(execFile);
 const FIXTURE = path.join(import.meta.dirname, 'fixtures/ws-close-exits.ts');

@@ -6,11 +6,10 @@ import {
   openAudiohook,
   pcmuLoud,
   pcmuSilence,
-  sleep,
   type AudiohookClient,
   type SigningOptions,
-} from '../../audio-helpers.ts';
-import { eventually } from '../../ws-helpers.ts';
+} from '../../../support/simulator-audio.ts';
+import { eventually, sleep } from '../../../support/wait.ts';
 
 const MONITOR = '/api/v1/audiohook/ws';
 

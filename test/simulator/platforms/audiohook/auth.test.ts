@@ -8,16 +8,18 @@ import {
   type RunningSimulator,
 } from '../../../../src/simulator/index.ts';
 import {
-  API_KEY,
-  CLIENT_SECRET,
   ORG_ID,
   audiohookHeaders,
   connectAudio,
   openAudiohook,
   type AudioSocket,
   type SigningOptions,
-} from '../../audio-helpers.ts';
-import { HandshakeRefused, wsUrl } from '../../ws-helpers.ts';
+} from '../../../support/simulator-audio.ts';
+import { HandshakeRefused, wsUrl } from '../../../support/simulator-ws.ts';
+import {
+  AUDIOHOOK_API_KEY as API_KEY,
+  AUDIOHOOK_CLIENT_SECRET as CLIENT_SECRET,
+} from '../../../support/simulator-credentials.ts';
 
 const PATH = '/api/v1/audiohook/ws';
 

@@ -8,10 +8,10 @@ import {
   l16Frame,
   openAudiohook,
   pcmuSilence,
-  sleep,
   type AudiohookClient,
   type SigningOptions,
-} from '../../audio-helpers.ts';
+} from '../../../support/simulator-audio.ts';
+import { sleep } from '../../../support/wait.ts';
 
 const MONITOR = '/api/v1/audiohook/ws';
 

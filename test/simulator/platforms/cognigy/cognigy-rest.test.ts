@@ -4,7 +4,7 @@ import {
   startSimulator,
   type RunningSimulator,
 } from '../../../../src/simulator/index.ts';
-import { call, json, postJson } from '../../helpers.ts';
+import { call, json, postJson } from '../../../support/simulator-http.ts';
 
 const PATH = `/cognigy/${DEFAULT_COGNIGY_URL_TOKEN}`;
 

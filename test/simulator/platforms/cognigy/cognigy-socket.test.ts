@@ -7,7 +7,8 @@ import {
   type RunningSimulator,
   type SimulatorOptions,
 } from '../../../../src/simulator/index.ts';
-import { eventually, wsUrl } from '../../ws-helpers.ts';
+import { wsUrl } from '../../../support/simulator-ws.ts';
+import { eventually } from '../../../support/wait.ts';
 
 const QUERY = { urlToken: DEFAULT_COGNIGY_URL_TOKEN, userId: 'u1', sessionId: 's1' };
 

@@ -6,8 +6,6 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../../src/simulator/index.ts';
 import {
-  CXONE,
-  GENESYS,
   basic,
   call,
   cxoneToken,
@@ -15,7 +13,8 @@ import {
   json,
   postForm,
   postJson,
-} from '../../helpers.ts';
+} from '../../../support/simulator-http.ts';
+import { CXONE, GENESYS } from '../../../support/simulator-credentials.ts';
 
 describe('CXone OAuth', () => {
   let sim: RunningSimulator;

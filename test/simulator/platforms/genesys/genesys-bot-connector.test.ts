@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../../src/simulator/index.ts';
-import { call, json, postJson } from '../../helpers.ts';
+import { call, json, postJson } from '../../../support/simulator-http.ts';
 
 function utterance(text: unknown, extra: Record<string, unknown> = {}) {
   return {

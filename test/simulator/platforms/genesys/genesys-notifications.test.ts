@@ -5,8 +5,15 @@ import {
   type RunningSimulator,
   type SimulatorOptions,
 } from '../../../../src/simulator/index.ts';
-import { call, genesysToken, json, postJson, type Answer } from '../../helpers.ts';
-import { eventually, openWs, ping, refusedStatus, type TestSocket } from '../../ws-helpers.ts';
+import {
+  call,
+  genesysToken,
+  json,
+  postJson,
+  type Answer,
+} from '../../../support/simulator-http.ts';
+import { openWs, ping, refusedStatus, type TestSocket } from '../../../support/simulator-ws.ts';
+import { eventually } from '../../../support/wait.ts';
 
 interface ChannelAnswer {
   connectUri: string;

@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../../src/simulator/index.ts';
-import { GENESYS, basic, call, cxoneToken, genesysToken, json, postForm } from '../../helpers.ts';
+import {
+  basic,
+  call,
+  cxoneToken,
+  genesysToken,
+  json,
+  postForm,
+} from '../../../support/simulator-http.ts';
+import { GENESYS } from '../../../support/simulator-credentials.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -5,9 +5,10 @@ import {
   type RunningSimulator,
 } from '../../../../src/simulator/index.ts';
 import { DRACHTIO_SUBPROTOCOL } from '../../../../src/simulator/platforms/voicegateway-listen/setup.ts';
-import { connectAudio, l16Frame, sleep, type AudioSocket } from '../../audio-helpers.ts';
-import { basic } from '../../helpers.ts';
-import { HandshakeRefused, eventually, wsUrl } from '../../ws-helpers.ts';
+import { connectAudio, l16Frame, type AudioSocket } from '../../../support/simulator-audio.ts';
+import { basic } from '../../../support/simulator-http.ts';
+import { HandshakeRefused, wsUrl } from '../../../support/simulator-ws.ts';
+import { eventually, sleep } from '../../../support/wait.ts';
 
 /** The first text frame as jambonz builds it: call info, then the verb metadata on top. */
 const METADATA = {

@@ -1,14 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../../src/simulator/index.ts';
-import { call, cxoneToken, genesysToken, json, putFaults } from '../../helpers.ts';
 import {
-  eventually,
+  call,
+  cxoneToken,
+  genesysToken,
+  json,
+  putFaults,
+} from '../../../support/simulator-http.ts';
+import {
   openWs,
   ping,
   refusedStatus,
   wsAction,
   type TestSocket,
-} from '../../ws-helpers.ts';
+} from '../../../support/simulator-ws.ts';
+import { eventually } from '../../../support/wait.ts';
 
 describe('WebSocket echo endpoint', () => {
   let sim: RunningSimulator;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -10,7 +9,9 @@ import { createLogger } from '../../src/log/logger.ts';
 import { REASON_CODES } from '../../src/events/reasons.ts';
 import { CLOSE_REASON_CODES } from '../../src/events/reasons.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSamples, type Sample } from '../helpers/metrics-text.ts';
+import { parseSamples, type Sample } from './exposition.ts';
+import { sleep } from './wait.ts';
+import { completeUpgrade, frame, OPCODE, readClientFrames } from './ws-frames.ts';
 
 /**
  * Loopback peers that misbehave the way real endpoints do on a bad day, and a harness that runs
@@ -28,55 +29,43 @@ export interface Peer {
   close: () => Promise<void>;
 }
 
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function trackSockets(server: net.Server): { connections: () => number; sockets: Set<net.Socket> } {
+/**
+ * Serves `server` on 127.0.0.1, port 0, as a {@link Peer}: counts its connections, and its
+ * close drops the open ones (hanging ones too). A peer never crashes the test because cxprobe
+ * hung up on it mid-write.
+ */
+async function servePeer(server: net.Server): Promise<Peer> {
   let count = 0;
   const sockets = new Set<net.Socket>();
   server.on('connection', (socket: net.Socket) => {
     count += 1;
     sockets.add(socket);
-    // A peer never crashes the test because cxprobe hung up on it mid-write.
     socket.on('error', () => undefined);
     socket.on('close', () => sockets.delete(socket));
   });
-  return { connections: () => count, sockets };
-}
-
-async function listen(server: net.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as net.AddressInfo).port;
-}
-
-function closer(server: net.Server, sockets: Set<net.Socket>, extra?: () => void) {
+  const port = (server.address() as net.AddressInfo).port;
   let closing: Promise<void> | undefined;
-  return () =>
-    (closing ??= new Promise<void>((resolve) => {
-      extra?.();
-      server.close(() => {
-        resolve();
-      });
-      for (const socket of sockets) socket.destroy();
-    }));
+  return {
+    origin: `http://127.0.0.1:${String(port)}`,
+    port,
+    connections: () => count,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+        for (const socket of sockets) socket.destroy();
+      })),
+  };
 }
 
 /**
  * A bare TCP server: `onSocket` decides every byte. The peer for answers that are not HTTP,
  * truncated or dripped, and for handshakes that never finish.
  */
-export async function startTcpPeer(onSocket: (socket: net.Socket) => void): Promise<Peer> {
-  const server = net.createServer(onSocket);
-  const { connections, sockets } = trackSockets(server);
-  const port = await listen(server);
-  return {
-    origin: `http://127.0.0.1:${String(port)}`,
-    port,
-    connections,
-    close: closer(server, sockets),
-  };
+export function startTcpPeer(onSocket: (socket: net.Socket) => void): Promise<Peer> {
+  return servePeer(net.createServer(onSocket));
 }
 
 /** A node:http server with a handler per request (the body is drained first). */
@@ -92,14 +81,7 @@ export async function startHttpPeer(
     });
   });
   if (onUpgrade !== undefined) server.on('upgrade', onUpgrade);
-  const { connections, sockets } = trackSockets(server);
-  const port = await listen(server);
-  return {
-    origin: `http://127.0.0.1:${String(port)}`,
-    port,
-    connections,
-    close: closer(server, sockets),
-  };
+  return servePeer(server);
 }
 
 /** Sends `bytes` one byte every `everyMs` until the socket goes away; returns a stopper. */
@@ -118,35 +100,6 @@ export function drip(socket: net.Socket, bytes: Buffer, everyMs = 100): void {
   });
 }
 
-const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-
-/** The Sec-WebSocket-Accept a real server answers to a key (RFC 6455 §4.2.2). */
-export function acceptKey(key: string): string {
-  return createHash('sha1')
-    .update(key + WEBSOCKET_GUID)
-    .digest('base64');
-}
-
-/**
- * Answers the upgrade correctly (accept key, first subprotocol offered) and then hands the raw
- * socket over: what follows is whatever bytes the case writes, frames valid or not.
- */
-export function completeUpgrade(request: http.IncomingMessage, socket: net.Socket): void {
-  const key = request.headers['sec-websocket-key'] ?? '';
-  const offered = request.headers['sec-websocket-protocol']?.split(',')[0]?.trim();
-  socket.write(
-    [
-      'HTTP/1.1 101 Switching Protocols',
-      'Upgrade: websocket',
-      'Connection: Upgrade',
-      `Sec-WebSocket-Accept: ${acceptKey(key)}`,
-      ...(offered === undefined ? [] : [`Sec-WebSocket-Protocol: ${offered}`]),
-      '',
-      '',
-    ].join('\r\n'),
-  );
-}
-
 /** A raw WebSocket peer: a correct handshake, then `onOpen` owns the socket byte by byte. */
 export async function startRawWebSocketPeer(
   onOpen: (socket: net.Socket, request: http.IncomingMessage) => void,
@@ -160,84 +113,6 @@ export async function startRawWebSocketPeer(
       onOpen(socket, request);
     },
   );
-}
-
-/** WebSocket opcodes (RFC 6455 §5.2). */
-export const OPCODE = { text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa } as const;
-
-/**
- * One unmasked server frame. `length` lies about the payload length when given (truncated
- * frames); `rsv` sets reserved bits (garbage).
- */
-export function frame(
-  opcode: number,
-  payload: Buffer | string,
-  options: { fin?: boolean; length?: number; rsv?: number } = {},
-): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  const length = options.length ?? body.length;
-  const first = ((options.fin ?? true) ? 0x80 : 0) | ((options.rsv ?? 0) << 4) | opcode;
-  let header: Buffer;
-  if (length < 126) {
-    header = Buffer.from([first, length]);
-  } else if (length < 65_536) {
-    header = Buffer.alloc(4);
-    header[0] = first;
-    header[1] = 126;
-    header.writeUInt16BE(length, 2);
-  } else {
-    header = Buffer.alloc(10);
-    header[0] = first;
-    header[1] = 127;
-    header.writeBigUInt64BE(BigInt(length), 2);
-  }
-  return Buffer.concat([header, body]);
-}
-
-/** A close frame with any code at all (even ones RFC 6455 forbids on the wire) and reason. */
-export function closeFrame(code: number, reason = ''): Buffer {
-  const payload = Buffer.alloc(2 + Buffer.byteLength(reason));
-  payload.writeUInt16BE(code, 0);
-  payload.write(reason, 2);
-  return frame(OPCODE.close, payload);
-}
-
-/** Unmasks the client frames of a raw socket as they come (for peers that answer messages). */
-export function readClientFrames(
-  socket: net.Socket,
-  onFrame: (opcode: number, payload: Buffer) => void,
-): void {
-  let pending = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
-    pending = Buffer.concat([pending, chunk]);
-    for (;;) {
-      if (pending.length < 2) return;
-      const opcode = (pending[0] ?? 0) & 0x0f;
-      let length = (pending[1] ?? 0) & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        if (pending.length < 4) return;
-        length = pending.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (pending.length < 10) return;
-        length = Number(pending.readBigUInt64BE(2));
-        offset = 10;
-      }
-      const masked = ((pending[1] ?? 0) & 0x80) !== 0;
-      const maskOffset = offset;
-      if (masked) offset += 4;
-      if (pending.length < offset + length) return;
-      const payload = Buffer.from(pending.subarray(offset, offset + length));
-      if (masked) {
-        for (let index = 0; index < payload.length; index++) {
-          payload[index] = (payload[index] ?? 0) ^ (pending[maskOffset + (index % 4)] ?? 0);
-        }
-      }
-      pending = pending.subarray(offset + length);
-      onFrame(opcode, payload);
-    }
-  });
 }
 
 /** Bytes that are not UTF-8: a lone continuation byte and an overlong encoding. */

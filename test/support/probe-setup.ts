@@ -8,7 +8,6 @@ import { parseConfig, type Config, type Credential, type Target } from '../../sr
 import type { ProberDeps } from '../../src/probers/deps.ts';
 import type { ProbeContext } from '../../src/probers/types.ts';
 import type { FailureReason } from '../../src/events/reasons.ts';
-import { DEFAULT_SIMULATOR_CLIENTS, type SimulatorClient } from '../../src/simulator/index.ts';
 
 /** A request the test server received, with its body read as text. */
 export interface ReceivedRequest {
@@ -98,20 +97,6 @@ export async function startServer(
   return state;
 }
 
-/** A port that was just bound and released, so connecting to it is refused. */
-export async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  return port;
-}
-
 /** Writes a JSON answer. */
 export function sendJson(
   res: http.ServerResponse,
@@ -174,6 +159,12 @@ export function recordingEvents(): TokenEvents & { events: TokenEvent[] } {
   };
 }
 
+/** Prober deps for targets without a credential or a CA file. */
+export const NO_DEPS: ProberDeps = {
+  tokenSource: () => undefined,
+  readCa: () => Promise.resolve(undefined),
+};
+
 /** Token sources for every credential of a config, and prober deps that hand them out. */
 export function depsFor(config: Config): {
   deps: ProberDeps;
@@ -200,16 +191,4 @@ export function credentialOf(config: Config, name: string): Credential {
   const credential = config.credentials[name];
   if (credential === undefined) throw new Error(`no credential ${name}`);
   return credential;
-}
-
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** The simulator's default OAuth client of a platform. */
-export function simulatorClient(platform: 'genesys' | 'cxone'): SimulatorClient {
-  const client = DEFAULT_SIMULATOR_CLIENTS.find((c) => c.platform === platform);
-  if (client === undefined) throw new Error(`no default ${platform} simulator client`);
-  return client;
 }

@@ -39,22 +39,8 @@ export async function openWs(
       waiter?.resolve(text);
     }
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    ws.on('close', (code, reason) => {
-      resolve({ code, reason: reason.toString('utf8') });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => {
-      resolve();
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      reject(new HandshakeRefused(res.statusCode ?? 0));
-      res.resume();
-      ws.terminate();
-    });
-    ws.once('error', reject);
-  });
+  const { open, closed } = handshake(ws);
+  await open;
   return {
     ws,
     messages,
@@ -79,6 +65,34 @@ export async function openWs(
       });
     },
   };
+}
+
+/**
+ * The handshake of a client socket (rejects with {@link HandshakeRefused} when the server
+ * answers HTTP) and its close, with the code the client saw; listened for from the start, so
+ * a close during the handshake is not missed.
+ */
+export function handshake(ws: WebSocket): {
+  open: Promise<void>;
+  closed: Promise<{ code: number; reason: string }>;
+} {
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    ws.on('close', (code, reason) => {
+      resolve({ code, reason: reason.toString('utf8') });
+    });
+  });
+  const open = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => {
+      resolve();
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      reject(new HandshakeRefused(res.statusCode ?? 0));
+      res.resume();
+      ws.terminate();
+    });
+    ws.once('error', reject);
+  });
+  return { open, closed };
 }
 
 /** Thrown by {@link openWs} when the server answers the handshake with an HTTP status. */
@@ -127,15 +141,6 @@ export function ping(
     ws.on('pong', onPong);
     ws.ping(payload);
   });
-}
-
-/** Polls `check` until it returns true; fails after `timeoutMs`. */
-export async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** Sends `POST /-/sim/ws/actions` and returns the status and body. */

@@ -136,31 +136,6 @@ function flatten(attributes: KeyValue[] | undefined): Record<string, string | nu
   return result;
 }
 
-/** One exemplar of an OpenMetrics exposition. */
-export interface Exemplar {
-  metric: string;
-  traceId: string;
-  spanId: string;
-}
-
-/** The exemplars of an OpenMetrics text, by the histogram they belong to. */
-export function parseExemplars(text: string): Exemplar[] {
-  const exemplars: Exemplar[] = [];
-  for (const line of text.split('\n')) {
-    const match = /^(\w+)_bucket\{[^}]*\} \S+ # \{([^}]*)\} \S+ \S+$/.exec(line);
-    if (match === null) continue;
-    const labels: Record<string, string> = {};
-    for (const pair of (match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g))
-      labels[pair[1] ?? ''] = pair[2] ?? '';
-    exemplars.push({
-      metric: match[1] ?? '',
-      traceId: labels.trace_id ?? '',
-      spanId: labels.span_id ?? '',
-    });
-  }
-  return exemplars;
-}
-
 /**
  * The TCP ports this process listens on, from /proc (Linux): the sockets among our file
  * descriptors that are in LISTEN state. Undefined where /proc is not available.

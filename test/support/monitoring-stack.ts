@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { installHint, missingTools } from '../helpers/external-tools.ts';
+import { installHint, missingTools } from './external-tools.ts';
+import { ManagedProcess } from './child-process.ts';
+import { freePort } from './net.ts';
 
 /**
  * The pieces of a monitoring stack for the stack tests: real Prometheus and Alertmanager child
@@ -28,189 +29,6 @@ export function requireStackBinaries(): void {
       `The stack tests need ${missing.join(', ')} on the PATH: ${installHint(missing)}; ` +
         'CI installs them in .ci/run.',
     );
-  }
-}
-
-/** A free loopback TCP port (bound, then released: a small race, acceptable in tests). */
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it returns something other than undefined/false; throws after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs: number,
-  what: string,
-  pollMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      const detail = last instanceof Error ? `: ${last.message}` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
-    }
-    await sleep(pollMs);
-  }
-}
-
-/** A child process whose output is kept (the tail) for failure messages. */
-export class ManagedProcess {
-  readonly child: ChildProcess;
-  #output = '';
-
-  constructor(
-    readonly name: string,
-    command: string,
-    args: string[],
-    cwd: string,
-  ) {
-    this.child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (chunk: Buffer) => {
-      this.#output = (this.#output + chunk.toString()).slice(-64_000);
-    };
-    this.child.stdout?.on('data', keep);
-    this.child.stderr?.on('data', keep);
-    // A missing binary surfaces here; waitReady reports it with the output.
-    this.child.on('error', (error) => {
-      this.#output += `\n[spawn error] ${error.message}`;
-    });
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** The last 64 kB of stdout and stderr. */
-  get output(): string {
-    return this.#output;
-  }
-
-  /** Waits until `url` answers 200; fails early, with the output, if the process exits. */
-  async waitReady(url: string, timeoutMs = 30_000): Promise<void> {
-    await waitFor(
-      async () => {
-        if (!this.running)
-          throw new Error(`${this.name} exited (${this.describeExit()}):\n${this.#output}`);
-        const response = await fetch(url).catch(() => undefined);
-        return response?.status === 200;
-      },
-      timeoutMs,
-      `${this.name} to be ready at ${url}`,
-    ).catch((error: unknown) => {
-      throw new Error(
-        `${error instanceof Error ? error.message : String(error)}\n--- ${this.name} output ---\n${this.#output}`,
-      );
-    });
-  }
-
-  /** Waits until the output matches `pattern`; fails early, with the output, if the process exits. */
-  async waitForOutput(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
-    return waitFor(
-      () => {
-        const match = pattern.exec(this.#output);
-        if (match === null && !this.running)
-          throw new Error(`${this.name} exited (${this.describeExit()}):\n${this.#output}`);
-        return match ?? undefined;
-      },
-      timeoutMs,
-      `${this.name} to print ${String(pattern)}`,
-      100,
-    ).catch((error: unknown) => {
-      throw new Error(
-        `${error instanceof Error ? error.message : String(error)}\n--- ${this.name} output ---\n${this.#output}`,
-      );
-    });
-  }
-
-  /** SIGTERM by PID, then SIGKILL if it has not exited within `graceMs`. Harmless if gone. */
-  async stop(graceMs = 5_000): Promise<void> {
-    const pid = this.child.pid;
-    if (pid === undefined || !this.running) return;
-    const exited = once(this.child, 'exit');
-    process.kill(pid, 'SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        resolve('timeout');
-      }, graceMs);
-    });
-    const outcome = await Promise.race([exited, timedOut]);
-    clearTimeout(timer);
-    if (outcome === 'timeout' && this.child.exitCode === null && this.child.signalCode === null) {
-      process.kill(pid, 'SIGKILL');
-      await exited;
-    }
-  }
-
-  private describeExit(): string {
-    return this.child.signalCode !== null
-      ? `signal ${this.child.signalCode}`
-      : `code ${String(this.child.exitCode)}`;
-  }
-}
-
-const ROOT = path.join(import.meta.dirname, '../..');
-
-/** A cxprobe exporter running as a child process (`cxprobe run`). */
-export interface RunningExporterProcess {
-  /** `host:port` for Prometheus. */
-  address: string;
-  url: string;
-  process: ManagedProcess;
-  stop(): Promise<void>;
-}
-
-/**
- * Runs `cxprobe run` on an ephemeral loopback port, in its own process: its event loop (and so
- * its timing measurements) is not shared with the test's simulators, and it can be stopped like
- * a real exporter going down.
- */
-export async function startExporterProcess(options: {
-  name: string;
-  configFile: string;
-}): Promise<RunningExporterProcess> {
-  const child = new ManagedProcess(
-    options.name,
-    process.execPath,
-    [
-      path.join(ROOT, 'bin/cxprobe.js'),
-      'run',
-      `--config.file=${options.configFile}`,
-      '--web.listen-address=127.0.0.1:0',
-      '--log.level=info',
-    ],
-    ROOT,
-  );
-  try {
-    const match = await child.waitForOutput(
-      /address=(127\.0\.0\.1:\d+)\b.*msg="cxprobe listening"/,
-    );
-    const address = match[1] ?? '';
-    const url = `http://${address}`;
-    await child.waitReady(`${url}/-/ready`);
-    return { address, url, process: child, stop: () => child.stop() };
-  } catch (error) {
-    await child.stop();
-    throw error;
   }
 }
 
@@ -390,12 +208,7 @@ export async function startAlertmanager(options: {
     options.dir,
   );
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await child.waitReady(`${url}/-/ready`);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
+  await child.stopOnFailure(child.waitReady(`${url}/-/ready`));
   return { url, process: child, stop: () => child.stop() };
 }
 
@@ -468,12 +281,7 @@ export async function startPrometheus(options: {
     options.dir,
   );
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await child.waitReady(`${url}/-/ready`);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
+  await child.stopOnFailure(child.waitReady(`${url}/-/ready`));
   return {
     url,
     process: child,

@@ -1,8 +1,8 @@
-import { installHint, missingTools, toolsRequired } from './helpers/external-tools.ts';
+import { installHint, missingTools, toolsRequired } from './external-tools.ts';
 
 /**
  * Says, before and after the run, which tests were skipped because promtool, amtool, Prometheus
- * or Alertmanager are not installed here (test/helpers/external-tools.ts), and how to get them.
+ * or Alertmanager are not installed here (test/support/external-tools.ts), and how to get them.
  */
 export default function setup(): () => void {
   const missing = missingTools();

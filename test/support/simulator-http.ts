@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_SIMULATOR_CLIENTS, type RunningSimulator } from '../../src/simulator/index.ts';
+import type { RunningSimulator } from '../../src/simulator/index.ts';
+import { CXONE, GENESYS } from './simulator-credentials.ts';
 
 /** A finished HTTP exchange with the body read as text. */
 export interface Answer {
@@ -49,17 +50,6 @@ export function postJson(body: unknown, headers: Record<string, string> = {}): R
 export function postForm(fields: Record<string, string>, headers: Record<string, string> = {}) {
   return { method: 'POST', headers, body: new URLSearchParams(fields) } satisfies RequestInit;
 }
-
-function defaultClient(platform: 'genesys' | 'cxone') {
-  const client = DEFAULT_SIMULATOR_CLIENTS.find((c) => c.platform === platform);
-  if (client === undefined) throw new Error(`no default ${platform} client`);
-  return client;
-}
-
-/** The default Genesys client. */
-export const GENESYS = defaultClient('genesys');
-/** The default CXone client. */
-export const CXONE = defaultClient('cxone');
 
 /** Logs in like the Genesys SDK (Basic auth) and returns the access token. */
 export async function genesysToken(

@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 import { stringify } from 'yaml';
 import {
-  DEFAULT_AUDIOHOOK_KEYS,
   DEFAULT_COGNIGY_URL_TOKEN,
   DEFAULT_SIMULATOR_CLIENTS,
   startSimulator,
   type RunningSimulator,
 } from '../../src/simulator/index.ts';
+import { AUDIOHOOK_API_KEY, AUDIOHOOK_CLIENT_SECRET } from './simulator-credentials.ts';
 
 /**
  * What the exporter probes in the stack test. Faults are per endpoint of a simulator, so every
@@ -33,7 +33,6 @@ export type SimulatorName = (typeof SIMULATORS)[number];
 
 const secretOf = (platform: 'genesys' | 'cxone') =>
   DEFAULT_SIMULATOR_CLIENTS.find((client) => client.platform === platform)?.clientSecret ?? '';
-const [AUDIOHOOK_API_KEY, AUDIOHOOK_SECRET] = Object.entries(DEFAULT_AUDIOHOOK_KEYS)[0] ?? ['', ''];
 
 /** Heartbeat period of the simulated Genesys Notifications channels, ms. */
 const HEARTBEAT_MS = 2_000;
@@ -158,7 +157,7 @@ export function exporterConfig(
     kind: 'audiohook',
     url: `${ws(sims[sim])}/api/v1/audioconnector/ws`,
     api_key: AUDIOHOOK_API_KEY,
-    client_secret: AUDIOHOOK_SECRET,
+    client_secret: AUDIOHOOK_CLIENT_SECRET,
     // 20 ms frames, as Genesys sends them: a single scheduling hiccup on a busy test machine
     // then touches a small share of the frames, so it cannot move a p95 by itself.
     frame_duration: '20ms',

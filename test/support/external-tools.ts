@@ -7,7 +7,7 @@ import { describe, it } from 'vitest';
  * committed rules and our /metrics output, Prometheus and Alertmanager run the stack test.
  *
  * On a newcomer's machine without them those tests are skipped and the run says so (see
- * test/global-setup.ts), so `npm ci && npm test` works as the README promises. In CI (`CI` set, as
+ * test/support/global-setup.ts), so `npm ci && npm test` works as the README promises. In CI (`CI` set, as
  * `.ci/run` runs) or with `CXPROBE_REQUIRE_TOOLS=1` they are required: a missing install step then
  * fails the run instead of silently dropping tests.
  */

@@ -1,23 +1,21 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DEFAULT_COGNIGY_URL_TOKEN } from '../../src/simulator/index.ts';
 import {
-  DEFAULT_AUDIOHOOK_KEYS,
-  DEFAULT_COGNIGY_URL_TOKEN,
-  DEFAULT_SIMULATOR_CLIENTS,
-} from '../../src/simulator/index.ts';
-
-const clientSecret = (platform: 'genesys' | 'cxone') =>
-  DEFAULT_SIMULATOR_CLIENTS.find((client) => client.platform === platform)?.clientSecret ?? '';
-const [AUDIOHOOK_KEY, AUDIOHOOK_SECRET] = Object.entries(DEFAULT_AUDIOHOOK_KEYS)[0] ?? ['', ''];
+  GENESYS,
+  CXONE,
+  AUDIOHOOK_API_KEY,
+  AUDIOHOOK_CLIENT_SECRET,
+} from './simulator-credentials.ts';
 
 /** Every secret of the config below (environment variables); none may appear in anything exported. */
 export const SECRETS: Record<string, string> = {
-  TRACE_TEST_GENESYS_SECRET: clientSecret('genesys'),
-  TRACE_TEST_CXONE_SECRET: clientSecret('cxone'),
+  TRACE_TEST_GENESYS_SECRET: GENESYS.clientSecret,
+  TRACE_TEST_CXONE_SECRET: CXONE.clientSecret,
   TRACE_TEST_COGNIGY_TOKEN: DEFAULT_COGNIGY_URL_TOKEN,
-  TRACE_TEST_AUDIOHOOK_KEY: AUDIOHOOK_KEY,
-  TRACE_TEST_AUDIOHOOK_SECRET: AUDIOHOOK_SECRET,
+  TRACE_TEST_AUDIOHOOK_KEY: AUDIOHOOK_API_KEY,
+  TRACE_TEST_AUDIOHOOK_SECRET: AUDIOHOOK_CLIENT_SECRET,
   TRACE_TEST_LISTEN_PASSWORD: 'listen-pa55word-9d1e',
   TRACE_TEST_URL_PASSWORD: 'url-pa55word-77ab',
   TRACE_TEST_QUERY_KEY: 'query-api-key-5c3f',

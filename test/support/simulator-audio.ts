@@ -2,14 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { signAudiohookRequest } from '../../src/auth/audiohook-signature.ts';
-import { DEFAULT_AUDIOHOOK_KEYS, type RunningSimulator } from '../../src/simulator/index.ts';
-import { HandshakeRefused, wsUrl } from './ws-helpers.ts';
+import type { RunningSimulator } from '../../src/simulator/index.ts';
+import { AUDIOHOOK_API_KEY, AUDIOHOOK_CLIENT_SECRET } from './simulator-credentials.ts';
+import { handshake, wsUrl } from './simulator-ws.ts';
 
-const [DEFAULT_KEY = '', DEFAULT_SECRET = ''] = Object.entries(DEFAULT_AUDIOHOOK_KEYS)[0] ?? [];
-
-/** The reference sample API key and client secret the simulator accepts by default. */
-export const API_KEY = DEFAULT_KEY;
-export const CLIENT_SECRET = DEFAULT_SECRET;
 export const ORG_ID = 'd7934305-0972-4844-938e-9060eef73d05';
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -50,22 +46,8 @@ export async function connectAudio(
     else json.push(JSON.parse(data.toString('utf8')) as Record<string, unknown>);
     for (const listener of [...listeners]) listener();
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    ws.on('close', (code, reason) => {
-      resolve({ code, reason: reason.toString('utf8') });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => {
-      resolve();
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      reject(new HandshakeRefused(res.statusCode ?? 0));
-      res.resume();
-      ws.terminate();
-    });
-    ws.once('error', reject);
-  });
+  const { open, closed } = handshake(ws);
+  await open;
   const waitFor = <T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const found = check();
@@ -131,7 +113,7 @@ export function audiohookHeaders(
   sim: RunningSimulator,
   options: SigningOptions = {},
 ): Record<string, string> {
-  const apiKey = options.apiKey ?? API_KEY;
+  const apiKey = options.apiKey ?? AUDIOHOOK_API_KEY;
   const request = {
     requestTarget: options.path ?? '/api/v1/audioconnector/ws',
     authority: `127.0.0.1:${sim.port}`,
@@ -148,7 +130,7 @@ export function audiohookHeaders(
   };
   if (options.unsigned === true) return headers;
   const now = options.now;
-  const signed = signAudiohookRequest(request, options.secret ?? CLIENT_SECRET, {
+  const signed = signAudiohookRequest(request, options.secret ?? AUDIOHOOK_CLIENT_SECRET, {
     ...(now === undefined ? {} : { now: () => now }),
     ...(options.nonce === undefined ? {} : { nonce: options.nonce }),
   });
@@ -231,9 +213,4 @@ export function l16Frame(samples: number, loud: boolean): Buffer {
   const frame = Buffer.alloc(samples * 2);
   if (loud) for (let i = 0; i < samples; i++) frame.writeInt16LE(i % 2 === 0 ? 8000 : -8000, i * 2);
   return frame;
-}
-
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

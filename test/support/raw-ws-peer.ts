@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { completeUpgrade, frame, OPCODE, readClientFrames } from './ws-frames.ts';
 
 /**
  * A hand-written WebSocket server for the hostile leak tests: it speaks just enough RFC 6455 to
@@ -36,17 +36,6 @@ export interface RawPeer {
   close: () => Promise<void>;
 }
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-
-export function frame(opcode: number, payload: Buffer | string): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  const head =
-    body.length < 126
-      ? Buffer.from([0x80 | opcode, body.length])
-      : Buffer.from([0x80 | opcode, 126, body.length >> 8, body.length & 0xff]);
-  return Buffer.concat([head, body]);
-}
-
 /** Starts a raw peer on 127.0.0.1:0; `onOpen` runs after each upgrade. */
 export async function startRawPeer(
   onOpen: (connection: RawPeerConnection) => void,
@@ -73,25 +62,7 @@ export async function startRawPeer(
     socket.once('close', () => sockets.delete(socket));
   });
   server.on('upgrade', (request: http.IncomingMessage, socket: Socket) => {
-    const key = request.headers['sec-websocket-key'] ?? '';
-    const accept = createHash('sha1')
-      .update(key + GUID)
-      .digest('base64');
-    const offered = (request.headers['sec-websocket-protocol'] ?? '')
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== '');
-    socket.write(
-      [
-        'HTTP/1.1 101 Switching Protocols',
-        'Upgrade: websocket',
-        'Connection: Upgrade',
-        `Sec-WebSocket-Accept: ${accept}`,
-        ...(offered[0] === undefined ? [] : [`Sec-WebSocket-Protocol: ${offered[0]}`]),
-        '',
-        '',
-      ].join('\r\n'),
-    );
+    completeUpgrade(request, socket);
     const connection: RawPeerConnection = {
       socket,
       url: request.url ?? '',
@@ -103,16 +74,9 @@ export async function startRawPeer(
         if (!socket.destroyed) socket.write(bytes);
       },
     };
-    let pending = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      for (;;) {
-        const parsed = parseClientFrame(pending);
-        if (parsed === undefined) break;
-        pending = pending.subarray(parsed.length);
-        connection.opcodes.push(parsed.opcode);
-        if (parsed.opcode === 1) connection.texts.push(parsed.payload.toString('utf8'));
-      }
+    readClientFrames(socket, (opcode, payload) => {
+      connection.opcodes.push(opcode);
+      if (opcode === OPCODE.text) connection.texts.push(payload.toString('utf8'));
     });
     socket.on('error', () => undefined);
     // The client's FIN (`end`) is where it let go; the peer ignores it and keeps its half open
@@ -130,36 +94,6 @@ export async function startRawPeer(
   peer.port = port;
   peer.url = `ws://127.0.0.1:${String(port)}`;
   return peer;
-}
-
-/** One masked client frame from the front of `data`, or undefined when incomplete. */
-function parseClientFrame(
-  data: Buffer,
-): { opcode: number; payload: Buffer; length: number } | undefined {
-  if (data.length < 2) return undefined;
-  const opcode = (data[0] ?? 0) & 0x0f;
-  const masked = ((data[1] ?? 0) & 0x80) !== 0;
-  let length = (data[1] ?? 0) & 0x7f;
-  let offset = 2;
-  if (length === 126) {
-    if (data.length < 4) return undefined;
-    length = data.readUInt16BE(2);
-    offset = 4;
-  } else if (length === 127) {
-    if (data.length < 10) return undefined;
-    length = Number(data.readBigUInt64BE(2));
-    offset = 10;
-  }
-  const maskBytes = masked ? 4 : 0;
-  if (data.length < offset + maskBytes + length) return undefined;
-  const mask = data.subarray(offset, offset + maskBytes);
-  const payload = Buffer.from(data.subarray(offset + maskBytes, offset + maskBytes + length));
-  if (masked) {
-    for (let index = 0; index < payload.length; index++) {
-      payload[index] = (payload[index] ?? 0) ^ (mask[index % 4] ?? 0);
-    }
-  }
-  return { opcode, payload, length: offset + maskBytes + length };
 }
 
 /** TCP sockets this process holds open (the handle count the leak tests compare). */
