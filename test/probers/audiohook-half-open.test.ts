@@ -11,7 +11,7 @@ import { eventually } from '../support/wait.ts';
  * A half-open AudioHook server answers neither the ping nor the close transaction that follows
  * it. The session failed at the ping: it must be counted as `ping_timeout`, the class the
  * simulator's truth has for a stall, not as the `close_timeout` that came after (issue 9,
- * defect 4; found by test/exporter/session-accounting.test.ts). A normal end left unanswered
+ * defect 4; found by test/runtime/session-accounting.test.ts). A normal end left unanswered
  * stays `close_timeout` (test/probers/audiohook-conformance.test.ts).
  */
 describe('kind: audiohook against a half-open server', () => {
