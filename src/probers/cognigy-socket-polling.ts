@@ -1,4 +1,5 @@
 import { Fetch, NodeWebSocket } from 'socket.io-client';
+import { Agent } from 'undici';
 
 /** Message of the transport error a poll over max_payload turns into. */
 export const PAYLOAD_TOO_LARGE = 'Engine.IO poll over max_payload';
@@ -30,7 +31,8 @@ async function readBounded(response: Response, limit: number): Promise<string | 
  * grows each response with `Buffer.concat` per chunk: a 64 MiB poll from a hostile endpoint
  * stalled the whole exporter for seconds and had no size limit. This is the library's own
  * `fetch` transport, reading at most `maxPayload` bytes per poll (the same bound `ws` applies to
- * a websocket frame); a longer poll is a transport error.
+ * a websocket frame); a longer poll is a transport error. Its requests honour the target's TLS
+ * settings (below).
  */
 export class BoundedPolling extends Fetch {
   override doPoll(): void {
@@ -53,6 +55,52 @@ export class BoundedPolling extends Fetch {
       });
   }
 }
+
+/**
+ * One connection pool per TLS setting a target asked for (a handful at most, from the config):
+ * the global `fetch` cannot be given a CA or told to skip verification, its dispatcher can.
+ */
+const tlsAgents = new Map<string, Agent>();
+
+function tlsAgent(ca: string | undefined, rejectUnauthorized: boolean): Agent {
+  const key = `${String(rejectUnauthorized)}\n${ca ?? ''}`;
+  let agent = tlsAgents.get(key);
+  if (agent === undefined) {
+    agent = new Agent({ connect: { ...(ca === undefined ? {} : { ca }), rejectUnauthorized } });
+    tlsAgents.set(key, agent);
+  }
+  return agent;
+}
+
+type FetchRequest = (this: Fetch, data?: string) => Promise<Response>;
+
+/** engine.io-client's own request; private in its types, so reached through a cast. */
+const libraryFetch = (Fetch.prototype as unknown as { _fetch: FetchRequest })._fetch;
+
+/**
+ * The poll request, honouring the target's TLS settings (`ca`, `rejectUnauthorized`, which
+ * engine.io-client hands its transports) through an undici dispatcher built from them. Without
+ * such settings, the library's own request is used unchanged.
+ */
+const tlsAwareFetch: FetchRequest = function (this: Fetch, data?: string) {
+  const { ca, rejectUnauthorized } = this.opts as { ca?: unknown; rejectUnauthorized?: unknown };
+  const customCa = typeof ca === 'string' ? ca : undefined;
+  const verify = rejectUnauthorized !== false;
+  if (customCa === undefined && verify) return libraryFetch.call(this, data);
+  const post = data !== undefined;
+  const headers = new Headers(this.opts.extraHeaders);
+  if (post) headers.set('content-type', 'text/plain;charset=UTF-8');
+  // `dispatcher` is undici's extension of RequestInit (Node's fetch is undici); Node's types
+  // name its own bundled copy of the class, not the package's, though both work alike.
+  const init: Record<string, unknown> = {
+    method: post ? 'POST' : 'GET',
+    body: post ? data : null,
+    headers,
+    dispatcher: tlsAgent(customCa, verify),
+  };
+  return fetch(this.uri(), init);
+};
+Object.defineProperty(BoundedPolling.prototype, '_fetch', { value: tlsAwareFetch, writable: true });
 
 /** The transport implementations for the `transports` a target names, in its order. */
 export function transportImplementations(

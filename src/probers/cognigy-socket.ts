@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import type { CognigySocketTarget } from '../kinds/cognigy-socket/schema.ts';
 import { DEFAULTS } from '../config/schema.ts';
+import type { ProberDeps } from './deps.ts';
 import { isObject } from './bot-turn.ts';
 import { guardEngineOpen } from './cognigy-engine-guard.ts';
 import { transportImplementations } from './cognigy-socket-polling.ts';
@@ -17,7 +18,7 @@ import {
   type SessionContext,
   type SessionProtocol,
 } from './session/types.ts';
-import { type SessionEnd } from '../events/probe-event.ts';
+import type { SessionEnd } from '../events/probe-event.ts';
 
 /** Largest frame accepted when the target sets no `max_payload`, as for the other session kinds. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -30,7 +31,10 @@ const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
  * every interval a `processInput`, timing the first `output` and the `finalPing` (the end of the
  * bot turn). Socket.IO's own reconnection is off: the session runner reconnects, counted.
  */
-export function createCognigySocketProtocol(target: CognigySocketTarget): SessionProtocol {
+export function createCognigySocketProtocol(
+  target: CognigySocketTarget,
+  deps: ProberDeps,
+): SessionProtocol {
   const userId = target.user_id ?? 'cxprobe-synthetic-user';
   const urlToken = target.url_token ?? '';
   const emitWithAck = target.emit_with_ack ?? true;
@@ -39,7 +43,12 @@ export function createCognigySocketProtocol(target: CognigySocketTarget): Sessio
     async open(context) {
       const sessionId = `cxprobe-${randomUUID()}`;
       const started = performance.now();
+      // The target's TLS settings, as every other kind honours them: engine.io-client hands
+      // `ca` and `rejectUnauthorized` to `ws` (websocket) and to its Node XHR (polling).
+      const ca = await deps.readCa(target.tls?.ca_file);
       const socket = io(origin, {
+        ...(ca === undefined ? {} : { ca }),
+        rejectUnauthorized: target.tls?.insecure_skip_verify !== true,
         path,
         // The client library URI-encodes each value itself before socket.io-client encodes the
         // query again; the endpoint decodes both.

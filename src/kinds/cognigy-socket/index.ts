@@ -6,6 +6,7 @@ import { cognigySocketTraits, type CognigySocketTarget } from './schema.ts';
 export const cognigySocketKind: KindModule<CognigySocketTarget> = {
   kind: 'cognigy-socket',
   traits: cognigySocketTraits,
-  create: (target) => sessionProber(createCognigySocketProtocol(target), target.reconnect),
+  create: (target, { deps }) =>
+    sessionProber(createCognigySocketProtocol(target, deps), target.reconnect),
   endpoint: (target) => ({ url: target.url, protocol: 'socket.io' }),
 };
