@@ -47,7 +47,7 @@ export async function runCycle(
     result = {
       success: false,
       reason: 'internal',
-      message: 'internal error (see the exporter log)',
+      message: `internal error: ${error instanceof Error ? error.message : String(error)}`,
       durationSeconds: (performance.now() - started) / 1000,
     };
   } finally {

@@ -21,7 +21,9 @@ export function createLogSink(logger: Logger, target: Target): (event: ProbeEven
   ) => {
     const previous = state;
     state = reason;
-    if (reason !== 'success' && reason !== previous) log.warn(fields, failing);
+    // A bug in cxprobe (a prober that threw, an unclassified error) is always an error line.
+    if (reason === 'internal') log.error(fields, 'internal error while probing; this is a bug');
+    else if (reason !== 'success' && reason !== previous) log.warn(fields, failing);
     else if (reason === 'success' && previous !== undefined && previous !== 'success')
       log.info(fields, recovered);
     else log.debug(fields, reason === 'success' ? 'probe succeeded' : 'probe still failing');
