@@ -1,3 +1,4 @@
+import { reasonOfCloseCode } from './session/close-code-reason.ts';
 import type { Socket } from 'socket.io-client';
 import { classifyRequestError } from '../events/classify-error.ts';
 import { INVALID_OPEN_PACKET } from './cognigy-engine-guard.ts';
@@ -169,11 +170,7 @@ export function classifyDisconnect(reason: Socket.DisconnectReason, details?: un
       if (broken !== undefined) return broken;
       const code = closeCodeOf(details) ?? 1006;
       const message = `${reason} (${code})`;
-      if (code === 1006) return { code, reason: 'abnormal_closure', abnormal: true, message };
-      if (code === 1009) return { code, reason: 'message_too_big', abnormal: true, message };
-      if (code === 1002 || code === 1003 || code === 1007)
-        return { code, reason: 'protocol_error', abnormal: true, message };
-      return { code, reason: 'server_close', abnormal: true, message };
+      return { code, reason: reasonOfCloseCode(code) ?? 'server_close', abnormal: true, message };
     }
   }
 }

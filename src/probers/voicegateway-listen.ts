@@ -1,3 +1,4 @@
+import { reasonOfCloseCode } from './session/close-code-reason.ts';
 import type WebSocket from 'ws';
 import { reorderL16, type ByteOrder } from '../audio/codec.ts';
 import type { VoicegatewayListenTarget } from '../kinds/voicegateway-listen/schema.ts';
@@ -200,7 +201,7 @@ class ListenSession extends SocketSession {
     const message = `server closed with ${code}${reasonText === '' ? '' : ` (${reasonText})`}`;
     return {
       code,
-      reason: code === 1006 ? 'abnormal_closure' : 'server_close',
+      reason: reasonOfCloseCode(code) ?? 'server_close',
       abnormal: true,
       message,
     };

@@ -1,3 +1,4 @@
+import { reasonOfCloseCode } from '../session/close-code-reason.ts';
 import type WebSocket from 'ws';
 import type { InboundAudio, PausableOutboundAudio } from '../audio/streams.ts';
 import { startControlPings } from '../session/pingers.ts';
@@ -357,8 +358,7 @@ export class AudiohookClientSession extends SocketSession {
   /** AudioHook has no application close codes: any close before `closed` is abnormal. */
   protected override classify(code: number, reasonText: string): SessionEnd {
     const message = `socket closed with ${code}${reasonText === '' ? '' : ` (${reasonText})`} before the close transaction`;
-    if (code === 1006) return { code, reason: 'abnormal_closure', abnormal: true, message };
-    return { code, reason: 'server_close', abnormal: true, message };
+    return { code, reason: reasonOfCloseCode(code) ?? 'server_close', abnormal: true, message };
   }
 
   private stopTimers(): void {

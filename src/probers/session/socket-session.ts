@@ -1,3 +1,4 @@
+import { reasonOfCloseCode } from './close-code-reason.ts';
 import type WebSocket from 'ws';
 import type { OpenSession } from './types.ts';
 import type { SessionEnd } from '../../events/probe-event.ts';
@@ -133,10 +134,8 @@ export class SocketSession implements OpenSession {
       .filter(Boolean)
       .join(', ');
     const message = `closed with ${code}${detail === '' ? '' : ` (${detail})`}`;
-    if (code === 1006) return { code, reason: 'abnormal_closure', abnormal: true, message };
-    if (code === 1009) return { code, reason: 'message_too_big', abnormal: true, message };
-    if (code === 1002 || code === 1003 || code === 1007)
-      return { code, reason: 'protocol_error', abnormal: true, message };
+    const byCode = reasonOfCloseCode(code);
+    if (byCode !== undefined) return { code, reason: byCode, abnormal: true, message };
     if (this.announced())
       return { code, reason: 'planned', abnormal: false, message, immediate: true };
     // A deliberate close (1000, or a close frame without a code) is the server's decision, not
