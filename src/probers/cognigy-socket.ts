@@ -238,21 +238,35 @@ class CognigySession implements OpenSession {
     // With emitWithAck the endpoint passes an ack callback as the last argument and rejects
     // the event after about 2 s without it (docs/protocols.md §5.2): ack at once, as the
     // client library does.
-    socket.on('output', (payload: unknown, ack?: unknown) => {
-      acknowledge(ack);
-      this.onOutput(payload);
-    });
-    socket.on('finalPing', (_payload: unknown, ack?: unknown) => {
-      acknowledge(ack);
-      this.finishTurn(true);
-    });
-    socket.on('disconnect', (reason, details) => {
-      this.end(this.verdict ?? classifyDisconnect(reason, details));
-    });
+    // Every listener is guarded, as on every WebSocket session: a throw (a bug a peer's message
+    // reached) must not escape into socket.io-client's packet handler, where nothing catches it.
+    socket.on(
+      'output',
+      this.guarded((payload: unknown, ack?: unknown) => {
+        acknowledge(ack);
+        this.onOutput(payload);
+      }),
+    );
+    socket.on(
+      'finalPing',
+      this.guarded((_payload: unknown, ack?: unknown) => {
+        acknowledge(ack);
+        this.finishTurn(true);
+      }),
+    );
+    socket.on(
+      'disconnect',
+      this.guarded((reason: Socket.DisconnectReason, details: unknown) => {
+        this.end(this.verdict ?? classifyDisconnect(reason, details));
+      }),
+    );
     // The loader fills in global.interval (30 s by default) when the target sets none.
-    this.turnTimer = setInterval(() => {
-      this.sendTurn();
-    }, target.interval);
+    this.turnTimer = setInterval(
+      this.guarded(() => {
+        this.sendTurn();
+      }),
+      target.interval,
+    );
     if (earlyDisconnect !== undefined || !socket.connected) {
       // Never a half-alive session: a socket that is already gone ends this one now.
       this.end(
@@ -275,6 +289,24 @@ class CognigySession implements OpenSession {
     this.end(this.verdict);
   }
 
+  /** `fn`, ending this session as `internal_error` instead of throwing. */
+  private guarded<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+    return (...args) => {
+      try {
+        fn(...args);
+      } catch (error) {
+        this.verdict ??= {
+          code: 1006,
+          reason: 'internal_error',
+          abnormal: true,
+          message: `cxprobe failed handling the peer's message (a bug): ${error instanceof Error ? error.message : String(error)}`,
+        };
+        this.socket.disconnect();
+        this.end(this.verdict);
+      }
+    };
+  }
+
   private sendTurn(): void {
     if (this.turn !== undefined || !this.socket.connected) return;
     const budget = this.target.budget;
@@ -282,9 +314,9 @@ class CognigySession implements OpenSession {
       started: performance.now(),
       firstOutput: undefined,
       timeout: setTimeout(
-        () => {
+        this.guarded(() => {
           this.finishTurn(false, 'timeout');
-        },
+        }),
         Math.max(budget, this.target.timeout),
       ),
     };

@@ -3,6 +3,9 @@ import { SocketSession } from '../../src/probers/session/socket-session.ts';
 import { connectWebSocket } from '../../src/probers/session/ws-connect.ts';
 import { startRawPeer, type RawPeer } from '../support/raw-ws-peer.ts';
 import { frame } from '../support/ws-frames.ts';
+import { DEFAULT_COGNIGY_URL_TOKEN, startSimulator } from '../../src/simulator/index.ts';
+import { configFrom, NO_DEPS } from '../support/probe-setup.ts';
+import { createTargetProber } from '../support/probers.ts';
 
 /**
  * Issue 9, defect 1: a listener that throws on a peer's message (the `sampleRate: -8000`
@@ -38,5 +41,34 @@ describe('a session listener that throws on what the peer sent', () => {
     const end = await session.ended;
     expect(end).toMatchObject({ code: 1006, reason: 'internal_error', abnormal: true });
     expect(end.message).toContain('Invalid typed array length');
+  });
+});
+
+describe('a Cognigy Socket.IO listener that throws', () => {
+  it('ends that session as internal_error instead of escaping into socket.io-client', async () => {
+    const sim = await startSimulator();
+    try {
+      const yaml = `
+targets:
+  - { name: c, kind: cognigy-socket, url: '${sim.url}', url_token: ${DEFAULT_COGNIGY_URL_TOKEN}, interval: 30s, timeout: 5s }`;
+      const config = await configFrom(yaml);
+      const target = config.targets[0];
+      if (target === undefined) throw new Error('no target');
+      const built = createTargetProber(target, config, NO_DEPS);
+      if (built.mode !== 'session') throw new Error('a session kind');
+      const session = await built.protocol.open({
+        // A bug of the kind issue 9 found, reached by the endpoint's finalPing: the turn's report.
+        emit: (event) => {
+          if (event.type === 'turn') throw new RangeError('a bug in the turn report');
+        },
+        log: { info: () => undefined, error: () => undefined },
+        signal: new AbortController().signal,
+      });
+      const end = await session.ended;
+      expect(end).toMatchObject({ reason: 'internal_error', abnormal: true });
+      expect(end.message).toContain('a bug in the turn report');
+    } finally {
+      await sim.close();
+    }
   });
 });
