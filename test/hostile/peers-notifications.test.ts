@@ -26,6 +26,8 @@ interface ChannelBehaviour {
   socket?: (socket: net.Socket, send: (text: string | Buffer) => void) => void;
   /** Answer {"message":"ping"} with the pong (true unless a case forges its own). */
   answerPings?: boolean;
+  /** `expires_in` of the tokens the login issues (a day unless a case shortens it). */
+  tokenExpiresInSeconds?: number;
 }
 
 const HEARTBEAT = '{"topicName":"channel.metadata","eventBody":{"message":"WebSocket Heartbeat"}}';
@@ -37,7 +39,13 @@ function notificationsPeer(behaviour: ChannelBehaviour): () => Promise<Peer> {
     const rest = (request: http.IncomingMessage, response: http.ServerResponse) => {
       response.setHeader('content-type', 'application/json');
       if (request.url === '/oauth/token') {
-        response.end('{"access_token":"tok","token_type":"bearer","expires_in":86400}');
+        response.end(
+          JSON.stringify({
+            access_token: 'tok',
+            token_type: 'bearer',
+            expires_in: behaviour.tokenExpiresInSeconds ?? 86_400,
+          }),
+        );
       } else if (request.method === 'POST' && request.url === '/api/v2/notifications/channels') {
         response.end(
           behaviour.channel?.(wsOrigin) ??
@@ -253,6 +261,26 @@ const cases: HostileCase[] = [
     ...notifications('channel-gone-flood'),
     results: ['success'],
     closes: ['channel_gone'],
+    check: pacedSessions,
+  },
+  {
+    name: 'channel-gone-after-token-expiry',
+    // Genesys answers a channel whose token expired with {"result":"404"} on the socket
+    // (docs/protocols.md §2.4): a planned reconnect on a new channel, not a channel_gone drop.
+    peer: notificationsPeer({
+      tokenExpiresInSeconds: 1,
+      socket: (socket, send) => {
+        const timer = setTimeout(() => {
+          send('{"result":"404","message":"channel gone"}');
+        }, 1_300);
+        socket.on('close', () => {
+          clearTimeout(timer);
+        });
+      },
+    }),
+    ...notifications('channel-gone-after-token-expiry'),
+    results: ['success'],
+    closes: ['token_expired'],
     check: pacedSessions,
   },
   {
