@@ -6,12 +6,10 @@ import { loadConfigFile } from './config/load.ts';
 import { createRedactor, type Redactor } from './config/redact.ts';
 import { configJsonSchema } from './config/json-schema.ts';
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from './log/logger.ts';
-import { demoBanner, startDemo } from './cli/demo.ts';
 import { displayUrl, parseListenAddress } from './cli/listen-address.ts';
 import { installLastResortGuard } from './cli/last-resort-guard.ts';
 import { describeStartupError, handleSignals, startExporter } from './cli/serve.ts';
 import { BUILD } from './version.ts';
-import { startSimulator } from './simulator/index.ts';
 
 interface LogFlags {
   'log.level': LogLevel;
@@ -122,6 +120,8 @@ logOptions(
     );
     guardProcess(running, logger);
     try {
+      // Loaded only by the commands that run it: `cxprobe run` never pays for the simulator.
+      const { demoBanner, startDemo } = await import('./cli/demo.ts');
       const demo = await startDemo({
         listenAddress: flags['web.listenAddress'],
         simListenAddress: flags['sim.listenAddress'],
@@ -152,6 +152,7 @@ logOptions(
   const logger = await makeLogger(flags);
   try {
     const address = parseListenAddress(flags['web.listenAddress']);
+    const { startSimulator } = await import('./simulator/index.ts');
     const simulator = await startSimulator({
       host: address.host ?? '0.0.0.0',
       port: address.port,

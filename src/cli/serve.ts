@@ -34,7 +34,7 @@ export async function startExporter(options: {
   const { logger } = options;
   const listen = parseListenAddress(options.listenAddress);
   // Before the first probe, so every probe is traced.
-  const tracing = startTracing({ logger, ...options.tracing });
+  const tracing = await startTracing({ logger, ...options.tracing });
   try {
     return await serve(options.configFile, listen, logger, tracing);
   } catch (error) {

@@ -1,12 +1,12 @@
 import type { FailureReason } from '../events/reasons.ts';
 import { randomUUID } from 'node:crypto';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import type { CognigySocketTarget } from '../kinds/cognigy-socket/schema.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import type { ProberDeps } from './deps.ts';
 import { isObject } from './bot-turn.ts';
 import { guardEngineOpen } from './cognigy-engine-guard.ts';
-import { transportImplementations } from './cognigy-socket-polling.ts';
+import { loadSocketIoClient } from './cognigy-socket-polling.ts';
 import {
   classifyConnectError,
   classifyDisconnect,
@@ -46,6 +46,7 @@ export function createCognigySocketProtocol(
       // The target's TLS settings, as every other kind honours them: engine.io-client hands
       // `ca` and `rejectUnauthorized` to `ws` (websocket) and to its Node XHR (polling).
       const ca = await deps.readCa(target.tls?.ca_file);
+      const { io, transports } = await loadSocketIoClient();
       const socket = io(origin, {
         ...(ca === undefined ? {} : { ca }),
         rejectUnauthorized: target.tls?.insecure_skip_verify !== true,
@@ -63,7 +64,7 @@ export function createCognigySocketProtocol(
                 emitWithAck: emitWithAck ? 'true' : 'false',
               },
         // Implementations rather than names: long polling reads at most max_payload per poll.
-        transports: transportImplementations(target.transports ?? ['websocket']),
+        transports: transports(target.transports ?? ['websocket']),
         reconnection: false,
         forceNew: true,
         timeout: target.timeout,

@@ -6,8 +6,7 @@ import {
   trace,
   type DiagLogger,
 } from '@opentelemetry/api';
-import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
 import { BUILD } from '../version.ts';
@@ -90,9 +89,16 @@ export function tracingEnabled(env: Environment): boolean {
  * second metrics port, 9464; prom-client serves `/metrics`), no log export whatever
  * `OTEL_LOGS_EXPORTER` says, and no auto-instrumentation (cxprobe creates its own spans).
  */
-export function startTracing(options: TracingOptions = {}): Tracing {
+export async function startTracing(options: TracingOptions = {}): Promise<Tracing> {
   const env = options.env ?? process.env;
   if (!tracingEnabled(env)) return DISABLED;
+  // Loaded only when tracing is on: the SDK and its exporters would cost a process that never
+  // traces some 30 MiB (BENCHMARKS.md).
+  const [{ NodeSDK }, { defaultResource, resourceFromAttributes }] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/resources'),
+  ]);
+  // Checked after the import: two starts may have waited on it together.
   if (active !== undefined) {
     active.users++;
     return handle(active);

@@ -23,7 +23,7 @@ describe('exemplars', () => {
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
-    tracing = startTracing({
+    tracing = await startTracing({
       env: {
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.tracesUrl,
         OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',

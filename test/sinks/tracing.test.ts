@@ -36,8 +36,8 @@ describe('session tracing', () => {
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
   });
-  beforeEach(() => {
-    tracing = startTracing({
+  beforeEach(async () => {
+    tracing = await startTracing({
       env: {
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.tracesUrl,
         OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',

@@ -51,8 +51,8 @@ describe('tracingEnabled', () => {
 describe('startTracing', () => {
   let receiver: OtlpReceiver;
   const started: Tracing[] = [];
-  const start = (env: Environment) => {
-    const tracing = startTracing({ env, serviceVersion: '9.8.7' });
+  const start = async (env: Environment) => {
+    const tracing = await startTracing({ env, serviceVersion: '9.8.7' });
     started.push(tracing);
     return tracing;
   };
@@ -74,7 +74,7 @@ describe('startTracing', () => {
   });
 
   it('does nothing when not configured: no SDK, no-op spans', async () => {
-    const tracing = start({});
+    const tracing = await start({});
     expect(tracing.enabled).toBe(false);
     expect(tracingActive()).toBe(false);
     const span = tracer().startSpan('nothing');
@@ -85,7 +85,7 @@ describe('startTracing', () => {
 
   it('exports spans with service.name cxprobe and the given version, from an explicit env', async () => {
     const before = { ...process.env };
-    const tracing = start(jsonTo());
+    const tracing = await start(jsonTo());
     // The explicit environment was applied for the SDK only, then the process's restored.
     expect(process.env).toEqual(before);
     expect(tracing.enabled).toBe(true);
@@ -102,7 +102,7 @@ describe('startTracing', () => {
   });
 
   it('lets OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override the defaults', async () => {
-    const tracing = start(
+    const tracing = await start(
       jsonTo({
         OTEL_SERVICE_NAME: 'cxprobe-eu',
         OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod',
@@ -117,7 +117,7 @@ describe('startTracing', () => {
 
   it('can start again after a shutdown (the API globals are released)', async () => {
     for (const name of ['first', 'second']) {
-      const tracing = start(jsonTo());
+      const tracing = await start(jsonTo());
       tracer().startSpan(name).end();
       await tracing.shutdown();
     }
@@ -125,8 +125,8 @@ describe('startTracing', () => {
   });
 
   it('shares one SDK between exporters in a process; the last shutdown ends it', async () => {
-    const first = start(jsonTo());
-    const second = start(jsonTo());
+    const first = await start(jsonTo());
+    const second = await start(jsonTo());
     await first.shutdown();
     await first.shutdown(); // idempotent: does not release the second user
     expect(tracingActive()).toBe(true);
@@ -137,7 +137,7 @@ describe('startTracing', () => {
   });
 
   it('batches and exports while running, not only at shutdown', async () => {
-    const tracing = start(jsonTo({ OTEL_BSP_SCHEDULE_DELAY: '50' }));
+    const tracing = await start(jsonTo({ OTEL_BSP_SCHEDULE_DELAY: '50' }));
     tracer().startSpan('early').end();
     await eventually(() => Promise.resolve(receiver.spans().length === 1), 5_000, 'an export');
     await tracing.shutdown();
