@@ -1,9 +1,10 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, get as httpGet, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExporter, type RunningExporter } from '../../src/cli/serve.ts';
 import { createLogger } from '../../src/log/logger.ts';
@@ -121,6 +122,32 @@ describe('exporter (in process, against the simulator)', () => {
     const again = await (await fetch(`${base}/metrics`)).text();
     expect(again).toContain('# TYPE cxprobe_probes_total counter');
     expect(again).toMatch(/^cxprobe_probes_total\{/m);
+  });
+
+  it('gzips /metrics for a scraper that accepts it, and only then', async () => {
+    const raw = (encoding: string | undefined) =>
+      new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        httpGet(
+          `${base}/metrics`,
+          { headers: encoding === undefined ? {} : { 'accept-encoding': encoding } },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () => {
+              resolve({ headers: response.headers, body: Buffer.concat(chunks) });
+            });
+          },
+        ).on('error', reject);
+      });
+    // What Prometheus sends.
+    const zipped = await raw('gzip');
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    const text = gunzipSync(zipped.body).toString('utf8');
+    expect(text).toContain('# TYPE cxprobe_probes_total counter');
+    expect(zipped.body.length).toBeLessThan(text.length / 3);
+    const plain = await raw(undefined);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.toString('utf8')).toContain('# TYPE cxprobe_probes_total counter');
   });
 
   it('records phases, bot turns and status codes', async () => {
