@@ -1,5 +1,4 @@
 import type { GenesysRestTarget } from '../kinds/genesys-rest/schema.ts';
-import { DEFAULTS } from '../config/schema.ts';
 import { checkExpectations } from './http/expectations.ts';
 import { requestWithCredential } from './http/authorized-request.ts';
 import { exchangeToResult } from './http/to-result.ts';
@@ -9,13 +8,13 @@ import type { Prober } from './types.ts';
 /**
  * `kind: genesys-rest` — an authenticated Genesys Cloud API round trip. The default
  * `GET /api/v2/tokens/me` is what the official SDK uses to test a token: cheap and always allowed.
+ * `url` is the region's API host and the target's path (src/kinds/genesys-rest/index.ts).
  */
 export function createGenesysRestProber(
   target: GenesysRestTarget,
   deps: ProberDeps,
-  apiUrl: string,
+  url: string,
 ): Prober {
-  const url = `${apiUrl}${target.path ?? DEFAULTS.genesysRestPath}`;
   const tokens = deps.tokenSource(target.credential);
   return {
     async probe(context) {

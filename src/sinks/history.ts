@@ -119,13 +119,7 @@ export class HistorySink {
 
   /** Starts keeping a target's state; returns the handler of its events. */
   addTarget(target: Target, mode: 'cycle' | 'session'): (event: ProbeEvent) => void {
-    const state: TargetState = {
-      target,
-      last: undefined,
-      lastAt: undefined,
-      nextAt: undefined,
-      session: mode === 'session' ? newSessionState() : undefined,
-    };
+    const state = newTargetState(target, mode === 'session' ? newSessionState() : undefined);
     this.states.set(target.name, state);
     const handler = new TargetHistory(state, this.history, this.redactor);
     return (event) => {
@@ -139,16 +133,7 @@ export class HistorySink {
 
   /** Every given target with its live state, in the given order. */
   targets(targets: readonly Target[]): TargetState[] {
-    return targets.map(
-      (target) =>
-        this.states.get(target.name) ?? {
-          target,
-          last: undefined,
-          lastAt: undefined,
-          nextAt: undefined,
-          session: undefined,
-        },
-    );
+    return targets.map((target) => this.states.get(target.name) ?? newTargetState(target));
   }
 }
 
@@ -260,6 +245,11 @@ class TargetHistory {
     });
     this.lines = [];
   }
+}
+
+/** A target nothing has been recorded for yet. */
+function newTargetState(target: Target, session?: SessionState): TargetState {
+  return { target, last: undefined, lastAt: undefined, nextAt: undefined, session };
 }
 
 function newSessionState(): SessionState {

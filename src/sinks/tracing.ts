@@ -105,12 +105,16 @@ class TargetTracer implements TargetTracing {
   private episode: Episode | undefined;
   /** A session's bot turn, open while the other sinks record it. */
   private turn: Span | undefined;
+  /** The target's turn budget (resolved by the loader), for bot kinds. */
+  private readonly budgetMs: number | undefined;
 
   constructor(
     private readonly target: Target,
     private readonly attributes: Attributes,
     private readonly traits: TracingTraits,
-  ) {}
+  ) {
+    this.budgetMs = 'budget' in target ? target.budget : undefined;
+  }
 
   enter(event: ProbeEvent): Span | undefined {
     switch (event.type) {
@@ -230,7 +234,7 @@ class TargetTracer implements TargetTracing {
       attributes['cxprobe.retry_after_seconds'] = result.retryAfterMs / 1000;
     cycle.span.setAttributes(attributes);
     if (!result.success) fail(cycle.span, result.reason);
-    const budgetMs = 'budget' in this.target ? this.target.budget : undefined;
+    const { budgetMs } = this;
     if (budgetMs !== undefined && result.botTurnSeconds !== undefined) {
       // The turn is the request itself; the cycle around it may also have fetched a token.
       const end = nowMs();
@@ -365,7 +369,7 @@ class TargetTracer implements TargetTracing {
   /** A turn is reported when it is over: its span is created with the turn's own start time. */
   private botTurn(event: Extract<ProbeEvent, { type: 'turn' }>): Span {
     const end = nowMs();
-    const budgetMs = 'budget' in this.target ? this.target.budget : undefined;
+    const { budgetMs } = this;
     const session = this.session?.spanContext();
     const links: Link[] = session === undefined ? [] : [{ context: session }];
     const span = tracer().startSpan(
