@@ -1,3 +1,4 @@
+import { HTTP_PHASES } from './http-phases.ts';
 import { z } from 'zod';
 import { TARGET_SCHEMAS, traitsOf } from '../kinds/schemas.ts';
 import { requireOneSecret, withSecret } from './fields/secrets.ts';
@@ -90,13 +91,10 @@ const globalSchema = z.strictObject({
     .max(10_000)
     .optional()
     .meta({ description: 'Probe logs kept for the landing page, plus as many failures (100)' }),
-  http_phase_histograms: z
-    .array(z.enum(['dns', 'connect', 'tls', 'request', 'first_byte', 'download', 'total']))
-    .optional()
-    .meta({
-      description:
-        'HTTP phases that get a histogram (default [first_byte, total]); every phase always has a last-probe gauge',
-    }),
+  http_phase_histograms: z.array(z.enum(HTTP_PHASES)).optional().meta({
+    description:
+      'HTTP phases that get a histogram (default [first_byte, total]); every phase always has a last-probe gauge',
+  }),
 });
 
 export const configSchema = z
